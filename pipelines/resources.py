@@ -1,0 +1,70 @@
+"""Dagster resources: the scenario a run generates, and the warehouse it writes.
+
+Both are configurable per run (launchpad, ``--config``/``--config-json`` on the CLI) and
+default from environment variables, so ``make run PEOPLE=20000`` and CI need no YAML.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.warehouse import connect
+from synthetic.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise dg.DagsterInvalidConfigError(f"environment variable {name} must be an integer, got {value!r}", [], None) from None
+
+
+class ScenarioResource(dg.ConfigurableResource):
+    """Which scenario to generate, with optional overrides of its size and seed."""
+
+    scenario: str = DEFAULT_SCENARIO
+    people: int | None = None
+    seed: int | None = None
+    shards: int | None = None
+    workers: int | None = None
+
+    def load(self) -> Scenario:
+        """The validated scenario with overrides applied; raises ScenarioError naming the field."""
+        return load_scenario(self.scenario).with_overrides(people=self.people, seed=self.seed, shards=self.shards)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file and the Parquet lake beside it."""
+
+    path: str = str(DEFAULT_DATA_DIR / "warehouse.duckdb")
+    lake: str = str(DEFAULT_DATA_DIR / "lake")
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        return connect(self.path, read_only=read_only)
+
+
+def default_resources() -> dict[str, dg.ConfigurableResource]:
+    data_dir = Path(os.environ.get("EGS_DATA_DIR", DEFAULT_DATA_DIR))
+    return {
+        "scenario": ScenarioResource(
+            scenario=os.environ.get("EGS_SCENARIO", DEFAULT_SCENARIO),
+            people=_env_int("EGS_PEOPLE"),
+            seed=_env_int("EGS_SEED"),
+            shards=_env_int("EGS_SHARDS"),
+            workers=_env_int("EGS_WORKERS"),
+        ),
+        "warehouse": WarehouseResource(
+            path=str(data_dir / "warehouse.duckdb"),
+            lake=str(data_dir / "lake"),
+        ),
+    }

@@ -1,0 +1,188 @@
+"""The DuckDB warehouse: loading the lake, running the metric SQL, documenting columns.
+
+Plain functions on a DuckDB connection, so they run the same under Dagster, in tests
+and in a notebook. Every file is written with an explicit storage version so that
+DuckDB 1.x clients (the CLI on PyPI is 1.5) open it as well as 2.x.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from synthetic.scenario import Scenario
+from synthetic.tables import GENERATED_TABLES, Table
+
+STORAGE_VERSION = "v1.4.0"
+# DuckDB has no COMMENT ON SCHEMA: these texts appear in the README and the Dagster UI.
+SCHEMAS = {
+    "raw": "What the platform has: members only, as reported (late or never).",
+    "truth": "The simulated world as it is: every person, member or not, with true dates.",
+    "metrics": "Aggregate metrics, computed from raw (source = 'platform') and truth (source = 'truth').",
+}
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+# Sort keys make every table's row order a function of its content: identical files
+# whatever the shard count that generated the lake.
+SORT_KEYS = {
+    "raw.members": "member_id",
+    "raw.educations": "member_id",
+    "raw.companies": "company_id",
+    "raw.positions": "position_id",
+    "raw.member_skills": "member_id, skill",
+    "raw.postings": "posting_id",
+    "raw.posting_skills": "posting_id, skill",
+    "truth.people": "person_id",
+    "truth.educations": "person_id",
+    "truth.positions": "position_id",
+    "truth.parameters": "name, key",
+}
+
+CALENDAR_COMMENT = "One row per month of the observation window: the months every metric covers."
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_table(con, qualified: str, description: str, columns: dict[str, str]) -> None:
+    con.execute(f"COMMENT ON TABLE {qualified} IS {_quote(description)}")
+    for name, text in columns.items():
+        con.execute(f"COMMENT ON COLUMN {qualified}.{name} IS {_quote(text)}")
+
+
+def load_table(con, table: Table, lake: Path) -> int:
+    files = sorted((lake / table.lake_name).glob("shard=*/*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"the lake has no Parquet files for {table.qualified_name} under {lake / table.lake_name}")
+    file_list = "[" + ", ".join(_quote(str(f)) for f in files) + "]"
+    columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
+    select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in table.columns)
+    con.execute(f"CREATE OR REPLACE TABLE {table.qualified_name} ({columns})")
+    con.execute(
+        f"INSERT INTO {table.qualified_name} SELECT {select} FROM read_parquet({file_list}) "
+        f"ORDER BY {SORT_KEYS[table.qualified_name]}"
+    )
+    comment_table(con, table.qualified_name, table.description, {c.name: c.description for c in table.columns})
+    return con.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchone()[0]
+
+
+def load_lake(con, lake: str | Path, scenario: Scenario) -> dict[str, int]:
+    """(Re)create the raw and truth schemas from the lake, in one transaction."""
+    lake = Path(lake)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        rows = {t.qualified_name: load_table(con, t, lake) for t in GENERATED_TABLES}
+        tl = scenario.timeline
+        con.execute(
+            "CREATE OR REPLACE TABLE raw.calendar AS "
+            f"SELECT CAST(month AS DATE) AS month, CAST(year(month) AS INTEGER) AS year "
+            f"FROM range(DATE '{tl.start_date}', DATE '{tl.end_date}' + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(month) "
+            "ORDER BY month"
+        )
+        comment_table(
+            con,
+            "raw.calendar",
+            CALENDAR_COMMENT,
+            {"month": "First day of the month.", "year": "Calendar year of the month."},
+        )
+        rows["raw.calendar"] = tl.months
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rows
+
+
+@dataclass(frozen=True)
+class MetricSql:
+    """One metric: a file ``sql/<name>.sql`` holding one SELECT with a documented header."""
+
+    name: str
+    path: Path
+    description: str
+    columns: dict[str, str]
+    query: str
+
+    @property
+    def qualified_name(self) -> str:
+        return f"metrics.{self.name}"
+
+    @property
+    def reads(self) -> list[str]:
+        """Tables the query reads (schema.table), in order of first mention."""
+        found = re.findall(r"\b((?:raw|truth|metrics)\.[a-z_][a-z0-9_]*)\b", self.query)
+        return list(dict.fromkeys(f for f in found if f != self.qualified_name))
+
+
+_COLUMN_LINE = re.compile(r"^--\s{2,}([a-z_][a-z0-9_]*):\s*(.+)$")
+
+
+def parse_metric(path: Path) -> MetricSql:
+    """Header: '--' lines with the definition, then '-- Columns:' and '--   name: text' lines."""
+    text = path.read_text(encoding="utf-8")
+    header, description, columns, in_columns = [], [], {}, False
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        header.append(line)
+        if line.strip().lower() == "-- columns:":
+            in_columns = True
+            continue
+        match = _COLUMN_LINE.match(line)
+        if in_columns and match:
+            columns[match.group(1)] = match.group(2).strip()
+        elif in_columns and columns and line.startswith("--    "):
+            last = next(reversed(columns))
+            columns[last] += " " + line[2:].strip()
+        elif not in_columns:
+            description.append(line[2:].strip())
+    query = text[sum(len(h) + 1 for h in header):].strip().rstrip(";")
+    if not columns:
+        raise ValueError(f"{path.name}: the header documents no columns (expected '-- Columns:' lines)")
+    return MetricSql(
+        name=path.stem,
+        path=path,
+        description=" ".join(d for d in description if d).strip(),
+        columns=columns,
+        query=query,
+    )
+
+
+def discover_metrics(sql_dir: Path = SQL_DIR) -> list[MetricSql]:
+    return [parse_metric(p) for p in sorted(sql_dir.glob("*.sql"))]
+
+
+def build_metric(con, metric: MetricSql) -> int:
+    """Create metrics.<name> from its SQL and document it; returns the row count."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS metrics")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {metric.qualified_name} AS {metric.query}")
+        actual = [r[0] for r in con.execute(f"DESCRIBE {metric.qualified_name}").fetchall()]
+        undocumented = [c for c in actual if c not in metric.columns]
+        documented_missing = [c for c in metric.columns if c not in actual]
+        if undocumented or documented_missing:
+            raise ValueError(
+                f"{metric.path.name}: header columns do not match the query; "
+                f"undocumented {undocumented}, documented but absent {documented_missing}"
+            )
+        comment_table(con, metric.qualified_name, metric.description, metric.columns)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return con.execute(f"SELECT count(*) FROM {metric.qualified_name}").fetchone()[0]

@@ -1,0 +1,105 @@
+"""The Parquet lake: every table, one folder per table and one sub-folder per shard.
+
+    <lake>/<schema>_<table>/shard=<k>/part-0.parquet
+
+Each shard is generated and written by one process (a worker of a process pool, or
+the caller itself), with no shared state: shards could as well run on other machines.
+A new lake is written next to the old one and swapped in only when every shard is
+complete, so a failed generation never leaves a half-written lake behind.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from synthetic.generate import block_count, generate_block, world_companies
+from synthetic.model import compile_model
+from synthetic.parameters import parameters_frame
+from synthetic.scenario import Scenario
+from synthetic.tables import GENERATED_TABLES
+
+GLOBAL_TABLES = ("raw_companies", "truth_parameters")  # not split by people: written by shard 0
+
+
+@dataclass(frozen=True)
+class LakeSummary:
+    path: Path
+    shards: int
+    blocks: int
+    rows: dict[str, int]
+
+
+def shard_blocks(people: int, shards: int) -> list[list[int]]:
+    """Contiguous runs of blocks per shard; never more shards than blocks."""
+    blocks = block_count(people)
+    shards = max(1, min(shards, blocks))
+    return [list(range(k * blocks // shards, (k + 1) * blocks // shards)) for k in range(shards)]
+
+
+def _write(frame: pl.DataFrame, root: Path, table: str, shard: int) -> None:
+    folder = root / table / f"shard={shard}"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(folder / "part-0.parquet", compression="zstd", statistics=True)
+
+
+def generate_shard(scenario: Scenario, shard: int, blocks: list[int], root: str) -> dict[str, int]:
+    """Generate the given blocks and write them as shard ``shard`` under ``root``."""
+    model = compile_model(scenario)
+    companies, pools = world_companies(model)
+    parts: dict[str, list[pl.DataFrame]] = {}
+    for block in blocks:
+        for table, frame in generate_block(model, companies, pools, block).items():
+            parts.setdefault(table, []).append(frame)
+    if shard == 0:
+        parts["raw_companies"] = [companies.frame(model)]
+        parts["truth_parameters"] = [parameters_frame(scenario)]
+    rows = {}
+    for table, frames in parts.items():
+        frame = pl.concat(frames, how="vertical")
+        _write(frame, Path(root), table, shard)
+        rows[table] = frame.height
+    return rows
+
+
+def generate_lake(scenario: Scenario, lake: str | Path, workers: int | None = None) -> LakeSummary:
+    """Generate every shard of ``scenario`` into ``lake``, replacing it only on success."""
+    lake = Path(lake)
+    plan = shard_blocks(scenario.people, scenario.shards)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(plan)))
+    staging = lake.with_name(f".{lake.name}.partial-{uuid.uuid4().hex[:8]}")
+    lake.parent.mkdir(parents=True, exist_ok=True)
+    totals: dict[str, int] = {t.lake_name: 0 for t in GENERATED_TABLES}
+    try:
+        if workers == 1:
+            results = [generate_shard(scenario, k, blocks, str(staging)) for k, blocks in enumerate(plan)]
+        else:
+            context = multiprocessing.get_context("spawn")  # no inherited state, same result as in-process
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [pool.submit(generate_shard, scenario, k, b, str(staging)) for k, b in enumerate(plan)]
+                results = [f.result() for f in futures]
+        for rows in results:
+            for table, count in rows.items():
+                totals[table] += count
+        missing = [t for t in totals if not (staging / t).is_dir()]
+        if missing:
+            raise RuntimeError(f"generation wrote no files for {missing}")
+        _swap_in(staging, lake)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return LakeSummary(path=lake, shards=len(plan), blocks=sum(len(b) for b in plan), rows=totals)
+
+
+def _swap_in(staging: Path, lake: Path) -> None:
+    retired = lake.with_name(f".{lake.name}.old-{uuid.uuid4().hex[:8]}")
+    if lake.exists():
+        os.replace(lake, retired)
+    os.replace(staging, lake)
+    shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,230 @@
+"""The scenario compiled into arrays: index maps, weight vectors and lookup matrices.
+
+The simulation works on integer codes (city 3, family 1, ...) so that every step is a
+numpy operation over all people of a block. This module turns the validated scenario
+into those arrays once, and offers the few sampling helpers every step shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from synthetic.scenario import LEVELS, SENIORITIES, Scenario
+
+
+def categorical(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """Draw ``size`` indices with probabilities proportional to ``weights``."""
+    cdf = np.cumsum(weights, dtype=np.float64)
+    return np.searchsorted(cdf, rng.random(size) * cdf[-1], side="right").clip(0, len(weights) - 1)
+
+
+@dataclass(frozen=True)
+class GroupedSampler:
+    """Samples an item per row from a weight table chosen by the row's group code.
+
+    All groups' cumulative weights are laid end to end, group g occupying the interval
+    (g, g + 1]; a draw for group g is ``g + u`` looked up in that single sorted array.
+    One ``searchsorted`` call then serves rows of every group at once.
+    """
+
+    cdf: np.ndarray  # concatenated, group g scaled into (g, g + 1]
+    items: np.ndarray  # item index at each cdf position
+    has_items: np.ndarray  # bool per group
+
+    @classmethod
+    def from_matrix(cls, weights: np.ndarray) -> GroupedSampler:
+        """``weights[g, i]``: weight of item i in group g (zeros allowed)."""
+        cdfs, items = [], []
+        for g, row in enumerate(np.asarray(weights, dtype=np.float64)):
+            idx = np.flatnonzero(row > 0)
+            if idx.size == 0:
+                continue
+            cum = np.cumsum(row[idx])
+            cdfs.append(g + cum / cum[-1])
+            items.append(idx)
+        has = (np.asarray(weights) > 0).any(axis=1)
+        return cls(np.concatenate(cdfs), np.concatenate(items), has)
+
+    def sample(self, rng: np.random.Generator, groups: np.ndarray) -> np.ndarray:
+        if groups.size and not self.has_items[groups].all():
+            raise ValueError("a group with no positive weight was sampled")
+        u = rng.random(groups.size)
+        # u is in [0, 1); keep it off the exact group boundary at the low end.
+        pos = np.searchsorted(self.cdf, groups + np.maximum(u, 1e-12), side="left")
+        return self.items[np.minimum(pos, self.items.size - 1)]
+
+
+@dataclass
+class Model:
+    scenario: Scenario
+    cities: list[str]
+    families: list[str]
+    levels: list[str]
+    fields: list[str]
+    occupations: list[str]
+    skills: list[str]
+    institutions: list[str]
+    industries: list[str]
+    seniorities: list[str] = field(default_factory=lambda: list(SENIORITIES))
+
+    # arrays filled in by compile_model
+    months: int = 0
+    city_population: np.ndarray = None  # [C]
+    attractiveness: np.ndarray = None  # [F, C] pull factor incl. 'all'
+    local_share: np.ndarray = None  # [C]
+    local_destinations: np.ndarray = None  # [C, C] weights
+    family_weight: np.ndarray = None  # [F]
+    family_industry: np.ndarray = None  # [F] industry code
+    family_job_change: np.ndarray = None  # [F]
+    level_share: np.ndarray = None  # [L]
+    level_graduation_age: np.ndarray = None
+    level_study_years: np.ndarray = None
+    level_first_job_hazard: np.ndarray = None
+    level_promotion_factor: np.ndarray = None
+    field_family: np.ndarray = None  # [Fi] family code or -1
+    field_first_job_multiplier: np.ndarray = None
+    field_by_level: GroupedSampler = None  # group = level
+    institution_city: np.ndarray = None  # [I]
+    institution_level: np.ndarray = None
+    institution_by_level_field: GroupedSampler = None  # group = level * n_fields + field
+    occupation_family: np.ndarray = None  # [O]
+    occupation_by_family: GroupedSampler = None  # group = family
+    occupation_skill_prob: np.ndarray = None  # [O, S] base-year posting probability
+    skill_trend: np.ndarray = None  # [S]
+    job_change_multiplier: np.ndarray = None  # [T] by month index
+    month_year: np.ndarray = None  # [T] calendar year of each month
+    promotion_hazard: np.ndarray = None  # [4] per seniority (manager: 0)
+    membership_by_level: np.ndarray = None
+    membership_family_factor: np.ndarray = None
+    adoption_cdf: np.ndarray = None  # [Y]
+    reporting_lag_values: np.ndarray = None
+    reporting_lag_probs: np.ndarray = None
+    time_to_fill_values: np.ndarray = None
+    time_to_fill_probs: np.ndarray = None
+    skills_per_member_year: np.ndarray = None  # [Y]
+    family_skill_ptr: np.ndarray = None  # CSR over families: skills members may add
+    family_skill_idx: np.ndarray = None
+
+    @property
+    def start_month(self) -> np.datetime64:
+        return np.datetime64(self.scenario.timeline.start, "M")
+
+    def month_dates(self, t: np.ndarray) -> np.ndarray:
+        """Month indices (0 = timeline start) -> datetime64[D] on the first of the month."""
+        return (self.start_month + np.asarray(t, dtype=np.int64)).astype("datetime64[D]")
+
+
+def compile_model(sc: Scenario) -> Model:
+    cities = list(sc.cities)
+    families = list(sc.occupation_families)
+    fields = list(sc.education.fields)
+    occupations = list(sc.occupations)
+    skills = list(sc.skills)
+    industries = sorted({f.industry for f in sc.occupation_families.values()})
+    m = Model(
+        scenario=sc,
+        cities=cities,
+        families=families,
+        levels=list(LEVELS),
+        fields=fields,
+        occupations=occupations,
+        skills=skills,
+        institutions=[i.name for i in sc.education.institutions],
+        industries=industries,
+    )
+    ci = {c: i for i, c in enumerate(cities)}
+    fa = {f: i for i, f in enumerate(families)}
+    fi = {f: i for i, f in enumerate(fields)}
+    sk = {s: i for i, s in enumerate(skills)}
+    lv = {lvl: i for i, lvl in enumerate(LEVELS)}
+    C, F, S = len(cities), len(families), len(skills)
+
+    m.months = sc.timeline.months
+    m.city_population = np.array([sc.cities[c].population for c in cities])
+    attract = np.ones((F, C))
+    for fam, row in sc.attractiveness.items():
+        for city, value in row.items():
+            if fam == "all":
+                attract[:, ci[city]] *= value
+            else:
+                attract[fa[fam], ci[city]] *= value
+    m.attractiveness = attract
+    m.local_share = np.zeros(C)
+    m.local_destinations = np.zeros((C, C))
+    for origin, moves in sc.local_moves.items():
+        m.local_share[ci[origin]] = moves.share
+        for dest, w in moves.destinations.items():
+            m.local_destinations[ci[origin], ci[dest]] = w
+
+    fams = sc.occupation_families
+    m.family_weight = np.array([fams[f].weight for f in families])
+    m.family_industry = np.array([industries.index(fams[f].industry) for f in families])
+    m.family_job_change = np.array([fams[f].job_change_factor for f in families])
+
+    levels = sc.education.levels
+    m.level_share = np.array([levels[lvl].population_share for lvl in LEVELS])
+    m.level_graduation_age = np.array([levels[lvl].graduation_age for lvl in LEVELS])
+    m.level_study_years = np.array([levels[lvl].study_years for lvl in LEVELS])
+    m.level_first_job_hazard = np.array([levels[lvl].first_job_hazard for lvl in LEVELS])
+    m.level_promotion_factor = np.array([levels[lvl].promotion_factor for lvl in LEVELS])
+
+    efields = sc.education.fields
+    m.field_family = np.array([fa[efields[f].family] if efields[f].family else -1 for f in fields])
+    m.field_first_job_multiplier = np.array([efields[f].first_job_multiplier for f in fields])
+    field_w = np.zeros((len(LEVELS), len(fields)))
+    for f, spec in efields.items():
+        for lvl, w in spec.levels.items():
+            field_w[lv[lvl], fi[f]] = w
+    # Only fields some institution teaches at that level can be drawn.
+    insts = sc.education.institutions
+    taught = np.zeros_like(field_w, dtype=bool)
+    for inst in insts:
+        for f in inst.fields:
+            taught[lv[inst.level], fi[f]] = True
+    m.field_by_level = GroupedSampler.from_matrix(field_w * taught)
+    m.institution_city = np.array([ci[i.city] for i in insts])
+    m.institution_level = np.array([lv[i.level] for i in insts])
+    inst_w = np.zeros((len(LEVELS) * len(fields), len(insts)))
+    for j, inst in enumerate(insts):
+        for f in inst.fields:
+            inst_w[lv[inst.level] * len(fields) + fi[f], j] = inst.weight
+    m.institution_by_level_field = GroupedSampler.from_matrix(inst_w)
+
+    occs = sc.occupations
+    m.occupation_family = np.array([fa[occs[o].family] for o in occupations])
+    occ_w = np.zeros((F, len(occupations)))
+    for j, o in enumerate(occupations):
+        occ_w[fa[occs[o].family], j] = occs[o].weight
+    m.occupation_by_family = GroupedSampler.from_matrix(occ_w)
+    m.occupation_skill_prob = np.zeros((len(occupations), S))
+    for j, o in enumerate(occupations):
+        for s, p in occs[o].skills.items():
+            m.occupation_skill_prob[j, sk[s]] = p
+    m.skill_trend = np.array([sc.skills[s].trend for s in skills])
+
+    # Skills a member may add: every skill asked for in the member's occupation family.
+    family_skills = [np.flatnonzero(m.occupation_skill_prob[m.occupation_family == f].sum(axis=0) > 0) for f in range(F)]
+    m.family_skill_ptr = np.concatenate([[0], np.cumsum([len(x) for x in family_skills])])
+    m.family_skill_idx = np.concatenate(family_skills)
+
+    years = sc.timeline.years
+    start = m.start_month
+    m.month_year = (start + np.arange(m.months)).astype("datetime64[Y]").astype(int) + 1970
+    mult = sc.dynamics.job_change_multiplier
+    m.job_change_multiplier = np.array([mult[y] for y in m.month_year])
+    hz = sc.dynamics.promotion_hazard
+    m.promotion_hazard = np.array([hz["junior"], hz["medior"], hz["senior"], 0.0])
+
+    pf = sc.platform
+    m.membership_by_level = np.array([pf.membership_by_level[lvl] for lvl in LEVELS])
+    m.membership_family_factor = np.array([pf.membership_family_factor.get(f, 1.0) for f in families])
+    m.adoption_cdf = np.array([pf.adoption_by_year[y] for y in years])
+    m.reporting_lag_values = np.array(sorted(pf.reporting_lag_months))
+    m.reporting_lag_probs = np.array([pf.reporting_lag_months[k] for k in m.reporting_lag_values])
+    ttf = sc.postings.time_to_fill_months
+    m.time_to_fill_values = np.array(sorted(ttf))
+    m.time_to_fill_probs = np.array([ttf[k] for k in m.time_to_fill_values])
+    m.skills_per_member_year = np.array([pf.skills_per_member_year[y] for y in years])
+    return m

@@ -1,0 +1,53 @@
+"""truth.parameters: every planted number of a scenario as (name, key, value) rows.
+
+Walks the validated scenario: nested sections make the dotted name
+(``dynamics.job_change_multiplier``), keys of user-named maps make the key (``2022``,
+``ICT|Amsterdam``), institutions are keyed by their short name. Derived parameters the
+tests and analysts compare against (the effective first-job hazard per level and field)
+are added beside them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pydantic import BaseModel
+
+from synthetic.scenario import Scenario
+
+# Structure of the run, not of the world: the shard count must not change any table.
+_NOT_PARAMETERS = {"shards", "name", "description"}
+
+
+def _walk(value, name: str, key: tuple[str, ...], rows: list[tuple[str, str, float]]) -> None:
+    if isinstance(value, BaseModel):
+        for field_name in type(value).model_fields:
+            if not name and field_name in _NOT_PARAMETERS:
+                continue
+            _walk(getattr(value, field_name), f"{name}.{field_name}" if name else field_name, key, rows)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _walk(v, name, (*key, str(k)), rows)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            label = getattr(item, "short", None) or getattr(item, "name", None) or str(i)
+            _walk(item, name, (*key, label), rows)
+    elif isinstance(value, bool):
+        rows.append((name, "|".join(key), float(value)))
+    elif isinstance(value, (int, float)):
+        rows.append((name, "|".join(key), float(value)))
+
+
+def parameter_rows(scenario: Scenario) -> list[tuple[str, str, float]]:
+    rows: list[tuple[str, str, float]] = []
+    _walk(scenario, "", (), rows)
+    levels, fields = scenario.education.levels, scenario.education.fields
+    for field_name, spec in fields.items():
+        for level in spec.levels:
+            hazard = min(levels[level].first_job_hazard * spec.first_job_multiplier, 0.95)
+            rows.append(("first_job_monthly_hazard", f"{level}|{field_name}", hazard))
+    return rows
+
+
+def parameters_frame(scenario: Scenario) -> pl.DataFrame:
+    rows = parameter_rows(scenario)
+    return pl.DataFrame(rows, schema={"name": pl.String, "key": pl.String, "value": pl.Float64}, orient="row")
