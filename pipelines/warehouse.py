@@ -75,7 +75,7 @@ def load_table(con, table: Table, lake: Path) -> int:
         f"ORDER BY {SORT_KEYS[table.qualified_name]}"
     )
     comment_table(con, table.qualified_name, table.description, {c.name: c.description for c in table.columns})
-    return con.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table.qualified_name}").fetchall()[0][0]
 
 
 def load_lake(con, lake: str | Path, scenario: Scenario) -> dict[str, int]:
@@ -185,4 +185,4 @@ def build_metric(con, metric: MetricSql) -> int:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return con.execute(f"SELECT count(*) FROM {metric.qualified_name}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {metric.qualified_name}").fetchall()[0][0]

@@ -1,0 +1,140 @@
+-- Job-change rate: employer changes per employed person, per year and per month, as the
+-- platform sees it (raw.positions) and as it is (truth.positions), with the LinkedIn Hiring
+-- Rate beside it.
+--
+-- Job change (job-to-job, as LEHD J2J and CBS's "another employer than three months
+-- earlier"): a position at a new employer starting in month m, whose holder left a
+-- position at another employer less than one quarter before (gap of 0, 1 or 2 months).
+-- First jobs and returns after a longer gap are hires but not job changes.
+-- Employed in month m: holding a position with start_date <= m < end_date (NULL = current).
+-- rate = job changes in the period / average of the monthly employed counts of the period.
+-- LinkedIn Hiring Rate (LinkedIn Economic Graph): people who start at a new employer in the
+-- period, divided by the population: members who had joined by the month (platform) or
+-- people in the labour market (truth), averaged over the period's months.
+-- Columns:
+--   source: 'platform' (computed from raw.*) or 'truth' (from truth.*).
+--   grain: 'year' or 'month'.
+--   period: First day of the year or of the month.
+--   job_changes: Employer changes with a gap under one quarter that started in the period.
+--   avg_employed: Average over the period's months of the number of people holding a position.
+--   rate: job_changes / avg_employed (0.12 = 12% of the employed changed employer).
+--   yoy_change: rate / rate of the same period a year earlier - 1; NULL without an earlier period.
+--   hires: Starts at a new employer in the period (first jobs and returns after a gap included).
+--   population: Average members on the platform (platform) or people in the labour market (truth).
+--   hiring_rate: hires / population: the LinkedIn Hiring Rate.
+WITH positions AS (
+    SELECT 'platform' AS source, member_id AS person_id, company_id, start_date, end_date
+    FROM raw.positions
+    UNION ALL
+    SELECT 'truth', person_id, company_id, start_date, end_date
+    FROM truth.positions
+),
+window_bounds AS (
+    SELECT min(month) AS first_month, max(month) AS last_month FROM raw.calendar
+),
+positions_after_previous AS (
+    SELECT
+        *,
+        lag(company_id) OVER by_person AS previous_company_id,
+        lag(end_date) OVER by_person AS previous_end_date
+    FROM positions
+    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
+),
+starts_at_new_employer AS (
+    SELECT
+        source,
+        start_date AS month,
+        previous_company_id IS NOT NULL
+            AND datediff('month', previous_end_date, start_date) < 3 AS is_job_change
+    FROM positions_after_previous
+    WHERE previous_company_id IS DISTINCT FROM company_id
+),
+monthly_starts AS (
+    SELECT source, month, count(*) FILTER (WHERE is_job_change) AS job_changes, count(*) AS hires
+    FROM starts_at_new_employer
+    GROUP BY ALL
+),
+employment_deltas AS (
+    -- +1 when a position is entered, -1 when it is left; positions held before the window
+    -- enter at its first month.
+    SELECT source, greatest(start_date, w.first_month) AS month, 1 AS delta
+    FROM positions, window_bounds w
+    WHERE end_date IS NULL OR end_date > w.first_month
+    UNION ALL
+    SELECT source, end_date, -1
+    FROM positions, window_bounds w
+    WHERE end_date > w.first_month
+),
+population_deltas AS (
+    SELECT 'platform' AS source, greatest(joined_on, w.first_month) AS month, 1 AS delta
+    FROM raw.members, window_bounds w
+    UNION ALL
+    SELECT 'truth', greatest(labour_market_entry, w.first_month), 1
+    FROM truth.people, window_bounds w
+    WHERE retirement > w.first_month
+    UNION ALL
+    SELECT 'truth', retirement, -1
+    FROM truth.people, window_bounds w
+    WHERE retirement > w.first_month
+),
+source_months AS (
+    SELECT s.source, c.month, c.year
+    FROM raw.calendar c CROSS JOIN (VALUES ('platform'), ('truth')) s(source)
+),
+net_deltas AS (
+    SELECT source, month, sum(delta) FILTER (WHERE kind = 'employment') AS employment_delta,
+           sum(delta) FILTER (WHERE kind = 'population') AS population_delta
+    FROM (
+        SELECT 'employment' AS kind, * FROM employment_deltas
+        UNION ALL
+        SELECT 'population', * FROM population_deltas
+    )
+    GROUP BY ALL
+),
+monthly AS (
+    SELECT
+        m.source,
+        m.month,
+        m.year,
+        coalesce(st.job_changes, 0) AS job_changes,
+        coalesce(st.hires, 0) AS hires,
+        sum(coalesce(d.employment_delta, 0)) OVER running AS employed,
+        sum(coalesce(d.population_delta, 0)) OVER running AS population
+    FROM source_months m
+    LEFT JOIN monthly_starts st USING (source, month)
+    LEFT JOIN net_deltas d USING (source, month)
+    WINDOW running AS (PARTITION BY m.source ORDER BY m.month ROWS UNBOUNDED PRECEDING)
+),
+by_period AS (
+    SELECT source, 'month' AS grain, month AS period, job_changes, employed::DOUBLE AS avg_employed,
+           hires, population::DOUBLE AS population
+    FROM monthly
+    UNION ALL
+    SELECT source, 'year', make_date(year, 1, 1), sum(job_changes), avg(employed), sum(hires), avg(population)
+    FROM monthly
+    GROUP BY source, year
+),
+with_rates AS (
+    SELECT
+        *,
+        job_changes / nullif(avg_employed, 0) AS rate,
+        hires / nullif(population, 0) AS hiring_rate
+    FROM by_period
+)
+SELECT
+    cur.source,
+    cur.grain,
+    cur.period,
+    cur.job_changes,
+    cur.avg_employed,
+    cur.rate,
+    cur.rate / nullif(earlier.rate, 0) - 1 AS yoy_change,
+    cur.hires,
+    cur.population,
+    cur.hiring_rate
+FROM with_rates cur
+LEFT JOIN with_rates earlier
+    ON earlier.source = cur.source
+    AND earlier.grain = cur.grain
+    AND earlier.period = cur.period - INTERVAL 1 YEAR
+ORDER BY cur.source, cur.grain, cur.period
