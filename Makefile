@@ -1,7 +1,5 @@
 # Two entry points: `make run` materializes the whole pipeline on the default scenario,
 # `make test` runs the test suite. Both create the virtual environment on first use.
-# The project itself is not installed: commands run from the repository root, which
-# Dagster and pytest put on the import path.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,6 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # Materialize every asset (generate -> warehouse -> metrics, with all checks) on the default scenario.

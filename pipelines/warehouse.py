@@ -163,7 +163,23 @@ def parse_metric(path: Path) -> MetricSql:
 
 
 def discover_metrics(sql_dir: Path = SQL_DIR) -> list[MetricSql]:
-    return [parse_metric(p) for p in sorted(sql_dir.glob("*.sql"))]
+    """Every sql/*.sql file, ordered so that a metric comes after the metrics it reads."""
+    metrics = {m.qualified_name: m for m in (parse_metric(p) for p in sorted(sql_dir.glob("*.sql")))}
+    ordered: dict[str, MetricSql] = {}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in ordered:
+            return
+        if name in trail:
+            raise ValueError(f"metrics read each other in a cycle: {' -> '.join((*trail, name))}")
+        for dep in metrics[name].reads:
+            if dep in metrics:
+                visit(dep, (*trail, name))
+        ordered[name] = metrics[name]
+
+    for name in metrics:
+        visit(name, ())
+    return list(ordered.values())
 
 
 def build_metric(con, metric: MetricSql) -> int:

@@ -110,7 +110,7 @@ by_period AS (
            hires, population::DOUBLE AS population
     FROM monthly
     UNION ALL
-    SELECT source, 'year', make_date(year, 1, 1), sum(job_changes), avg(employed), sum(hires), avg(population)
+    SELECT source, 'year', make_date(year, 1, 1), sum(job_changes)::BIGINT, avg(employed), sum(hires)::BIGINT, avg(population)
     FROM monthly
     GROUP BY source, year
 ),

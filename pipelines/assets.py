@@ -1,0 +1,134 @@
+"""Dagster assets, in groups that mirror the data flow: generate -> warehouse -> metrics.
+
+- ``parquet_lake`` (generate): the scenario generated into Parquet, shard by shard.
+- ``raw/*``, ``truth/*`` (warehouse): the lake loaded into DuckDB in one transaction.
+- ``metrics/<name>`` (metrics): one asset per ``sql/<name>.sql`` file, discovered from
+  the folder; its dependencies are the tables the query reads.
+"""
+
+
+import time
+
+import dagster as dg
+
+from pipelines.resources import ScenarioResource, WarehouseResource
+from pipelines.warehouse import CALENDAR_COMMENT, MetricSql, build_metric, discover_metrics, load_lake
+from synthetic.lake import generate_lake
+from synthetic.tables import GENERATED_TABLES, Table
+
+LAKE_KEY = dg.AssetKey("parquet_lake")
+CALENDAR_KEY = dg.AssetKey(["raw", "calendar"])
+
+
+def table_key(qualified_name: str) -> dg.AssetKey:
+    return dg.AssetKey(qualified_name.split("."))
+
+
+def _schema(columns: dict[str, tuple[str, str]]) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name=n, type=t, description=d) for n, (t, d) in columns.items()]
+    )
+
+
+def _table_spec(table: Table) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=table_key(table.qualified_name),
+        description=table.description,
+        deps=[LAKE_KEY],
+        group_name="warehouse",
+        kinds={"duckdb"},
+        metadata={
+            "dagster/column_schema": _schema({c.name: (c.sql_type, c.description) for c in table.columns}),
+            "dagster/table_name": table.qualified_name,
+        },
+    )
+
+
+@dg.asset(
+    key=LAKE_KEY,
+    group_name="generate",
+    kinds={"python", "parquet"},
+    description=(
+        "The synthetic world and the platform's view of it, generated from the scenario into a "
+        "Parquet lake: <lake>/<schema>_<table>/shard=<k>/part-0.parquet. Shards are generated in "
+        "parallel processes; one seed gives the same rows whatever the shard count."
+    ),
+)
+def parquet_lake(context: dg.AssetExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
+    sc = scenario.load()  # validation first: a bad scenario stops here, before anything is written
+    started = time.perf_counter()
+    summary = generate_lake(sc, warehouse.lake, workers=scenario.workers)
+    seconds = time.perf_counter() - started
+    context.log.info(f"generated {sc.people:,} people in {summary.shards} shards in {seconds:.1f}s")
+    return dg.MaterializeResult(
+        metadata={
+            "scenario": sc.name,
+            "people": sc.people,
+            "seed": sc.seed,
+            "shards": summary.shards,
+            "blocks": summary.blocks,
+            "seconds": round(seconds, 2),
+            "path": dg.MetadataValue.path(str(summary.path)),
+            **{f"rows/{table}": count for table, count in summary.rows.items()},
+        }
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        *(_table_spec(t) for t in GENERATED_TABLES),
+        dg.AssetSpec(
+            key=CALENDAR_KEY,
+            description=CALENDAR_COMMENT,
+            deps=[LAKE_KEY],
+            group_name="warehouse",
+            kinds={"duckdb"},
+            metadata={
+                "dagster/column_schema": _schema(
+                    {"month": ("DATE", "First day of the month."), "year": ("INTEGER", "Calendar year of the month.")}
+                ),
+                "dagster/table_name": "raw.calendar",
+            },
+        ),
+    ],
+    name="load_warehouse",
+)
+def load_warehouse(context: dg.AssetExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
+    """Load every lake table into the DuckDB warehouse (schemas raw and truth) in one transaction."""
+    sc = scenario.load()
+    con = warehouse.connect()
+    try:
+        rows = load_lake(con, warehouse.lake, sc)
+    finally:
+        con.close()
+    context.log.info(f"loaded {sum(rows.values()):,} rows into {warehouse.path}")
+    for name, count in rows.items():
+        yield dg.MaterializeResult(asset_key=table_key(name), metadata={"dagster/row_count": count})
+
+
+def _metric_asset(metric: MetricSql) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=table_key(metric.qualified_name),
+        description=f"{metric.description}\n\nSQL: sql/{metric.path.name}",
+        deps=[table_key(t) for t in metric.reads],
+        group_name="metrics",
+        kinds={"duckdb", "sql"},
+        metadata={
+            "dagster/column_schema": _schema({c: ("", d) for c, d in metric.columns.items()}),
+            "dagster/table_name": metric.qualified_name,
+            "sql": dg.MetadataValue.md(f"```sql\n{metric.query}\n```"),
+        },
+    )
+    def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        con = warehouse.connect()
+        try:
+            count = build_metric(con, metric)
+        finally:
+            con.close()
+        return dg.MaterializeResult(metadata={"dagster/row_count": count})
+
+    return _build
+
+
+def metric_assets() -> list[dg.AssetsDefinition]:
+    return [_metric_asset(m) for m in discover_metrics()]
