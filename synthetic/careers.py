@@ -78,6 +78,7 @@ class _CityChooser:
         national[:, np.arange(C), np.arange(C)] = 0.0
         self.national = GroupedSampler.from_matrix(national.reshape(F * C, C))
         self.anywhere = GroupedSampler.from_matrix(pull)  # group = family
+        self.by_population = GroupedSampler.from_matrix(model.city_population[None, :])  # group 0
         has_local = model.local_destinations.sum(axis=1) > 0
         local = np.where(has_local[:, None], model.local_destinations, 1.0)
         self.local = GroupedSampler.from_matrix(local)  # group = origin
@@ -92,6 +93,9 @@ class _CityChooser:
 
     def anywhere_for(self, rng, family: np.ndarray) -> np.ndarray:
         return self.anywhere.sample(rng, family)
+
+    def by_population_only(self, rng, size: int) -> np.ndarray:
+        return self.by_population.sample(rng, np.zeros(size, dtype=np.int64))
 
 
 def _pick_company(rng, companies: Companies, city, family, n_families: int, avoid=None) -> tuple[np.ndarray, np.ndarray]:
@@ -139,8 +143,10 @@ def simulate_careers(model: Model, rng: np.random.Generator, people: People, com
     years = experience / 12
     manager = rng.random(idx.size) < 0.35 * promo_factor[idx]
     seniority[idx] = np.select([years < 3, years < 8, (years >= 15) & manager], [0, 1, 3], default=2)
+    # The workforce of the first month is spread by population: the pull of cities is what
+    # the simulated years then act on, so the planted attractiveness shows up as net flows.
     stays = rng.random(idx.size) < dyn.first_job_in_school_city
-    city[idx] = np.where(stays, city[idx], chooser.anywhere_for(rng, family[idx]))
+    city[idx] = np.where(stays, city[idx], chooser.by_population_only(rng, idx.size))
     company[idx], _ = _pick_company(rng, companies, city[idx], family[idx], F)
     employer_since[idx] = -np.maximum(tenure, 1)
     state[idx] = EMPLOYED
