@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.warehouse import connect
-from synthetic.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from synthetic.scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -26,7 +26,7 @@ def _env_int(name: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise dg.DagsterInvalidConfigError(f"environment variable {name} must be an integer, got {value!r}", [], None) from None
+        raise ValueError(f"environment variable {name} must be a whole number, got {value!r}") from None
 
 
 class ScenarioResource(dg.ConfigurableResource):
@@ -39,8 +39,15 @@ class ScenarioResource(dg.ConfigurableResource):
     workers: int | None = None
 
     def load(self) -> Scenario:
-        """The validated scenario with overrides applied; raises ScenarioError naming the field."""
-        return load_scenario(self.scenario).with_overrides(people=self.people, seed=self.seed, shards=self.shards)
+        """The validated scenario with overrides applied.
+
+        A bad scenario fails the step with the validation message alone (naming the field
+        and the allowed values), not with a traceback through Dagster.
+        """
+        try:
+            return load_scenario(self.scenario).with_overrides(people=self.people, seed=self.seed, shards=self.shards)
+        except ScenarioError as err:
+            raise dg.Failure(description=str(err), allow_retries=False) from None
 
 
 class WarehouseResource(dg.ConfigurableResource):

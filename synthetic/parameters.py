@@ -4,7 +4,8 @@ Walks the validated scenario: nested sections make the dotted name
 (``dynamics.job_change_multiplier``), keys of user-named maps make the key (``2022``,
 ``ICT|Amsterdam``), institutions are keyed by their short name. Derived parameters the
 tests and analysts compare against (the effective first-job hazard per level and field)
-are added beside them.
+(the effective first-job hazard per level and field, the effective pull of a city per
+family, the timeline as numbers) are added beside them.
 """
 
 from __future__ import annotations
@@ -40,11 +41,24 @@ def _walk(value, name: str, key: tuple[str, ...], rows: list[tuple[str, str, flo
 def parameter_rows(scenario: Scenario) -> list[tuple[str, str, float]]:
     rows: list[tuple[str, str, float]] = []
     _walk(scenario, "", (), rows)
+    tl = scenario.timeline
+    rows += [
+        ("timeline.start_year", "", float(tl.start_year)),
+        ("timeline.start_month", "", float(tl.start_date.month)),
+        ("timeline.months", "", float(tl.months)),
+    ]
     levels, fields = scenario.education.levels, scenario.education.fields
     for field_name, spec in fields.items():
         for level in spec.levels:
             hazard = min(levels[level].first_job_hazard * spec.first_job_multiplier, 0.95)
             rows.append(("first_job_monthly_hazard", f"{level}|{field_name}", hazard))
+    # Effective pull of a city for a family: population x attractiveness ('all' x family).
+    for family in scenario.occupation_families:
+        for city, spec in scenario.cities.items():
+            pull = spec.population
+            pull *= scenario.attractiveness.get("all", {}).get(city, 1.0)
+            pull *= scenario.attractiveness.get(family, {}).get(city, 1.0)
+            rows.append(("city_pull", f"{family}|{city}", pull))
     return rows
 
 

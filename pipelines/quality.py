@@ -1,0 +1,546 @@
+"""Data quality of the warehouse: one suite of Great Expectations checks per table.
+
+Every check is one GX expectation (or a small fixed set of them) run on a pandas frame:
+either the table's own columns, or, for rules that span rows or tables (foreign keys,
+overlapping positions, metric identities), the violating rows that one DuckDB query
+computes, so that GX only ever sees a small frame and expects it to be empty. GX runs on
+pandas because its SQL path through duckdb-engine fails with MetricResolutionError.
+
+No Dagster here: pipelines.checks wires the suites into asset checks, tests call
+validate_table directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.expectation import Expectation
+
+EDUCATION_LEVELS = ["VO", "MBO", "HBO", "WO"]
+SENIORITIES = ["junior", "medior", "senior", "manager"]
+SKILL_SOURCES = ["self", "endorsed", "assessment", "course"]
+START_REASONS = ["initial", "first_job", "job_change", "reemployment", "promotion"]
+
+# Expectations refer to the scenario window through these GX parameters; validate_table
+# fills them from raw.calendar.
+FIRST_MONTH = {"$PARAMETER": "first_month"}
+LAST_MONTH = {"$PARAMETER": "last_month"}
+CALENDAR = "raw.calendar"
+
+EXAMPLE_COUNT = 5
+_CHECK_TAG = "quality_check"  # expectation meta key that maps a GX result back to its check
+
+
+@dataclass
+class CheckOutcome:
+    name: str
+    passed: bool
+    blocking: bool
+    description: str
+    metadata: dict
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    """One rule on one table.
+
+    ``query`` None: the expectations run on the table's own columns (only those they
+    name are loaded). Otherwise they run on the frame the query returns; ``{table}`` in
+    the query stands for the checked table.
+    """
+
+    name: str
+    description: str
+    blocking: bool
+    expectations: tuple[Expectation, ...]
+    query: str | None = None
+    uses_window: bool = field(default=False)
+
+    @property
+    def columns(self) -> list[str]:
+        """Table columns the expectations read (for checks without a query)."""
+        names: list[str] = []
+        for expectation in self.expectations:
+            for attr in ("column", "column_A", "column_B"):
+                if getattr(expectation, attr, None):
+                    names.append(getattr(expectation, attr))
+            names.extend(getattr(expectation, "column_list", None) or [])
+        return list(dict.fromkeys(names))
+
+    def reads(self, table: str) -> list[str]:
+        """Other tables the check reads: its upstream dependencies besides ``table``."""
+        found = re.findall(r"\b((?:raw|truth|metrics)\.[a-z_][a-z0-9_]*)\b", self.query or "")
+        if self.uses_window:
+            found.append(CALENDAR)
+        return [t for t in dict.fromkeys(found) if t != table]
+
+
+# --------------------------------------------------------------------------------------
+# Check builders: one per kind of rule, so that the suites below read like the rules.
+# --------------------------------------------------------------------------------------
+
+
+def key_unique(*columns: str) -> QualityCheck:
+    not_null = tuple(gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns)
+    unique = (
+        gxe.ExpectColumnValuesToBeUnique(column=columns[0])
+        if len(columns) == 1
+        else gxe.ExpectCompoundColumnsToBeUnique(column_list=list(columns))
+    )
+    return QualityCheck(
+        "key_unique",
+        f"The key ({', '.join(columns)}) is never NULL and identifies one row.",
+        blocking=True,
+        expectations=(*not_null, unique),
+    )
+
+
+def unique_when_present(column: str, why: str) -> QualityCheck:
+    return QualityCheck(
+        f"{column}_unique",
+        f"{column} appears on at most one row (NULLs aside): {why}",
+        blocking=True,
+        expectations=(gxe.ExpectColumnValuesToBeUnique(column=column),),
+    )
+
+
+def in_set(column: str, values: list[str]) -> QualityCheck:
+    # Not blocking: no metric identity depends on the category labels, an unknown label
+    # shows up as a group of its own rather than corrupting a figure.
+    return QualityCheck(
+        f"{column}_in_set",
+        f"{column} is never NULL and one of {', '.join(values)}.",
+        blocking=False,
+        expectations=(
+            gxe.ExpectColumnValuesToNotBeNull(column=column),
+            gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values),
+        ),
+    )
+
+
+def violations(name: str, description: str, query: str, blocking: bool = True) -> QualityCheck:
+    """A rule DuckDB evaluates: ``query`` returns the violating rows, GX expects none."""
+    return QualityCheck(
+        name, description, blocking, expectations=(gxe.ExpectTableRowCountToEqual(value=0),), query=query
+    )
+
+
+def foreign_key(column: str, parent: str, parent_column: str, nullable: bool = False) -> QualityCheck:
+    # An anti join keeps the child rows without a parent, NULL children included
+    # (NULL matches nothing) unless the reference is optional.
+    optional = f"WHERE child.{column} IS NOT NULL" if nullable else ""
+    return violations(
+        f"{column}_foreign_key",
+        f"Every {column} references an existing {parent}.{parent_column}"
+        + (" (NULL allowed)." if nullable else " (never NULL)."),
+        f"SELECT child.{column}, count(*) AS rows FROM {{table}} child "
+        f"ANTI JOIN {parent} p ON child.{column} = p.{parent_column} {optional} "
+        f"GROUP BY ALL ORDER BY rows DESC",
+    )
+
+
+def no_overlapping_positions(person_column: str) -> QualityCheck:
+    # A position overlaps when it starts before the latest end of the person's earlier
+    # positions (a current one, end_date NULL, never ends). The running max catches every
+    # overlapping row, not only those overlapping their direct predecessor.
+    return violations(
+        "no_overlapping_positions",
+        f"A {person_column} holds one position at a time: no position starts before an earlier one "
+        "ended (end_date is exclusive; NULL = still held).",
+        f"""
+        WITH with_earlier_end AS (
+            SELECT {person_column}, position_id, start_date, end_date,
+                   max(coalesce(end_date, 'infinity'::DATE)) OVER (
+                       PARTITION BY {person_column} ORDER BY start_date, position_id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                   ) AS earlier_end
+            FROM {{table}}
+        )
+        SELECT {person_column}, position_id, start_date, end_date,
+               nullif(earlier_end, 'infinity'::DATE) AS earlier_end_null_if_still_held
+        FROM with_earlier_end
+        WHERE start_date < earlier_end
+        ORDER BY {person_column}, start_date
+        """,
+    )
+
+
+# Dates outside the window are not blocking: metrics clamp or drop them by the calendar,
+# they flag a generator problem rather than a wrong figure.
+
+
+def in_window(column: str, nullable: bool = False) -> QualityCheck:
+    not_null = () if nullable else (gxe.ExpectColumnValuesToNotBeNull(column=column),)
+    return QualityCheck(
+        f"{column}_in_window",
+        f"{column} lies between the first and last month of raw.calendar"
+        + (" when set." if nullable else " and is never NULL."),
+        blocking=False,
+        expectations=(
+            *not_null,
+            gxe.ExpectColumnValuesToBeBetween(column=column, min_value=FIRST_MONTH, max_value=LAST_MONTH),
+        ),
+        uses_window=True,
+    )
+
+
+def not_after_window(column: str, why: str) -> QualityCheck:
+    return QualityCheck(
+        f"{column}_not_after_window",
+        f"{column} is never NULL and not after the last month of raw.calendar ({why}).",
+        blocking=False,
+        expectations=(
+            gxe.ExpectColumnValuesToNotBeNull(column=column),
+            gxe.ExpectColumnValuesToBeBetween(column=column, max_value=LAST_MONTH),
+        ),
+        uses_window=True,
+    )
+
+
+def ordered(
+    later: str, earlier: str, strictly: bool, blocking: bool, why: str, name: str | None = None
+) -> QualityCheck:
+    relation = "after" if strictly else "not_before"
+    return QualityCheck(
+        name or f"{later}_{relation}_{earlier}",
+        f"{later} is {'after' if strictly else 'on or after'} {earlier} when both are set: {why}",
+        blocking=blocking,
+        expectations=(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=later, column_B=earlier, or_equal=not strictly, ignore_row_if="either_value_is_missing"
+            ),
+        ),
+    )
+
+
+def between(name: str, columns: list[str], low: float | None, high: float | None, what: str) -> QualityCheck:
+    return QualityCheck(
+        name,
+        f"{', '.join(columns)} {what} (NULL allowed).",
+        blocking=True,
+        expectations=tuple(
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=low, max_value=high) for c in columns
+        ),
+    )
+
+
+def counts_not_negative(*columns: str) -> QualityCheck:
+    return between("counts_not_negative", list(columns), 0, None, "are >= 0")
+
+
+def position_checks(person_column: str, person_table: str, company_table: str) -> list[QualityCheck]:
+    """Rules shared by raw.positions (per member) and truth.positions (per person)."""
+    return [
+        key_unique("position_id"),
+        foreign_key(person_column, person_table, person_column),
+        foreign_key("company_id", company_table, "company_id"),
+        in_set("seniority", SENIORITIES),
+        # Positions held at the window start began before it: only the upper bound applies.
+        not_after_window("start_date", "positions held at the window start may begin before it"),
+        in_window("end_date", nullable=True),
+        ordered("end_date", "start_date", strictly=True, blocking=True, why="end_date is exclusive, "
+                "a position lasts at least a month (employment counts rely on it)."),
+        no_overlapping_positions(person_column),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# The suites.
+# --------------------------------------------------------------------------------------
+
+SUITES: dict[str, list[QualityCheck]] = {
+    "raw.calendar": [
+        key_unique("month"),
+        violations(
+            "months_contiguous",
+            "raw.calendar has every month between its first and last month: the window metrics iterate.",
+            """
+            SELECT expected.month AS missing_month
+            FROM range((SELECT min(month) FROM {table}), (SELECT max(month) FROM {table}) + INTERVAL 1 MONTH,
+                       INTERVAL 1 MONTH) expected(month)
+            ANTI JOIN {table} c ON c.month = expected.month
+            """,
+        ),
+    ],
+    "raw.members": [
+        key_unique("member_id"),
+        in_set("highest_education_level", EDUCATION_LEVELS),
+        # Members may have joined before the window: only the upper bound applies.
+        not_after_window("joined_on", "members may have joined before the window"),
+    ],
+    "raw.educations": [
+        key_unique("member_id", "institution", "level"),
+        foreign_key("member_id", "raw.members", "member_id"),
+        in_set("level", EDUCATION_LEVELS),
+    ],
+    "raw.companies": [
+        key_unique("company_id"),
+    ],
+    "raw.positions": [
+        *position_checks("member_id", "raw.members", "raw.companies"),
+        in_window("reported_on"),
+        ordered("reported_on", "start_date", strictly=False, blocking=False,
+                why="a position appears on a profile once it has started."),
+    ],
+    "raw.member_skills": [
+        key_unique("member_id", "skill"),
+        foreign_key("member_id", "raw.members", "member_id"),
+        in_set("source", SKILL_SOURCES),
+        in_window("added_on"),
+    ],
+    "raw.postings": [
+        key_unique("posting_id"),
+        foreign_key("company_id", "raw.companies", "company_id"),
+        foreign_key("hired_member_id", "raw.members", "member_id", nullable=True),
+        in_set("seniority", SENIORITIES),
+        in_window("opened_on"),
+        in_window("closed_on", nullable=True),
+        ordered("closed_on", "opened_on", strictly=False, blocking=True,
+                why="a posting closes after it opens."),
+    ],
+    "raw.posting_skills": [
+        key_unique("posting_id", "skill"),
+        foreign_key("posting_id", "raw.postings", "posting_id"),
+    ],
+    "truth.people": [
+        key_unique("person_id"),
+        foreign_key("member_id", "raw.members", "member_id", nullable=True),
+        unique_when_present("member_id", "a member is one person, or the platform view double counts."),
+        in_set("highest_education_level", EDUCATION_LEVELS),
+    ],
+    "truth.educations": [
+        key_unique("person_id"),
+        foreign_key("person_id", "truth.people", "person_id"),
+        in_set("level", EDUCATION_LEVELS),
+    ],
+    "truth.positions": [
+        *position_checks("person_id", "truth.people", "raw.companies"),
+        in_set("start_reason", START_REASONS),
+    ],
+    "truth.parameters": [
+        key_unique("name", "key"),
+    ],
+    "metrics.january_locations": [
+        key_unique("source", "snapshot", "person_id"),
+    ],
+    "metrics.job_change_rate": [
+        key_unique("source", "grain", "period"),
+        violations(
+            "rates_within_bounds",
+            "Yearly rate and hiring_rate lie in [0, 1.5] (NULL allowed when the denominator is 0).",
+            "SELECT source, period, rate, hiring_rate FROM {table} WHERE grain = 'year' "
+            "AND (rate NOT BETWEEN 0 AND 1.5 OR hiring_rate NOT BETWEEN 0 AND 1.5)",
+        ),
+        counts_not_negative("job_changes", "avg_employed", "hires", "population"),
+    ],
+    "metrics.talent_flows": [
+        key_unique("source", "year", "city", "occupation_family"),
+        violations(
+            "flow_identity",
+            "On every row arrivals - departures = net = members_end - members.",
+            "SELECT source, year, city, occupation_family, arrivals, departures, net, members, members_end "
+            "FROM {table} WHERE arrivals - departures IS DISTINCT FROM net "
+            "OR members_end - members IS DISTINCT FROM net",
+        ),
+        counts_not_negative("arrivals", "departures", "members", "members_end"),
+    ],
+    "metrics.talent_flows_od": [
+        key_unique("source", "year", "origin_city", "destination_city", "occupation_family"),
+        violations(
+            "movers_match_departures",
+            "Movers summed over destinations equal metrics.talent_flows.departures of the origin city, "
+            "per source, year and occupation family.",
+            """
+            WITH leavers AS (
+                SELECT source, year, origin_city AS city, occupation_family, sum(movers) AS movers
+                FROM {table} GROUP BY ALL
+            )
+            SELECT source, year, city, occupation_family,
+                   coalesce(l.movers, 0) AS movers, coalesce(f.departures, 0) AS departures
+            FROM leavers l FULL JOIN metrics.talent_flows f USING (source, year, city, occupation_family)
+            WHERE coalesce(l.movers, 0) <> coalesce(f.departures, 0)
+            """,
+        ),
+        counts_not_negative("movers"),
+    ],
+    "metrics.skill_demand": [
+        key_unique("year", "skill"),
+        between("shares_within_bounds", ["share_of_postings"], 0, 1, "lie in [0, 1]"),
+        counts_not_negative("postings"),
+        violations(
+            "rank_1_per_year",
+            "Every year has a most demanded skill (rank 1).",
+            "SELECT year, min(rank) AS best_rank FROM {table} GROUP BY year HAVING min(rank) IS DISTINCT FROM 1",
+        ),
+    ],
+    "metrics.skills_added": [
+        key_unique("source", "year"),
+        counts_not_negative("skills_added", "member_years", "skills_per_member"),
+    ],
+    "metrics.time_to_first_job": [
+        key_unique("source", "graduation_year", "level", "field", "institution"),
+        between("shares_within_bounds", ["employed_6m_share", "employed_12m_share"], 0, 1, "lie in [0, 1]"),
+        QualityCheck(
+            "median_between_quartiles",
+            "p25_months <= median_months <= p75_months wherever both sides are set.",
+            blocking=True,
+            expectations=(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="median_months", column_B="p25_months", or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                ),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="p75_months", column_B="median_months", or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                ),
+            ),
+        ),
+        counts_not_negative("graduates", "censored", "median_months", "p25_months", "p75_months"),
+        ordered("graduates", "censored", strictly=False, blocking=True,
+                why="censored graduates are part of the group.", name="censored_within_graduates"),
+    ],
+}
+
+
+# --------------------------------------------------------------------------------------
+# Running a suite.
+# --------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _batch_definition():
+    """The GX pandas batch definition, built once per process (GX is slow to set up)."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset("frame")
+    return asset.add_batch_definition_whole_dataframe("whole_frame")
+
+
+def _run_expectations(frame: pd.DataFrame, checks: list[QualityCheck], window: dict) -> dict[str, list]:
+    """Validate every check's expectations on one frame; GX results grouped by check name."""
+    batch_definition = _batch_definition()  # first: suites need the active GX context
+    suite = gx.ExpectationSuite(name="quality")
+    for check in checks:
+        for expectation in check.expectations:
+            tagged = expectation.copy(deep=True)  # the suites stay untouched, tags differ per check
+            tagged.meta = {**(tagged.meta or {}), _CHECK_TAG: check.name}
+            suite.add_expectation(tagged)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    validation = batch.validate(
+        suite,
+        expectation_parameters=window,
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLE_COUNT},
+    )
+    results: dict[str, list] = {check.name: [] for check in checks}
+    for result in validation.results:
+        results[result.expectation_config.meta[_CHECK_TAG]].append(result)
+    return results
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "NULL"
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar for metadata."""
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return value if isinstance(value, (bool, int, float, str, type(None))) else _text(value)
+
+
+def _describe(config) -> str:
+    """'expect_column_values_to_be_unique(member_id)' for a GX expectation configuration."""
+    kwargs = config.kwargs
+    columns = [str(kwargs[k]) for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+    columns += kwargs.get("column_list") or []
+    return f"{config.type}({', '.join(columns)})"
+
+
+def _outcome(check: QualityCheck, results: list, frame: pd.DataFrame | None) -> CheckOutcome:
+    """Summarize a check's GX results; ``frame`` is the violating rows for query checks."""
+    metadata: dict[str, Any] = {}
+    failed, examples, errors, unexpected = [], [], [], 0
+    for result in results:
+        info = result.result or {}
+        if result.exception_info and result.exception_info.get("raised_exception"):
+            errors.append(result.exception_info.get("exception_message"))
+        else:  # several metric failures nest their exception info one level down
+            errors += [e["exception_message"] for e in (result.exception_info or {}).values()
+                       if isinstance(e, dict) and e.get("raised_exception")]
+        if not result.success:
+            failed.append(_describe(result.expectation_config))
+        unexpected += int(info.get("unexpected_count") or 0)
+        examples += [_text(v) for v in info.get("partial_unexpected_list") or []]
+        if "observed_value" in info:
+            metadata["observed_value"] = _plain(info["observed_value"])
+        if "element_count" in info:
+            metadata["rows_checked"] = _plain(info["element_count"])
+    if frame is not None:  # the violating rows themselves are the unexpected values
+        unexpected = len(frame)
+        examples = [_text(row) for row in frame.head(EXAMPLE_COUNT).to_dict("records")]
+    metadata["unexpected_count"] = unexpected
+    metadata["unexpected_examples"] = examples[:EXAMPLE_COUNT]
+    if failed:
+        metadata["failed_expectations"] = failed
+    if errors:
+        metadata["error"] = "; ".join(dict.fromkeys(errors))
+    passed = bool(results) and all(r.success for r in results) and not errors
+    return CheckOutcome(check.name, passed, check.blocking, check.description, metadata)
+
+
+def _error_outcome(check: QualityCheck, error: Exception) -> CheckOutcome:
+    metadata = {"unexpected_count": 0, "unexpected_examples": [], "error": f"{type(error).__name__}: {error}"}
+    return CheckOutcome(check.name, False, check.blocking, check.description, metadata)
+
+
+def scenario_window(con) -> dict[str, pd.Timestamp]:
+    """GX parameters of the window: first and last month of raw.calendar."""
+    first, last = con.execute(f"SELECT min(month), max(month) FROM {CALENDAR}").fetchall()[0]
+    return {"first_month": pd.Timestamp(first), "last_month": pd.Timestamp(last)}
+
+
+def validate_table(con, table: str, checks: Collection[str] | None = None) -> list[CheckOutcome]:
+    """Run the suite of ``table`` (or only the named ``checks``) on the DuckDB connection."""
+    suite = [c for c in SUITES[table] if checks is None or c.name in checks]
+    window = scenario_window(con) if any(c.uses_window for c in suite) else {}
+    outcomes: dict[str, CheckOutcome] = {}
+
+    # Column checks share one frame holding just the columns they name.
+    on_table = [c for c in suite if c.query is None]
+    if on_table:
+        columns = ", ".join(dict.fromkeys(col for c in on_table for col in c.columns))
+        try:
+            frame = con.execute(f"SELECT {columns} FROM {table}").df()
+        except duckdb.Error as error:  # a missing table or column fails its checks, not the run
+            outcomes |= {c.name: _error_outcome(c, error) for c in on_table}
+        else:
+            results = _run_expectations(frame, on_table, window)
+            outcomes |= {c.name: _outcome(c, results[c.name], None) for c in on_table}
+
+    for check in suite:
+        if check.query is None:
+            continue
+        try:
+            frame = con.execute(check.query.format(table=table)).df()
+        except duckdb.Error as error:
+            outcomes[check.name] = _error_outcome(check, error)
+            continue
+        results = _run_expectations(frame, [check], window)
+        outcomes[check.name] = _outcome(check, results[check.name], frame)
+
+    return [outcomes[c.name] for c in suite]

@@ -1,0 +1,282 @@
+"""The metrics recover the parameters planted in the scenario, on the truth.
+
+Every test compares a metric with the value the planted parameters predict and allows
+Z_TOLERANCE standard errors, the standard error following from the sample size (a
+binomial or Poisson count). With hundreds of cells per test, 5 standard errors keep the
+chance of a false alarm under 1 in 1,000 for the whole suite (the data are seeded, so a
+pass is reproducible); a bias of a few percent in a metric would still fail it, because
+the aggregate z-score checks below look at all cells together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+Z_TOLERANCE = 5.0
+
+
+def params(con, name: str) -> dict[str, float]:
+    rows = con.execute("SELECT key, value FROM truth.parameters WHERE name = ?", [name]).fetchall()
+    assert rows, f"parameter {name} missing from truth.parameters"
+    return dict(rows)
+
+
+def param(con, name: str) -> float:
+    return params(con, name)[""]
+
+
+def assert_z_scores(z: np.ndarray, what: str) -> None:
+    """Every cell within Z_TOLERANCE, and the cells together consistent with pure noise."""
+    z = np.asarray(z, dtype=float)
+    worst = np.abs(z).max()
+    assert worst < Z_TOLERANCE, f"{what}: a cell is {worst:.1f} standard errors off"
+    # mean of z^2 is 1 for unbiased estimates; its standard error is sqrt(2 / n).
+    mean_sq = float(np.mean(z**2))
+    assert abs(mean_sq - 1.0) < Z_TOLERANCE * np.sqrt(2.0 / z.size) + 0.1, (
+        f"{what}: mean squared z-score {mean_sq:.2f} over {z.size} cells (expected about 1)"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Job-change rate: the macro cycle and tenure hazards planted in dynamics.*
+# --------------------------------------------------------------------------------------
+
+EXPECTED_EMPLOYER_CHANGES_SQL = """
+WITH positions AS (
+    SELECT p.person_id, p.company_id, p.occupation_family, p.start_reason,
+           datediff('month', DATE '{start}', p.start_date) AS s,
+           coalesce(datediff('month', DATE '{start}', p.end_date), {months}) AS e,
+           p.end_date IS NOT NULL AND p.end_date = pe.retirement AS ends_in_retirement
+    FROM truth.positions p JOIN truth.people pe USING (person_id)
+),
+flagged AS (
+    SELECT *, CASE WHEN company_id = lag(company_id) OVER w AND s = lag(e) OVER w THEN 0 ELSE 1 END AS new_spell
+    FROM positions WINDOW w AS (PARTITION BY person_id ORDER BY s)
+),
+spells AS (
+    SELECT *, sum(new_spell) OVER (PARTITION BY person_id ORDER BY s ROWS UNBOUNDED PRECEDING) AS spell
+    FROM flagged
+),
+with_employer_since AS (
+    SELECT *, min(s) OVER (PARTITION BY person_id, spell) AS employer_since FROM spells
+),
+-- at risk of an employer change in month t: employed at the start of t (s < t <= e),
+-- not in the month of retirement, and not after the window
+at_risk AS (
+    SELECT t.month_index AS t, w.occupation_family, t.month_index - w.employer_since AS tenure
+    FROM with_employer_since w
+    JOIN range(0, {months}) t(month_index)
+      ON t.month_index > w.s
+     AND (t.month_index < w.e OR (t.month_index = w.e AND NOT w.ends_in_retirement AND w.e < {months}))
+)
+SELECT {start_year} + t // 12 AS year,
+       sum({base} * m.value * CASE WHEN tenure < {short_months} THEN {short_factor} ELSE 1 END * f.value) AS expected
+FROM at_risk
+JOIN truth.parameters m ON m.name = 'dynamics.job_change_multiplier' AND m.key = CAST({start_year} + t // 12 AS VARCHAR)
+JOIN truth.parameters f ON f.name = 'occupation_families.job_change_factor' AND f.key = at_risk.occupation_family
+GROUP BY ALL ORDER BY year
+"""
+
+
+@pytest.fixture(scope="module")
+def expected_employer_changes(con) -> pl.DataFrame:
+    assert param(con, "timeline.start_month") == 1
+    sql = EXPECTED_EMPLOYER_CHANGES_SQL.format(
+        start=f"{int(param(con, 'timeline.start_year'))}-01-01",
+        start_year=int(param(con, "timeline.start_year")),
+        months=int(param(con, "timeline.months")),
+        base=param(con, "dynamics.job_change_hazard"),
+        short_months=int(param(con, "dynamics.short_tenure_months")),
+        short_factor=param(con, "dynamics.short_tenure_factor"),
+    )
+    return con.sql(sql).pl()
+
+
+def test_direct_employer_changes_follow_the_planted_hazards(con, expected_employer_changes):
+    observed = con.sql(
+        "SELECT year(start_date) AS year, count(*) AS observed FROM truth.positions "
+        "WHERE start_reason = 'job_change' GROUP BY 1"
+    ).pl()
+    joined = expected_employer_changes.join(observed, on="year")
+    assert joined.height == int(param(con, "timeline.months")) // 12
+    z = (joined["observed"] - joined["expected"]) / joined["expected"].sqrt()  # Poisson
+    assert_z_scores(z.to_numpy(), "employer changes per year")
+
+
+def test_job_change_rate_metric_recovers_the_macro_cycle(con, expected_employer_changes):
+    """Metric job changes = planted-hazard changes + returns to work within a quarter."""
+    quick_returns = con.sql(
+        """
+        SELECT year(p.start_date) AS year, count(*) AS quick_returns
+        FROM (SELECT *, lag(end_date) OVER (PARTITION BY person_id ORDER BY start_date) AS prev_end,
+                        lag(company_id) OVER (PARTITION BY person_id ORDER BY start_date) AS prev_company
+              FROM truth.positions) p
+        WHERE start_reason = 'reemployment' AND datediff('month', prev_end, start_date) < 3
+          AND company_id <> prev_company
+        GROUP BY 1
+        """
+    ).pl()
+    metric = con.sql(
+        "SELECT year(period) AS year, job_changes, rate, yoy_change FROM metrics.job_change_rate "
+        "WHERE source = 'truth' AND grain = 'year'"
+    ).pl()
+    joined = metric.join(expected_employer_changes, on="year").join(quick_returns, on="year")
+    expected = joined["expected"] + joined["quick_returns"]
+    z = (joined["job_changes"] - expected) / joined["expected"].sqrt()
+    assert_z_scores(z.to_numpy(), "metrics.job_change_rate job_changes (truth)")
+    # The planted pattern itself: the 2020 dip, the 2022 boom, the 2023 decline.
+    yoy = dict(zip(joined["year"], joined["yoy_change"]))
+    mult = {int(k): v for k, v in params(con, "dynamics.job_change_multiplier").items()}
+    assert yoy[2020] < -0.1 and yoy[2023] < 0
+    # The boom year's change tracks the planted +40% within a tenth (tenure composition and
+    # the unscaled quick returns move it by a few points).
+    assert yoy[2022] == pytest.approx(mult[2022] / mult[2021] - 1, abs=0.1)
+
+
+# --------------------------------------------------------------------------------------
+# Time to first job: the planted monthly hazard per level and field
+# --------------------------------------------------------------------------------------
+
+
+def test_time_to_first_job_recovers_the_planted_hazards(con):
+    hazard = params(con, "first_job_monthly_hazard")
+    rows = con.sql(
+        """
+        SELECT level, field, graduates, employed_6m_share, employed_12m_share, censored
+        FROM metrics.time_to_first_job
+        WHERE source = 'truth' AND institution = 'all' AND field <> 'all' AND level <> 'all'
+          AND graduation_year BETWEEN 2012 AND 2023
+        """
+    ).pl()
+    h = np.array([hazard[f"{lv}|{fi}"] for lv, fi in zip(rows["level"], rows["field"])])
+    assert rows["censored"].sum() < 0.01 * rows["graduates"].sum()
+    for months, column in ((6, "employed_6m_share"), (12, "employed_12m_share")):
+        p = 1 - (1 - h) ** months  # a first job in months 0 .. months-1
+        n = rows["graduates"].to_numpy()
+        pooled = rows.with_columns(expected=pl.Series(p), n=pl.Series(n)).group_by("level", "field").agg(
+            observed=(pl.col(column) * pl.col("n")).sum() / pl.col("n").sum(),
+            expected=(pl.col("expected") * pl.col("n")).sum() / pl.col("n").sum(),
+            variance=(pl.col("expected") * (1 - pl.col("expected")) * pl.col("n")).sum() / pl.col("n").sum() ** 2,
+        )
+        z = (pooled["observed"] - pooled["expected"]) / pooled["variance"].sqrt()
+        assert_z_scores(z.to_numpy(), f"{column} per level and field")
+
+
+def test_time_to_first_job_median_matches_the_geometric_median(con):
+    hazard = params(con, "first_job_monthly_hazard")
+    rows = con.execute(
+        """
+        SELECT level, field, median_months, graduates FROM metrics.time_to_first_job
+        WHERE source = 'truth' AND institution = 'all' AND field <> 'all' AND level <> 'all'
+          AND graduation_year BETWEEN 2012 AND 2023 AND graduates >= 200
+        """
+    ).fetchall()
+    assert rows
+    for level, field, median, _ in rows:
+        h = hazard[f"{level}|{field}"]
+        expected = int(np.ceil(np.log(0.5) / np.log(1 - h))) - 1  # smallest k with 1-(1-h)^(k+1) >= 0.5
+        # With a few hundred graduates the sample median can sit one month either side.
+        assert abs(median - expected) <= 1, (level, field, median, expected)
+
+
+# --------------------------------------------------------------------------------------
+# Talent flows: destinations follow the planted city pull
+# --------------------------------------------------------------------------------------
+
+
+def test_talent_flow_destinations_follow_the_planted_city_pull(con):
+    pull = params(con, "city_pull")
+    local_origins = {k.split("|")[0] for k in params(con, "local_moves.share")}
+    od = con.sql(
+        "SELECT origin_city, destination_city, occupation_family, sum(movers) AS movers "
+        "FROM metrics.talent_flows_od WHERE source = 'truth' AND occupation_family <> 'all' GROUP BY ALL"
+    ).pl()
+    od = od.filter(~pl.col("origin_city").is_in(sorted(local_origins)))
+    pulls = pl.DataFrame(
+        [(k.split("|")[0], k.split("|")[1], v) for k, v in pull.items()],
+        schema=["occupation_family", "destination_city", "pull"],
+        orient="row",
+    )
+    totals = od.group_by("origin_city", "occupation_family").agg(total=pl.col("movers").sum())
+    cells = (
+        totals.join(pulls, on="occupation_family")
+        .filter(pl.col("destination_city") != pl.col("origin_city"))
+        .with_columns(p=pl.col("pull") / pl.col("pull").sum().over("origin_city", "occupation_family"))
+        .join(od, on=["origin_city", "destination_city", "occupation_family"], how="left")
+        .with_columns(pl.col("movers").fill_null(0))
+    )
+    by_destination = cells.group_by("destination_city", "occupation_family").agg(
+        observed=pl.col("movers").sum(),
+        expected=(pl.col("total") * pl.col("p")).sum(),
+        variance=(pl.col("total") * pl.col("p") * (1 - pl.col("p"))).sum(),
+    ).filter(pl.col("expected") >= 20)
+    assert by_destination.height > 100
+    z = (by_destination["observed"] - by_destination["expected"]) / by_destination["variance"].sqrt()
+    assert_z_scores(z.to_numpy(), "movers per destination and family")
+
+
+def test_talent_flows_show_the_planted_patterns(con):
+    net = dict(
+        con.execute(
+            "SELECT city || '|' || occupation_family, sum(net) FROM metrics.talent_flows "
+            "WHERE source = 'truth' GROUP BY ALL"
+        ).fetchall()
+    )
+    assert net["Amsterdam|ICT"] > 0, "ICT workers are drawn to Amsterdam"
+    assert net["Groningen|all"] < 0, "Groningen loses talent to the Randstad"
+    leavers = dict(
+        con.execute(
+            "SELECT destination_city, sum(movers) FROM metrics.talent_flows_od WHERE source = 'truth' "
+            "AND origin_city = 'Amsterdam' AND occupation_family = 'all' GROUP BY ALL"
+        ).fetchall()
+    )
+    top4 = sorted(leavers, key=leavers.get, reverse=True)[:4]
+    assert {"Almere", "Zaanstad", "Haarlem"} <= set(top4), top4
+
+
+# --------------------------------------------------------------------------------------
+# Skill demand: posting skill probabilities and their trends
+# --------------------------------------------------------------------------------------
+
+
+def test_skill_demand_recovers_the_planted_skill_probabilities(con):
+    base_year = int(param(con, "postings.skills_base_year"))
+    trend = params(con, "skills.trend")
+    probs = pl.DataFrame(
+        [(k.split("|")[0], k.split("|")[1], v) for k, v in params(con, "occupations.skills").items()],
+        schema=["occupation", "skill", "p0"],
+        orient="row",
+    ).with_columns(trend=pl.col("skill").replace_strict(trend))
+    mix = con.sql(
+        "SELECT year(opened_on) AS year, occupation, count(*) AS n FROM raw.postings GROUP BY ALL"
+    ).pl()
+    expected = (
+        mix.join(probs, on="occupation")
+        .with_columns(p=(pl.col("p0") * (pl.col("trend") * (pl.col("year") - base_year)).exp()).clip(upper_bound=1.0))
+        .with_columns(total=pl.col("n").sum().over("year", "skill"))
+        .group_by("year", "skill")
+        .agg(mean=(pl.col("n") * pl.col("p")).sum(), variance=(pl.col("n") * pl.col("p") * (1 - pl.col("p"))).sum())
+        .join(mix.group_by("year").agg(all_postings=pl.col("n").sum()), on="year")
+    )
+    metric = con.sql("SELECT year, skill, postings, share_of_postings FROM metrics.skill_demand").pl()
+    cells = expected.join(metric, on=["year", "skill"], how="left").with_columns(pl.col("postings").fill_null(0))
+    cells = cells.filter(pl.col("variance") > 5)
+    assert cells.height > 1000
+    z = (cells["postings"] - cells["mean"]) / cells["variance"].sqrt()
+    assert_z_scores(z.to_numpy(), "postings requiring each skill per year")
+    shares = cells.filter(pl.col("share_of_postings").is_not_null())
+    assert np.allclose(shares["share_of_postings"], shares["postings"] / shares["all_postings"])
+
+
+def test_skills_added_per_member_recover_the_planted_rate(con):
+    planted = {int(k): v for k, v in params(con, "platform.skills_per_member_year").items()}
+    rows = con.execute("SELECT year, skills_added, member_years, per_member_yoy_growth FROM metrics.skills_added").fetchall()
+    z = []
+    for year, added, member_years, _ in rows:
+        expected = planted[year] * member_years
+        z.append((added - expected) / np.sqrt(expected))
+    assert_z_scores(np.array(z), "skills added per year")
+    growth = {r[0]: r[3] for r in rows}
+    assert growth[2022] == pytest.approx(planted[2022] / planted[2021] - 1, abs=0.03)
