@@ -20,9 +20,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# Materialize every asset (generate -> warehouse -> metrics, with all checks) on the default scenario.
+# Materialize every asset (generate -> warehouse -> metrics, with all checks) on the default
+# scenario. Optional: make run PEOPLE=500000 SEED=7 SCENARIO=path/to/scenario.yaml
 run: $(STAMP)
-	$(BIN)/dagster job execute -m pipelines.definitions -j main
+	EGS_PEOPLE=$(PEOPLE) EGS_SEED=$(SEED) EGS_SCENARIO=$(or $(SCENARIO),netherlands) \
+		$(BIN)/dagster job execute -m pipelines.definitions -j main
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
