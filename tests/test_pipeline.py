@@ -38,7 +38,7 @@ def materialized(tmp_path_factory):
     home = folder / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    job = defs.get_job_def("main")
+    job = defs.resolve_job_def("main")
     with dg.instance_for_test(temp_dir=str(home)) as instance:
         result = job.execute_in_process(
             instance=instance,
@@ -140,3 +140,20 @@ def test_main_job_takes_people_and_seed_from_run_config(tmp_path):
         assert con.execute("SELECT value FROM truth.parameters WHERE name = 'seed'").fetchall()[0][0] == 7
     finally:
         con.close()
+
+
+def readme_queries() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```sql\n")[1:]]
+    queries = ["\n".join(l for l in q.splitlines() if not l.lstrip().startswith("--")) for b in blocks for q in b.split(";")]
+    return [q.strip() for q in queries if q.strip()]
+
+
+def test_readme_queries_run_in_the_duckdb_1x_cli(materialized):
+    _, path = materialized
+    queries = readme_queries()
+    assert len(queries) >= 8
+    for query in queries:
+        out = subprocess.run([DUCKDB_CLI, "-readonly", "-csv", str(path), "-c", query], capture_output=True, text=True)
+        assert out.returncode == 0 and "Error" not in out.stderr, (query, out.stderr)
+        assert len(out.stdout.strip().splitlines()) >= 2, (query, out.stdout)  # a header and at least one row
