@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -63,7 +63,7 @@ class QualityCheck:
     blocking: bool
     expectations: tuple[Expectation, ...]
     query: str | None = None
-    uses_window: bool = field(default=False)
+    uses_window: bool = False  # the expectations use the first_month/last_month parameters
 
     @property
     def columns(self) -> list[str]:
@@ -136,12 +136,14 @@ def violations(name: str, description: str, query: str, blocking: bool = True) -
 
 def foreign_key(column: str, parent: str, parent_column: str, nullable: bool = False) -> QualityCheck:
     # An anti join keeps the child rows without a parent, NULL children included
-    # (NULL matches nothing) unless the reference is optional.
+    # (NULL matches nothing) unless the reference is optional. One row per orphan value,
+    # with its row count, keeps the frame small even when a whole parent is missing.
     optional = f"WHERE child.{column} IS NOT NULL" if nullable else ""
     return violations(
         f"{column}_foreign_key",
         f"Every {column} references an existing {parent}.{parent_column}"
-        + (" (NULL allowed)." if nullable else " (never NULL)."),
+        + (" (NULL allowed)" if nullable else " (never NULL)")
+        + "; violations are counted per orphan value.",
         f"SELECT child.{column}, count(*) AS rows FROM {{table}} child "
         f"ANTI JOIN {parent} p ON child.{column} = p.{parent_column} {optional} "
         f"GROUP BY ALL ORDER BY rows DESC",
@@ -216,7 +218,10 @@ def ordered(
         blocking=blocking,
         expectations=(
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=later, column_B=earlier, or_equal=not strictly, ignore_row_if="either_value_is_missing"
+                column_A=later,
+                column_B=earlier,
+                or_equal=not strictly,
+                ignore_row_if="either_value_is_missing",
             ),
         ),
     )
@@ -247,8 +252,13 @@ def position_checks(person_column: str, person_table: str, company_table: str) -
         # Positions held at the window start began before it: only the upper bound applies.
         not_after_window("start_date", "positions held at the window start may begin before it"),
         in_window("end_date", nullable=True),
-        ordered("end_date", "start_date", strictly=True, blocking=True, why="end_date is exclusive, "
-                "a position lasts at least a month (employment counts rely on it)."),
+        ordered(
+            "end_date",
+            "start_date",
+            strictly=True,
+            blocking=True,
+            why="end_date is exclusive, a position lasts at least a month (employment counts rely on it).",
+        ),
         no_overlapping_positions(person_column),
     ]
 
@@ -262,7 +272,7 @@ SUITES: dict[str, list[QualityCheck]] = {
         key_unique("month"),
         violations(
             "months_contiguous",
-            "raw.calendar has every month between its first and last month: the window metrics iterate.",
+            "raw.calendar holds every month between its first and last: metrics iterate over its months.",
             """
             SELECT expected.month AS missing_month
             FROM range((SELECT min(month) FROM {table}), (SELECT max(month) FROM {table}) + INTERVAL 1 MONTH,
@@ -287,9 +297,25 @@ SUITES: dict[str, list[QualityCheck]] = {
     ],
     "raw.positions": [
         *position_checks("member_id", "raw.members", "raw.companies"),
-        in_window("reported_on"),
-        ordered("reported_on", "start_date", strictly=False, blocking=False,
-                why="a position appears on a profile once it has started."),
+        # The platform predates the window: positions of early members were reported before it.
+        not_after_window("reported_on", "profiles were updated before the window too"),
+        violations(
+            "reported_not_before_joining",
+            "A position reaches a profile no earlier than the month its member joined.",
+            """
+            SELECT p.position_id, p.reported_on, m.joined_on
+            FROM {table} p JOIN raw.members m USING (member_id)
+            WHERE p.reported_on < m.joined_on
+            """,
+            blocking=False,
+        ),
+        ordered(
+            "reported_on",
+            "start_date",
+            strictly=False,
+            blocking=False,
+            why="a position appears on a profile once it has started.",
+        ),
     ],
     "raw.member_skills": [
         key_unique("member_id", "skill"),
@@ -304,8 +330,9 @@ SUITES: dict[str, list[QualityCheck]] = {
         in_set("seniority", SENIORITIES),
         in_window("opened_on"),
         in_window("closed_on", nullable=True),
-        ordered("closed_on", "opened_on", strictly=False, blocking=True,
-                why="a posting closes after it opens."),
+        ordered(
+            "closed_on", "opened_on", strictly=False, blocking=True, why="a posting closes after it opens."
+        ),
     ],
     "raw.posting_skills": [
         key_unique("posting_id", "skill"),
@@ -379,7 +406,8 @@ SUITES: dict[str, list[QualityCheck]] = {
         violations(
             "rank_1_per_year",
             "Every year has a most demanded skill (rank 1).",
-            "SELECT year, min(rank) AS best_rank FROM {table} GROUP BY year HAVING min(rank) IS DISTINCT FROM 1",
+            "SELECT year, min(rank) AS best_rank FROM {table} "
+            "GROUP BY year HAVING min(rank) IS DISTINCT FROM 1",
         ),
     ],
     "metrics.skills_added": [
@@ -395,18 +423,28 @@ SUITES: dict[str, list[QualityCheck]] = {
             blocking=True,
             expectations=(
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="median_months", column_B="p25_months", or_equal=True,
+                    column_A="median_months",
+                    column_B="p25_months",
+                    or_equal=True,
                     ignore_row_if="either_value_is_missing",
                 ),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="p75_months", column_B="median_months", or_equal=True,
+                    column_A="p75_months",
+                    column_B="median_months",
+                    or_equal=True,
                     ignore_row_if="either_value_is_missing",
                 ),
             ),
         ),
         counts_not_negative("graduates", "censored", "median_months", "p25_months", "p75_months"),
-        ordered("graduates", "censored", strictly=False, blocking=True,
-                why="censored graduates are part of the group.", name="censored_within_graduates"),
+        ordered(
+            "graduates",
+            "censored",
+            strictly=False,
+            blocking=True,
+            why="censored graduates are part of the group.",
+            name="censored_within_graduates",
+        ),
     ],
 }
 
@@ -420,6 +458,7 @@ SUITES: dict[str, list[QualityCheck]] = {
 def _batch_definition():
     """The GX pandas batch definition, built once per process (GX is slow to set up)."""
     context = gx.get_context(mode="ephemeral")
+    context.enable_analytics(False)  # as GX_ANALYTICS_ENABLED=false, also when the variable is unset
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset("frame")
     return asset.add_batch_definition_whole_dataframe("whole_frame")
@@ -480,8 +519,11 @@ def _outcome(check: QualityCheck, results: list, frame: pd.DataFrame | None) -> 
         if result.exception_info and result.exception_info.get("raised_exception"):
             errors.append(result.exception_info.get("exception_message"))
         else:  # several metric failures nest their exception info one level down
-            errors += [e["exception_message"] for e in (result.exception_info or {}).values()
-                       if isinstance(e, dict) and e.get("raised_exception")]
+            errors += [
+                e["exception_message"]
+                for e in (result.exception_info or {}).values()
+                if isinstance(e, dict) and e.get("raised_exception")
+            ]
         if not result.success:
             failed.append(_describe(result.expectation_config))
         unexpected += int(info.get("unexpected_count") or 0)

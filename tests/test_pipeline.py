@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -128,9 +127,10 @@ def test_dagster_asset_materialize_cli(tmp_path):
 
 
 def test_main_job_takes_people_and_seed_from_run_config(tmp_path):
-    config = {"resources": {"scenario": {"config": {"people": 5000, "seed": 7}}}}
+    config = tmp_path / "run.yaml"
+    config.write_text("resources:\n  scenario:\n    config:\n      people: 5000\n      seed: 7\n")
     out = subprocess.run(
-        [DAGSTER, "job", "execute", "-m", "pipelines.definitions", "-j", "main", "--config-json", json.dumps(config)],
+        [DAGSTER, "job", "execute", "-m", "pipelines.definitions", "-j", "main", "-c", str(config)],
         cwd=ROOT, env=_cli_env(tmp_path), capture_output=True, text=True, timeout=600,
     )
     assert out.returncode == 0, out.stderr[-3000:]

@@ -1,0 +1,491 @@
+"""Every data-quality check passes on a small valid warehouse and fails on the one
+corruption it guards against, while the table's other checks keep passing."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.checks import build_quality_checks
+from pipelines.quality import SUITES, validate_table
+from pipelines.resources import WarehouseResource
+from pipelines.warehouse import connect, discover_metrics
+from synthetic.tables import GENERATED_TABLES
+
+# Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
+METRIC_COLUMNS = {
+    "january_locations": "source VARCHAR, snapshot DATE, person_id BIGINT, city VARCHAR, "
+    "occupation_family VARCHAR",
+    "job_change_rate": "source VARCHAR, grain VARCHAR, period DATE, job_changes BIGINT, avg_employed DOUBLE, "
+    "rate DOUBLE, yoy_change DOUBLE, hires BIGINT, population DOUBLE, hiring_rate DOUBLE",
+    "talent_flows": "source VARCHAR, year BIGINT, city VARCHAR, occupation_family VARCHAR, arrivals BIGINT, "
+    "departures BIGINT, net BIGINT, members BIGINT, members_end BIGINT, net_per_10k DOUBLE",
+    "talent_flows_od": "source VARCHAR, year BIGINT, origin_city VARCHAR, destination_city VARCHAR, "
+    "occupation_family VARCHAR, movers BIGINT",
+    "skill_demand": "year BIGINT, skill VARCHAR, postings BIGINT, share_of_postings DOUBLE, rank BIGINT, "
+    "yoy_growth DOUBLE, share_yoy_growth DOUBLE",
+    "skills_added": "source VARCHAR, year INTEGER, skills_added BIGINT, yoy_growth DOUBLE, "
+    "member_years DOUBLE, skills_per_member DOUBLE, per_member_yoy_growth DOUBLE",
+    "time_to_first_job": "source VARCHAR, graduation_year BIGINT, level VARCHAR, field VARCHAR, "
+    "institution VARCHAR, graduates BIGINT, censored BIGINT, employed_6m_share DOUBLE, "
+    "employed_12m_share DOUBLE, "
+    "median_months BIGINT, p25_months BIGINT, p75_months BIGINT",
+}
+
+# A consistent little world, window 2020-01 .. 2021-12. Member/person 1 changes employer
+# in June 2020, member/person 2 starts a first job, person 4 (not a member) is promoted.
+VALID_ROWS = """
+INSERT INTO raw.companies VALUES (1, 'Acme', 'ICT', 'Utrecht'), (2, 'Bolt', 'Finance', 'Amsterdam');
+INSERT INTO raw.members VALUES
+    (1, 'An', 'an@example.nl', '2019-06-01', 'Amsterdam', 'WO'),
+    (2, 'Bo', 'bo@example.nl', '2020-03-01', 'Utrecht', 'HBO'),
+    (3, 'Cas', 'cas@example.nl', '2021-01-01', 'Zwolle', 'MBO');
+INSERT INTO raw.educations VALUES
+    (1, 'TU Delft', 'WO', 'ICT', '2012-09-01', '2017-07-01'),
+    (2, 'Fontys Hogescholen', 'HBO', 'ICT', '2015-09-01', '2019-07-01'),
+    (3, 'ROC Zwolle', 'MBO', 'care', '2016-09-01', '2019-07-01');
+INSERT INTO raw.positions VALUES
+    (10, 1, 1, 'Senior Dev', 'Dev', 'ICT', 'senior', 'Utrecht', '2018-09-01', '2020-06-01', '2020-01-01'),
+    (11, 1, 2, 'Lead Dev', 'Dev', 'ICT', 'manager', 'Amsterdam', '2020-06-01', NULL, '2020-08-01'),
+    (12, 2, 1, 'Junior Analyst', 'Analyst', 'ICT', 'junior', 'Utrecht', '2020-04-01', NULL, '2020-04-01');
+INSERT INTO raw.member_skills VALUES
+    (1, 'python', 'self', '2020-02-01'), (1, 'sql', 'endorsed', '2020-05-01'),
+    (2, 'python', 'course', '2021-01-01');
+INSERT INTO raw.postings VALUES
+    (100, 1, 'Analyst', 'ICT', 'Utrecht', 'junior', '2020-02-01', '2020-04-01', 2),
+    (101, 2, 'Developer', 'ICT', 'Amsterdam', 'medior', '2021-03-01', NULL, NULL);
+INSERT INTO raw.posting_skills VALUES (100, 'python'), (100, 'sql'), (101, 'sql');
+INSERT INTO truth.people VALUES
+    (1, 1, 'An', 1995, 'WO', '2017-08-01', '2062-01-01', 'Amsterdam'),
+    (2, 2, 'Bo', 1997, 'HBO', '2019-08-01', '2064-01-01', 'Utrecht'),
+    (3, 3, 'Cas', 1999, 'MBO', '2019-08-01', '2066-01-01', 'Zwolle'),
+    (4, NULL, 'Dirk', 1970, 'VO', '1988-08-01', '2037-01-01', 'Amsterdam');
+INSERT INTO truth.educations VALUES
+    (1, 'TU Delft', 'WO', 'ICT', '2012-09-01', '2017-07-01'),
+    (2, 'Fontys Hogescholen', 'HBO', 'ICT', '2015-09-01', '2019-07-01'),
+    (3, 'ROC Zwolle', 'MBO', 'care', '2016-09-01', '2019-07-01'),
+    (4, 'Stedelijk Gymnasium', 'VO', 'general', '1982-09-01', '1988-07-01');
+INSERT INTO truth.positions VALUES
+    (1000, 1, 1, 'Senior Dev', 'Dev', 'ICT', 'senior', 'Utrecht', '2018-09-01', '2020-06-01', 'initial'),
+    (1001, 1, 2, 'Lead Dev', 'Dev', 'ICT', 'manager', 'Amsterdam', '2020-06-01', NULL, 'job_change'),
+    (1002, 2, 1, 'Junior Analyst', 'Analyst', 'ICT', 'junior', 'Utrecht', '2020-04-01', NULL, 'first_job'),
+    (1003, 4, 2, 'Clerk', 'Clerk', 'Finance', 'medior', 'Amsterdam', '2019-01-01', '2021-02-01', 'initial'),
+    (1004, 4, 2, 'Senior Clerk', 'Clerk', 'Finance', 'senior', 'Amsterdam', '2021-02-01', NULL, 'promotion');
+INSERT INTO truth.parameters VALUES
+    ('job_change_multiplier', '2020', 0.8), ('job_change_multiplier', '2021', 1.1),
+    ('unreported_change_share', '', 0.2);
+INSERT INTO metrics.january_locations VALUES
+    ('truth', '2020-01-01', 1, 'Utrecht', 'ICT'), ('truth', '2021-01-01', 1, 'Amsterdam', 'ICT'),
+    ('platform', '2021-01-01', 1, 'Amsterdam', 'ICT');
+INSERT INTO metrics.job_change_rate VALUES
+    ('truth', 'year', '2020-01-01', 1, 3.0, 0.333, NULL, 2, 4.0, 0.5),
+    ('truth', 'year', '2021-01-01', 0, 3.0, 0.0, -1.0, 0, 4.0, 0.0),
+    ('truth', 'month', '2020-06-01', 1, 3.0, 0.333, NULL, 1, 4.0, 0.25),
+    ('platform', 'year', '2020-01-01', 1, 2.0, 0.5, NULL, 2, 2.5, 0.8);
+INSERT INTO metrics.talent_flows VALUES
+    ('truth', 2020, 'Utrecht', 'all', 1, 3, -2, 10, 8, -2000.0),
+    ('truth', 2020, 'Amsterdam', 'all', 3, 1, 2, 5, 7, 4000.0);
+INSERT INTO metrics.talent_flows_od VALUES
+    ('truth', 2020, 'Utrecht', 'Amsterdam', 'all', 3), ('truth', 2020, 'Amsterdam', 'Utrecht', 'all', 1);
+INSERT INTO metrics.skill_demand VALUES
+    (2020, 'python', 2, 1.0, 1, NULL, NULL), (2020, 'sql', 1, 0.5, 2, NULL, NULL),
+    (2021, 'sql', 1, 1.0, 1, 0.0, 1.0);
+INSERT INTO metrics.skills_added VALUES
+    ('platform', 2020, 2, NULL, 1.5, 1.333, NULL), ('platform', 2021, 1, -0.5, 2.5, 0.4, -0.7);
+INSERT INTO metrics.time_to_first_job VALUES
+    ('truth', 2020, 'all', 'all', 'all', 10, 2, 0.5, 0.7, 6, 2, 12),
+    ('platform', 2020, 'WO', 'ICT', 'TU Delft', 3, 1, 0.33, NULL, NULL, 4, NULL);
+"""
+
+
+# Per table: (check, corrupting statement, ...[, {other checks this corruption must fail too}]).
+# Each corruption breaks exactly what its check guards; several lines for one check are
+# variants (a NULL key beside a duplicate, a date before beside one after the window, ...).
+CORRUPTIONS = {
+    "raw.calendar": [
+        ("key_unique", "INSERT INTO raw.calendar VALUES ('2020-05-01', 2020)"),
+        ("months_contiguous", "DELETE FROM raw.calendar WHERE month = '2020-06-01'"),
+    ],
+    "raw.members": [
+        ("key_unique", "INSERT INTO raw.members VALUES (1, 'Ed', 'ed@x.nl', '2020-01-01', 'Ede', 'WO')"),
+        ("key_unique", "UPDATE raw.members SET member_id = NULL WHERE member_id = 3"),
+        (
+            "highest_education_level_in_set",
+            "UPDATE raw.members SET highest_education_level = 'PhD' WHERE member_id = 1",
+        ),
+        ("joined_on_not_after_window", "UPDATE raw.members SET joined_on = '2022-01-01' WHERE member_id = 3"),
+    ],
+    "raw.educations": [
+        ("key_unique", "INSERT INTO raw.educations VALUES (1, 'TU Delft', 'WO', 'math', NULL, NULL)"),
+        (
+            "member_id_foreign_key",
+            "INSERT INTO raw.educations VALUES (99, 'TU Delft', 'WO', 'ICT', NULL, NULL)",
+        ),
+        ("level_in_set", "UPDATE raw.educations SET level = 'BSc' WHERE member_id = 2"),
+    ],
+    "raw.companies": [
+        ("key_unique", "INSERT INTO raw.companies VALUES (2, 'Copy', 'ICT', 'Ede')"),
+    ],
+    "raw.positions": [
+        (
+            "key_unique",
+            "INSERT INTO raw.positions SELECT * REPLACE (3 AS member_id, DATE '2021-01-01' AS start_date, "
+            "DATE '2021-01-01' AS reported_on) FROM raw.positions WHERE position_id = 12",
+        ),
+        ("member_id_foreign_key", "UPDATE raw.positions SET member_id = 99 WHERE position_id = 12"),
+        ("company_id_foreign_key", "UPDATE raw.positions SET company_id = 99 WHERE position_id = 12"),
+        ("seniority_in_set", "UPDATE raw.positions SET seniority = 'intern' WHERE position_id = 12"),
+        (
+            "start_date_not_after_window",
+            "UPDATE raw.positions SET start_date = '2022-01-01', reported_on = '2022-01-01' "
+            "WHERE position_id = 12",
+            {"reported_on_not_after_window"},
+        ),
+        ("start_date_not_after_window", "UPDATE raw.positions SET start_date = NULL WHERE position_id = 12"),
+        ("end_date_in_window", "UPDATE raw.positions SET end_date = '2022-01-01' WHERE position_id = 12"),
+        ("end_date_in_window", "UPDATE raw.positions SET end_date = '2019-06-01' WHERE position_id = 10"),
+        (
+            "end_date_after_start_date",
+            "UPDATE raw.positions SET end_date = start_date WHERE position_id = 12",
+        ),
+        (
+            "no_overlapping_positions",
+            "UPDATE raw.positions SET start_date = '2020-05-01' WHERE position_id = 11",
+        ),
+        ("no_overlapping_positions", "UPDATE raw.positions SET end_date = NULL WHERE position_id = 10"),
+        (
+            "reported_on_not_after_window",
+            "UPDATE raw.positions SET reported_on = '2022-01-01' WHERE position_id = 12",
+        ),
+        (
+            "reported_not_before_joining",
+            "UPDATE raw.positions SET reported_on = '2019-01-01' WHERE position_id = 10",
+        ),
+        (
+            "reported_on_not_before_start_date",
+            "UPDATE raw.positions SET reported_on = '2020-02-01' WHERE position_id = 12",
+            {"reported_not_before_joining"},  # member 2 joined in 2020-03
+        ),
+    ],
+    "raw.member_skills": [
+        ("key_unique", "INSERT INTO raw.member_skills VALUES (1, 'python', 'course', '2021-01-01')"),
+        ("member_id_foreign_key", "INSERT INTO raw.member_skills VALUES (99, 'go', 'self', '2020-01-01')"),
+        ("source_in_set", "UPDATE raw.member_skills SET source = 'import' WHERE skill = 'sql'"),
+        ("added_on_in_window", "UPDATE raw.member_skills SET added_on = '2019-12-01' WHERE skill = 'sql'"),
+    ],
+    "raw.postings": [
+        (
+            "key_unique",
+            "INSERT INTO raw.postings SELECT * REPLACE (2 AS company_id) FROM raw.postings "
+            "WHERE posting_id = 100",
+        ),
+        ("company_id_foreign_key", "UPDATE raw.postings SET company_id = 99 WHERE posting_id = 100"),
+        (
+            "hired_member_id_foreign_key",
+            "UPDATE raw.postings SET hired_member_id = 99 WHERE posting_id = 100",
+        ),
+        ("seniority_in_set", "UPDATE raw.postings SET seniority = 'boss' WHERE posting_id = 101"),
+        ("opened_on_in_window", "UPDATE raw.postings SET opened_on = '2022-01-01' WHERE posting_id = 101"),
+        ("closed_on_in_window", "UPDATE raw.postings SET closed_on = '2022-02-01' WHERE posting_id = 100"),
+        (
+            "closed_on_not_before_opened_on",
+            "UPDATE raw.postings SET closed_on = '2020-01-01' WHERE posting_id = 100",
+        ),
+    ],
+    "raw.posting_skills": [
+        ("key_unique", "INSERT INTO raw.posting_skills VALUES (101, 'sql')"),
+        ("posting_id_foreign_key", "INSERT INTO raw.posting_skills VALUES (999, 'go')"),
+    ],
+    "truth.people": [
+        (
+            "key_unique",
+            "INSERT INTO truth.people SELECT * REPLACE (NULL AS member_id) FROM truth.people "
+            "WHERE person_id = 4",
+        ),
+        ("member_id_foreign_key", "UPDATE truth.people SET member_id = 99 WHERE person_id = 4"),
+        ("member_id_unique", "UPDATE truth.people SET member_id = 1 WHERE person_id = 4"),
+        (
+            "highest_education_level_in_set",
+            "UPDATE truth.people SET highest_education_level = NULL WHERE person_id = 4",
+        ),
+    ],
+    "truth.educations": [
+        (
+            "key_unique",
+            "INSERT INTO truth.educations VALUES (1, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
+        ),
+        (
+            "person_id_foreign_key",
+            "INSERT INTO truth.educations VALUES (99, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
+        ),
+        ("level_in_set", "UPDATE truth.educations SET level = 'PhD' WHERE person_id = 1"),
+    ],
+    "truth.positions": [
+        (
+            "key_unique",
+            "INSERT INTO truth.positions SELECT * REPLACE (3 AS person_id) FROM truth.positions "
+            "WHERE position_id = 1002",
+        ),
+        ("person_id_foreign_key", "UPDATE truth.positions SET person_id = 99 WHERE position_id = 1002"),
+        ("company_id_foreign_key", "UPDATE truth.positions SET company_id = 99 WHERE position_id = 1002"),
+        ("seniority_in_set", "UPDATE truth.positions SET seniority = 'intern' WHERE position_id = 1002"),
+        (
+            "start_reason_in_set",
+            "UPDATE truth.positions SET start_reason = 'transfer' WHERE position_id = 1004",
+        ),
+        (
+            "start_date_not_after_window",
+            "UPDATE truth.positions SET start_date = '2022-01-01' WHERE position_id = 1002",
+        ),
+        ("end_date_in_window", "UPDATE truth.positions SET end_date = '2022-01-01' WHERE position_id = 1002"),
+        (
+            "end_date_after_start_date",
+            "UPDATE truth.positions SET end_date = '2020-03-01' WHERE position_id = 1002",
+        ),
+        (
+            "no_overlapping_positions",
+            "UPDATE truth.positions SET start_date = '2021-01-01' WHERE position_id = 1004",
+        ),
+    ],
+    "truth.parameters": [
+        ("key_unique", "INSERT INTO truth.parameters VALUES ('unreported_change_share', '', 0.3)"),
+        ("key_unique", "UPDATE truth.parameters SET key = NULL WHERE name = 'unreported_change_share'"),
+    ],
+    "metrics.january_locations": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.january_locations VALUES ('truth', '2020-01-01', 1, 'Zwolle', 'ICT')",
+        ),
+    ],
+    "metrics.job_change_rate": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.job_change_rate SELECT * FROM metrics.job_change_rate WHERE grain = 'month'",
+        ),
+        ("rates_within_bounds", "UPDATE metrics.job_change_rate SET rate = 1.6 WHERE source = 'platform'"),
+        (
+            "rates_within_bounds",
+            "UPDATE metrics.job_change_rate SET hiring_rate = -0.1 WHERE source = 'platform'",
+        ),
+        ("counts_not_negative", "UPDATE metrics.job_change_rate SET avg_employed = -1 WHERE grain = 'month'"),
+    ],
+    "metrics.talent_flows": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.talent_flows SELECT * FROM metrics.talent_flows WHERE city = 'Utrecht'",
+        ),
+        ("flow_identity", "UPDATE metrics.talent_flows SET net = net + 1 WHERE city = 'Utrecht'"),
+        (
+            "flow_identity",
+            "UPDATE metrics.talent_flows SET members_end = members_end + 1 WHERE city = 'Utrecht'",
+        ),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.talent_flows SET members = -1, members_end = -3 WHERE city = 'Utrecht'",
+        ),
+    ],
+    "metrics.talent_flows_od": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.talent_flows_od VALUES ('truth', 2020, 'Utrecht', 'Amsterdam', 'all', 0)",
+        ),
+        (
+            "movers_match_departures",
+            "UPDATE metrics.talent_flows_od SET movers = 2 WHERE origin_city = 'Utrecht'",
+        ),
+        ("movers_match_departures", "DELETE FROM metrics.talent_flows_od WHERE origin_city = 'Amsterdam'"),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.talent_flows_od SET movers = 4 WHERE origin_city = 'Utrecht'",
+            "INSERT INTO metrics.talent_flows_od VALUES ('truth', 2020, 'Utrecht', 'Zwolle', 'all', -1)",
+        ),
+    ],
+    "metrics.skill_demand": [
+        ("key_unique", "INSERT INTO metrics.skill_demand VALUES (2021, 'sql', 1, 1.0, 1, 0.0, 1.0)"),
+        (
+            "shares_within_bounds",
+            "UPDATE metrics.skill_demand SET share_of_postings = 1.2 WHERE skill = 'sql' AND year = 2020",
+        ),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.skill_demand SET postings = -1 WHERE skill = 'sql' AND year = 2020",
+        ),
+        ("rank_1_per_year", "UPDATE metrics.skill_demand SET rank = 2 WHERE year = 2021"),
+    ],
+    "metrics.skills_added": [
+        ("key_unique", "INSERT INTO metrics.skills_added VALUES ('platform', 2021, 1, NULL, 2.5, 0.4, NULL)"),
+        ("counts_not_negative", "UPDATE metrics.skills_added SET skills_per_member = -0.4 WHERE year = 2021"),
+    ],
+    "metrics.time_to_first_job": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.time_to_first_job SELECT * FROM metrics.time_to_first_job "
+            "WHERE source = 'truth'",
+        ),
+        (
+            "shares_within_bounds",
+            "UPDATE metrics.time_to_first_job SET employed_12m_share = 1.1 WHERE source = 'truth'",
+        ),
+        (
+            "median_between_quartiles",
+            "UPDATE metrics.time_to_first_job SET median_months = 1 WHERE source = 'truth'",
+        ),
+        (
+            "median_between_quartiles",
+            "UPDATE metrics.time_to_first_job SET median_months = 13 WHERE source = 'truth'",
+        ),
+        ("counts_not_negative", "UPDATE metrics.time_to_first_job SET censored = -1 WHERE source = 'truth'"),
+        (
+            "censored_within_graduates",
+            "UPDATE metrics.time_to_first_job SET censored = 11 WHERE source = 'truth'",
+        ),
+    ],
+}
+
+
+def corruption_cases():
+    seen: dict[str, int] = {}
+    for table, cases in CORRUPTIONS.items():
+        for check, *statements in cases:
+            also_failing = statements.pop() if isinstance(statements[-1], set) else set()
+            test_id = f"{table}.{check}"
+            seen[test_id] = seen.get(test_id, 0) + 1
+            variant = f"-{seen[test_id]}" if seen[test_id] > 1 else ""
+            yield pytest.param(table, check, statements, also_failing, id=test_id + variant)
+
+
+def create_valid_warehouse(path) -> None:
+    with duckdb.connect(str(path)) as con:
+        for schema in ("raw", "truth", "metrics"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        for table in GENERATED_TABLES:
+            columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
+            con.execute(f"CREATE TABLE {table.qualified_name} ({columns})")
+        con.execute(
+            "CREATE TABLE raw.calendar AS "
+            "SELECT CAST(month AS DATE) AS month, CAST(year(month) AS INTEGER) AS year "
+            "FROM range(DATE '2020-01-01', DATE '2022-01-01', INTERVAL 1 MONTH) t(month)"
+        )
+        for name, columns in METRIC_COLUMNS.items():
+            con.execute(f"CREATE TABLE metrics.{name} ({columns})")
+        con.execute(VALID_ROWS)
+
+
+@pytest.fixture(scope="session")
+def valid_warehouse(tmp_path_factory):
+    path = tmp_path_factory.mktemp("quality") / "valid.duckdb"
+    create_valid_warehouse(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def valid_outcomes(valid_warehouse):
+    with duckdb.connect(str(valid_warehouse), read_only=True) as con:
+        return {table: {o.name: o for o in validate_table(con, table)} for table in SUITES}
+
+
+def test_fixture_metric_tables_match_sql_headers():
+    documented = {m.name: list(m.columns) for m in discover_metrics()}
+    fixture = {name: [c.split()[0] for c in cols.split(", ")] for name, cols in METRIC_COLUMNS.items()}
+    assert fixture == documented
+
+
+def test_every_check_has_a_corruption():
+    covered = {(table, case[0]) for table, cases in CORRUPTIONS.items() for case in cases}
+    declared = {(table, check.name) for table, suite in SUITES.items() for check in suite}
+    assert declared - covered == set()
+    assert covered - declared == set()
+
+
+def test_check_names_are_unique_per_table():
+    for table, suite in SUITES.items():
+        names = [c.name for c in suite]
+        assert len(names) == len(set(names)), table
+
+
+@pytest.mark.parametrize("table", SUITES)
+def test_valid_warehouse_passes_every_check(valid_outcomes, table):
+    failed = {name: o.metadata for name, o in valid_outcomes[table].items() if not o.passed}
+    assert failed == {}
+    assert [o.name for o in valid_outcomes[table].values()] == [c.name for c in SUITES[table]]
+
+
+@pytest.mark.parametrize(("table", "check", "statements", "also_failing"), corruption_cases())
+def test_corruption_fails_its_check(
+    valid_warehouse, valid_outcomes, tmp_path, table, check, statements, also_failing
+):
+    assert valid_outcomes[table][check].passed
+    path = tmp_path / "corrupted.duckdb"
+    shutil.copy(valid_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        for statement in statements:
+            con.execute(statement)
+        outcomes = {o.name: o for o in validate_table(con, table)}
+
+    target = outcomes[check]
+    assert not target.passed
+    assert target.metadata["unexpected_count"] > 0
+    assert target.metadata["unexpected_examples"], target.metadata
+    assert "error" not in target.metadata
+    failing = {name for name, o in outcomes.items() if not o.passed}
+    assert failing == {check, *also_failing}
+
+
+def test_outcome_metadata_names_the_violation(valid_warehouse, tmp_path):
+    path = tmp_path / "orphan.duckdb"
+    shutil.copy(valid_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE raw.positions SET member_id = 99 WHERE position_id = 12")
+        (outcome,) = validate_table(con, "raw.positions", checks={"member_id_foreign_key"})
+    assert outcome.blocking
+    assert outcome.metadata["unexpected_count"] == 1
+    assert outcome.metadata["unexpected_examples"] == ["member_id=99, rows=1"]
+
+
+def test_missing_table_fails_checks_instead_of_raising(valid_warehouse, tmp_path):
+    path = tmp_path / "missing.duckdb"
+    shutil.copy(valid_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE metrics.talent_flows")
+        outcomes = {o.name: o for o in validate_table(con, "metrics.talent_flows_od")}
+    assert not outcomes["movers_match_departures"].passed
+    assert "talent_flows" in outcomes["movers_match_departures"].metadata["error"]
+    assert outcomes["key_unique"].passed
+
+
+def test_dagster_checks_mirror_the_suites():
+    specs = {
+        (".".join(spec.asset_key.path), spec.name): spec
+        for definition in build_quality_checks()
+        for spec in definition.check_specs
+    }
+    assert set(specs) == {(table, c.name) for table, suite in SUITES.items() for c in suite}
+    for table, suite in SUITES.items():
+        for check in suite:
+            assert specs[(table, check.name)].blocking == check.blocking
+    od = specs[("metrics.talent_flows_od", "movers_match_departures")]
+    assert {dep.asset_key for dep in od.additional_deps} == {dg.AssetKey(["metrics", "talent_flows"])}
+
+
+def test_dagster_check_runs_beside_a_writing_connection(valid_warehouse, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(valid_warehouse, path)
+    writer = connect(path)  # as a loading step of the same process would hold it
+    try:
+        writer.execute("UPDATE raw.positions SET start_date = '2020-05-01' WHERE position_id = 11")
+        positions_key = dg.AssetKey(["raw", "positions"])
+        (positions_checks,) = [
+            d for d in build_quality_checks() if {s.asset_key for s in d.check_specs} == {positions_key}
+        ]
+        context = dg.build_asset_check_context(resources={"warehouse": WarehouseResource(path=str(path))})
+        results = {r.check_name: r for r in positions_checks(context)}
+    finally:
+        writer.close()
+    assert len(results) == len(SUITES["raw.positions"])
+    overlap = results["no_overlapping_positions"]
+    assert not overlap.passed and overlap.severity == dg.AssetCheckSeverity.ERROR
+    seniority = results["seniority_in_set"]
+    assert seniority.passed and seniority.severity == dg.AssetCheckSeverity.WARN
