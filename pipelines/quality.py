@@ -356,8 +356,8 @@ SUITES: dict[str, list[QualityCheck]] = {
     "truth.parameters": [
         key_unique("name", "key"),
     ],
-    "metrics.january_locations": [
-        key_unique("source", "snapshot", "person_id"),
+    "metrics.location_panel": [
+        key_unique("source", "year", "person_id"),
     ],
     "metrics.job_change_rate": [
         key_unique("source", "grain", "period"),

@@ -2,10 +2,9 @@
 -- occupation family and in total ('all'), for the platform and the truth.
 --
 -- Net talent migration (LinkedIn Economic Graph): (arrivals - departures) / members in
--- the region x 10,000. A person's location is the city of the position held
--- (metrics.january_locations); the year's
--- panel is everyone located both on 1 January of the year and on 1 January of the next
--- (so the last year of the window, without a next January, has no row). A person located
+-- the region x 10,000. A person's location is the city of the position held; the year's
+-- panel (metrics.location_panel) is everyone located both on 1 January of the year and on
+-- 1 January of the next (so the last year of the window, without a next January, has no row). A person located
 -- in A and then in B (A <> B) is a departure from A and an arrival in B. Members are the
 -- panel located in the city on the first January, so for every row the identity
 -- arrivals - departures = members_end - members holds exactly. The family is the one of
@@ -21,28 +20,14 @@
 --   members: Panel members located in the city on 1 January.
 --   members_end: Panel members located in the city a year later.
 --   net_per_10k: net / members x 10,000 (net talent migration rate).
-WITH panel_a_year_apart AS (
-    SELECT
-        here.source,
-        year(here.snapshot) AS year,
-        here.person_id,
-        here.occupation_family,
-        here.city AS origin_city,
-        later.city AS destination_city
-    FROM metrics.january_locations here
-    JOIN metrics.january_locations later
-        ON later.source = here.source
-        AND later.person_id = here.person_id
-        AND later.snapshot = here.snapshot + INTERVAL 1 YEAR
-),
-city_roles AS (
+WITH city_roles AS (
     SELECT source, year, occupation_family, origin_city AS city,
            1 AS at_start, 0 AS at_end, (origin_city <> destination_city)::INTEGER AS departed, 0 AS arrived
-    FROM panel_a_year_apart
+    FROM metrics.location_panel
     UNION ALL
     SELECT source, year, occupation_family, destination_city,
            0, 1, 0, (origin_city <> destination_city)::INTEGER
-    FROM panel_a_year_apart
+    FROM metrics.location_panel
 ),
 flows AS (
     SELECT

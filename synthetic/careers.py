@@ -181,7 +181,10 @@ def simulate_careers(model: Model, rng: np.random.Generator, people: People, com
         laid_off = employed & (u < p_layoff)
         changing = employed & (u >= p_layoff) & (u < p_layoff + p_change)
         promoted = employed & (u >= p_layoff + p_change) & (u < p_layoff + p_change + p_promo)
-        found_first = search_first & (u < people.first_job_hazard)
+        # Graduates of this month start searching; their first job can start this month.
+        graduating = (people.graduation_t == t) & (state == OUT)
+        state[graduating] = SEARCH_FIRST
+        found_first = (search_first | graduating) & (u < people.first_job_hazard)
         found_again = search_again & (u < dyn.reemployment_hazard)
 
         # Layoffs: the position ends, the person searches again from next month.
@@ -227,17 +230,6 @@ def simulate_careers(model: Model, rng: np.random.Generator, people: People, com
             employer_since[idx], state[idx] = t, EMPLOYED
             events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], REEMPLOYMENT)
 
-        # Graduates of this month start searching (their first job can start this month).
-        graduating = (people.graduation_t == t) & (state == OUT)
-        state[graduating] = SEARCH_FIRST
-        found_now = graduating & (rng.random(n) < people.first_job_hazard)
-        idx = np.flatnonzero(found_now)
-        if idx.size:
-            stays = rng.random(idx.size) < dyn.first_job_in_school_city
-            city[idx] = np.where(stays, city[idx], chooser.anywhere_for(rng, family[idx]))
-            company[idx], _ = _pick_company(rng, companies, city[idx], family[idx], F)
-            seniority[idx], employer_since[idx], state[idx] = 0, t, EMPLOYED
-            events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], FIRST_JOB)
 
     return _close_positions(events, separations, n)
 

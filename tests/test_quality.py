@@ -17,8 +17,8 @@ from synthetic.tables import GENERATED_TABLES
 
 # Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
 METRIC_COLUMNS = {
-    "january_locations": "source VARCHAR, snapshot DATE, person_id BIGINT, city VARCHAR, "
-    "occupation_family VARCHAR",
+    "location_panel": "source VARCHAR, year BIGINT, person_id BIGINT, occupation_family VARCHAR, "
+    "origin_city VARCHAR, destination_city VARCHAR",
     "job_change_rate": "source VARCHAR, grain VARCHAR, period DATE, job_changes BIGINT, avg_employed DOUBLE, "
     "rate DOUBLE, yoy_change DOUBLE, hires BIGINT, population DOUBLE, hiring_rate DOUBLE",
     "talent_flows": "source VARCHAR, year BIGINT, city VARCHAR, occupation_family VARCHAR, arrivals BIGINT, "
@@ -77,9 +77,9 @@ INSERT INTO truth.positions VALUES
 INSERT INTO truth.parameters VALUES
     ('job_change_multiplier', '2020', 0.8), ('job_change_multiplier', '2021', 1.1),
     ('unreported_change_share', '', 0.2);
-INSERT INTO metrics.january_locations VALUES
-    ('truth', '2020-01-01', 1, 'Utrecht', 'ICT'), ('truth', '2021-01-01', 1, 'Amsterdam', 'ICT'),
-    ('platform', '2021-01-01', 1, 'Amsterdam', 'ICT');
+INSERT INTO metrics.location_panel VALUES
+    ('truth', 2020, 1, 'ICT', 'Utrecht', 'Amsterdam'), ('truth', 2020, 2, 'ICT', 'Utrecht', 'Utrecht'),
+    ('platform', 2020, 1, 'ICT', 'Utrecht', 'Amsterdam');
 INSERT INTO metrics.job_change_rate VALUES
     ('truth', 'year', '2020-01-01', 1, 3.0, 0.333, NULL, 2, 4.0, 0.5),
     ('truth', 'year', '2021-01-01', 0, 3.0, 0.0, -1.0, 0, 4.0, 0.0),
@@ -254,10 +254,10 @@ CORRUPTIONS = {
         ("key_unique", "INSERT INTO truth.parameters VALUES ('unreported_change_share', '', 0.3)"),
         ("key_unique", "UPDATE truth.parameters SET key = NULL WHERE name = 'unreported_change_share'"),
     ],
-    "metrics.january_locations": [
+    "metrics.location_panel": [
         (
             "key_unique",
-            "INSERT INTO metrics.january_locations VALUES ('truth', '2020-01-01', 1, 'Zwolle', 'ICT')",
+            "INSERT INTO metrics.location_panel VALUES ('truth', 2020, 1, 'ICT', 'Zwolle', 'Zwolle')",
         ),
     ],
     "metrics.job_change_rate": [
