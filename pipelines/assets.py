@@ -1,9 +1,11 @@
-"""Dagster assets, in groups that mirror the data flow: generate -> warehouse -> metrics.
+"""Dagster assets, in groups that mirror the data flow: generate -> warehouse -> metrics -> publish.
 
 - ``parquet_lake`` (generate): the scenario generated into Parquet, shard by shard.
 - ``raw/*``, ``truth/*`` (warehouse): the lake loaded into DuckDB in one transaction.
 - ``metrics/<name>`` (metrics): one asset per ``sql/<name>.sql`` file, discovered from
   the folder; its dependencies are the tables the query reads.
+- ``published_warehouse`` (publish): the checked working database swapped in as the
+  file analysts open.
 """
 
 
@@ -12,11 +14,24 @@ import time
 import dagster as dg
 
 from pipelines.resources import ScenarioResource, WarehouseResource
-from pipelines.warehouse import CALENDAR_COMMENT, MetricSql, build_metric, discover_metrics, load_lake
+from pipelines.warehouse import (
+    CALENDAR_COMMENT,
+    MetricSql,
+    build_metric,
+    discover_metrics,
+    load_lake,
+    publish_database,
+    reset_database,
+)
 from synthetic.lake import generate_lake
 from synthetic.tables import GENERATED_TABLES, Table
 
 LAKE_KEY = dg.AssetKey("parquet_lake")
+PUBLISHED_KEY = dg.AssetKey("published_warehouse")
+# Every step that writes the lake or the DuckDB file takes the one slot of this pool
+# (dagster_home/dagster.yaml: pools default to a limit of 1), so steps of runs launched
+# together never write at the same time.
+WAREHOUSE_POOL = "duckdb_warehouse"
 CALENDAR_KEY = dg.AssetKey(["raw", "calendar"])
 
 
@@ -46,6 +61,7 @@ def _table_spec(table: Table) -> dg.AssetSpec:
 
 @dg.asset(
     key=LAKE_KEY,
+    pool=WAREHOUSE_POOL,
     group_name="generate",
     kinds={"python", "parquet"},
     description=(
@@ -57,7 +73,7 @@ def _table_spec(table: Table) -> dg.AssetSpec:
 def parquet_lake(context: dg.AssetExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
     sc = scenario.load()  # validation first: a bad scenario stops here, before anything is written
     started = time.perf_counter()
-    summary = generate_lake(sc, warehouse.lake, workers=scenario.workers)
+    summary = generate_lake(sc, warehouse.lake, workers=scenario.workers, progress=context.log.info)
     seconds = time.perf_counter() - started
     context.log.info(f"generated {sc.people:,} people in {summary.shards} shards in {seconds:.1f}s")
     return dg.MaterializeResult(
@@ -92,16 +108,18 @@ def parquet_lake(context: dg.AssetExecutionContext, scenario: ScenarioResource, 
         ),
     ],
     name="load_warehouse",
+    pool=WAREHOUSE_POOL,
 )
 def load_warehouse(context: dg.AssetExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
-    """Load every lake table into the DuckDB warehouse (schemas raw and truth) in one transaction."""
+    """Load every lake table into a fresh working database (schemas raw and truth) in one transaction."""
     sc = scenario.load()
+    reset_database(warehouse.working_path)  # whatever a killed run left there is rebuilt
     con = warehouse.connect()
     try:
         rows = load_lake(con, warehouse.lake, sc)
     finally:
         con.close()
-    context.log.info(f"loaded {sum(rows.values()):,} rows into {warehouse.path}")
+    context.log.info(f"loaded {sum(rows.values()):,} rows into {warehouse.working_path}")
     for name, count in rows.items():
         yield dg.MaterializeResult(asset_key=table_key(name), metadata={"dagster/row_count": count})
 
@@ -112,6 +130,7 @@ def _metric_asset(metric: MetricSql) -> dg.AssetsDefinition:
         description=f"{metric.description}\n\nSQL: sql/{metric.path.name}",
         deps=[table_key(t) for t in metric.reads],
         group_name="metrics",
+        pool=WAREHOUSE_POOL,
         kinds={"duckdb", "sql"},
         metadata={
             "dagster/column_schema": _schema({c: ("", d) for c, d in metric.columns.items()}),
@@ -132,3 +151,29 @@ def _metric_asset(metric: MetricSql) -> dg.AssetsDefinition:
 
 def metric_assets() -> list[dg.AssetsDefinition]:
     return [_metric_asset(m) for m in discover_metrics()]
+
+
+def _warehouse_keys() -> list[dg.AssetKey]:
+    tables = [table_key(t.qualified_name) for t in GENERATED_TABLES] + [CALENDAR_KEY]
+    return tables + [table_key(m.qualified_name) for m in discover_metrics()]
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    deps=_warehouse_keys(),
+    pool=WAREHOUSE_POOL,
+    group_name="publish",
+    kinds={"duckdb"},
+    description=(
+        "The warehouse file analysts open (data/warehouse.duckdb by default): the working database, "
+        "copied and renamed over the published file in one atomic step once every table is built "
+        "and every blocking check has passed. Readers holding the old file keep their version; "
+        "new connections see the new one."
+    ),
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    size = publish_database(warehouse.working_path, warehouse.path)
+    context.log.info(f"published {warehouse.path} ({size / 1e6:.1f} MB)")
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(warehouse.path), "size_mb": round(size / 1e6, 1)}
+    )

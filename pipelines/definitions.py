@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets import load_warehouse, metric_assets, parquet_lake
+from pipelines.assets import load_warehouse, metric_assets, parquet_lake, published_warehouse
 from pipelines.resources import default_resources
 
 try:  # the quality checks module is optional while it is being written
@@ -25,7 +25,7 @@ main_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[parquet_lake, load_warehouse, *metric_assets()],
+    assets=[parquet_lake, load_warehouse, *metric_assets(), published_warehouse],
     asset_checks=build_quality_checks(),
     jobs=[main_job],
     resources=default_resources(),

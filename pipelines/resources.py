@@ -51,13 +51,25 @@ class ScenarioResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the Parquet lake beside it."""
+    """The DuckDB warehouse: a working file the pipeline writes, and the published file.
+
+    ``path`` is the file analysts open. Runs never write it: they build the working file
+    (``work/`` beside it) and the publish step replaces ``path`` atomically once the
+    blocking checks have passed, so a reader holding ``path`` open never blocks a run
+    and never sees a half-built warehouse.
+    """
 
     path: str = str(DEFAULT_DATA_DIR / "warehouse.duckdb")
     lake: str = str(DEFAULT_DATA_DIR / "lake")
 
+    @property
+    def working_path(self) -> Path:
+        published = Path(self.path)
+        return published.parent / "work" / published.name
+
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        return connect(self.path, read_only=read_only)
+        """A connection to the working database (the one runs build and check)."""
+        return connect(self.working_path, read_only=read_only)
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:

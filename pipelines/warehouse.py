@@ -7,12 +7,17 @@ DuckDB 1.x clients (the CLI on PyPI is 1.5) open it as well as 2.x.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
+from synthetic.pause import pause_point
 from synthetic.scenario import Scenario
 from synthetic.tables import GENERATED_TABLES, Table
 
@@ -44,6 +49,10 @@ SORT_KEYS = {
 CALENDAR_COMMENT = "One row per month of the observation window: the months every metric covers."
 
 
+class LakeError(RuntimeError):
+    """A lake file is missing or unreadable; the message names the file and the remedy."""
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if read_only:
@@ -65,7 +74,21 @@ def comment_table(con, qualified: str, description: str, columns: dict[str, str]
 def load_table(con, table: Table, lake: Path) -> int:
     files = sorted((lake / table.lake_name).glob("shard=*/*.parquet"))
     if not files:
-        raise FileNotFoundError(f"the lake has no Parquet files for {table.qualified_name} under {lake / table.lake_name}")
+        raise LakeError(
+            f"the lake has no Parquet files for {table.qualified_name} under {lake / table.lake_name}; "
+            "generate the lake first (materialize parquet_lake)"
+        )
+    for file in files:  # reading each footer names a corrupt shard before DuckDB reads any
+        try:
+            columns = set(pq.read_schema(file).names)
+        except (OSError, ValueError) as err:
+            raise LakeError(
+                f"lake file {file} is not a readable Parquet file ({err}); "
+                "regenerate the lake (materialize parquet_lake)"
+            ) from None
+        missing = [c for c in table.column_names if c not in columns]
+        if missing:
+            raise LakeError(f"lake file {file} lacks columns {missing} of {table.qualified_name}; regenerate the lake")
     file_list = "[" + ", ".join(_quote(str(f)) for f in files) + "]"
     columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
     select = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in table.columns)
@@ -85,7 +108,10 @@ def load_lake(con, lake: str | Path, scenario: Scenario) -> dict[str, int]:
     try:
         for schema in SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        rows = {t.qualified_name: load_table(con, t, lake) for t in GENERATED_TABLES}
+        rows = {}
+        for table in GENERATED_TABLES:
+            rows[table.qualified_name] = load_table(con, table, lake)
+            pause_point("load")
         tl = scenario.timeline
         con.execute(
             "CREATE OR REPLACE TABLE raw.calendar AS "
@@ -188,6 +214,7 @@ def build_metric(con, metric: MetricSql) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE OR REPLACE TABLE {metric.qualified_name} AS {metric.query}")
+        pause_point("metrics")
         actual = [r[0] for r in con.execute(f"DESCRIBE {metric.qualified_name}").fetchall()]
         undocumented = [c for c in actual if c not in metric.columns]
         documented_missing = [c for c in metric.columns if c not in actual]
@@ -202,3 +229,46 @@ def build_metric(con, metric: MetricSql) -> int:
         con.execute("ROLLBACK")
         raise
     return con.execute(f"SELECT count(*) FROM {metric.qualified_name}").fetchall()[0][0]
+
+
+def reset_database(path: str | Path) -> None:
+    """Delete a working database (and its write-ahead log) so it is rebuilt from scratch."""
+    path = Path(path)
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def publish_database(working: str | Path, published: str | Path) -> int:
+    """Replace the analysts' file by a copy of the working database, atomically.
+
+    The copy is written beside the published file and renamed over it: a reader that has
+    the old file open keeps reading the old version (the rename does not touch its open
+    file), a new reader sees the new one, and nobody ever sees a mixture. A run killed
+    before the rename leaves the published file as it was. Returns the size in bytes.
+    """
+    working, published = Path(working), Path(published)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    for stale in published.parent.glob(f".{published.name}.publishing-*"):
+        stale.unlink(missing_ok=True)  # left by a killed run: runs never overlap
+    con = duckdb.connect(str(working))
+    try:
+        con.execute("CHECKPOINT")  # everything in the main file, nothing left in the WAL
+    finally:
+        con.close()
+    if working.with_name(working.name + ".wal").exists():
+        raise RuntimeError(f"{working} still has a write-ahead log after a checkpoint; not publishing")
+    staging = published.with_name(f".{published.name}.publishing-{uuid.uuid4().hex[:8]}")
+    try:
+        shutil.copyfile(working, staging)
+        with open(staging, "rb") as handle:
+            os.fsync(handle.fileno())
+        pause_point("publish")
+        os.replace(staging, published)
+    finally:
+        staging.unlink(missing_ok=True)
+    directory = os.open(published.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # make the rename itself durable
+    finally:
+        os.close(directory)
+    return published.stat().st_size

@@ -5,7 +5,8 @@
 Each shard is generated and written by one process (a worker of a process pool, or
 the caller itself), with no shared state: shards could as well run on other machines.
 A new lake is written next to the old one and swapped in only when every shard is
-complete, so a failed generation never leaves a half-written lake behind.
+complete, so a failed generation never leaves a half-written lake behind; what a killed
+generation leaves next to the lake is removed by the next one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ import polars as pl
 
 from synthetic.generate import block_count, generate_block, world_companies
 from synthetic.model import compile_model
+from synthetic.pause import pause_point
 from synthetic.parameters import parameters_frame
 from synthetic.scenario import Scenario
 from synthetic.tables import GENERATED_TABLES
@@ -69,22 +73,52 @@ def generate_shard(scenario: Scenario, shard: int, blocks: list[int], root: str)
     return rows
 
 
-def generate_lake(scenario: Scenario, lake: str | Path, workers: int | None = None) -> LakeSummary:
-    """Generate every shard of ``scenario`` into ``lake``, replacing it only on success."""
+def generate_lake(
+    scenario: Scenario,
+    lake: str | Path,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LakeSummary:
+    """Generate every shard of ``scenario`` into ``lake``, replacing it only on success.
+
+    ``progress`` (e.g. a logger's ``info``) receives one line per finished shard. It runs
+    in this process only, never in the workers, so it need not be picklable.
+    """
     lake = Path(lake)
+    remove_stale_staging(lake)
     plan = shard_blocks(scenario.people, scenario.shards)
     workers = max(1, min(workers or os.cpu_count() or 1, len(plan)))
     staging = lake.with_name(f".{lake.name}.partial-{uuid.uuid4().hex[:8]}")
     lake.parent.mkdir(parents=True, exist_ok=True)
     totals: dict[str, int] = {t.lake_name: 0 for t in GENERATED_TABLES}
+    started = time.perf_counter()
+
+    def shard_done(shard: int, rows: dict[str, int]) -> None:
+        if progress is not None:
+            blocks = plan[shard]
+            progress(
+                f"shard {shard + 1}/{len(plan)} written: blocks {blocks[0]}-{blocks[-1]}, "
+                f"{rows.get('truth_people', 0):,} people, {sum(rows.values()):,} rows "
+                f"({time.perf_counter() - started:.1f}s)"
+            )
+
     try:
         if workers == 1:
-            results = [generate_shard(scenario, k, blocks, str(staging)) for k, blocks in enumerate(plan)]
+            results = []
+            for k, blocks in enumerate(plan):
+                results.append(generate_shard(scenario, k, blocks, str(staging)))
+                shard_done(k, results[-1])
+                pause_point("generate")
         else:
             context = multiprocessing.get_context("spawn")  # no inherited state, same result as in-process
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 futures = [pool.submit(generate_shard, scenario, k, b, str(staging)) for k, b in enumerate(plan)]
-                results = [f.result() for f in futures]
+                results = []
+                # In shard order: a shard that finishes early is reported after those before it.
+                for k, future in enumerate(futures):
+                    results.append(future.result())
+                    shard_done(k, results[-1])
+                    pause_point("generate")
         for rows in results:
             for table, count in rows.items():
                 totals[table] += count
@@ -95,6 +129,13 @@ def generate_lake(scenario: Scenario, lake: str | Path, workers: int | None = No
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return LakeSummary(path=lake, shards=len(plan), blocks=sum(len(b) for b in plan), rows=totals)
+
+
+def remove_stale_staging(lake: Path) -> None:
+    """Remove what a killed generation left next to the lake (runs never overlap)."""
+    for leftover in lake.parent.glob(f".{lake.name}.*-*"):
+        if leftover.name.startswith((f".{lake.name}.partial-", f".{lake.name}.old-")):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _swap_in(staging: Path, lake: Path) -> None:

@@ -471,7 +471,9 @@ def test_dagster_checks_mirror_the_suites():
 
 
 def test_dagster_check_runs_beside_a_writing_connection(valid_warehouse, tmp_path):
-    path = tmp_path / "warehouse.duckdb"
+    resource = WarehouseResource(path=str(tmp_path / "warehouse.duckdb"))
+    path = resource.working_path  # checks read the working database the run builds
+    path.parent.mkdir(parents=True)
     shutil.copy(valid_warehouse, path)
     writer = connect(path)  # as a loading step of the same process would hold it
     try:
@@ -480,7 +482,7 @@ def test_dagster_check_runs_beside_a_writing_connection(valid_warehouse, tmp_pat
         (positions_checks,) = [
             d for d in build_quality_checks() if {s.asset_key for s in d.check_specs} == {positions_key}
         ]
-        context = dg.build_asset_check_context(resources={"warehouse": WarehouseResource(path=str(path))})
+        context = dg.build_asset_check_context(resources={"warehouse": resource})
         results = {r.check_name: r for r in positions_checks(context)}
     finally:
         writer.close()
