@@ -6,11 +6,15 @@ default from environment variables, so ``make run PEOPLE=20000`` and CI need no 
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines.warehouse import connect
 from synthetic.scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario
@@ -61,6 +65,31 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str = str(DEFAULT_DATA_DIR / "warehouse.duckdb")
     lake: str = str(DEFAULT_DATA_DIR / "lake")
+    _run_lock: int | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Hold this warehouse for the whole run.
+
+        Runs started from the UI queue (dagster.yaml allows one at a time) and their
+        writing steps share a pool of one; a run started from the command line bypasses
+        the queue, so two of them could interleave steps (one rebuilding the working
+        database while the other publishes it). This lock makes such a run wait for the
+        other instead. The lock file lives in the temporary folder, keyed by the path.
+        """
+        key = hashlib.sha256(str(Path(self.path).resolve()).encode()).hexdigest()[:16]
+        handle = os.open(Path(tempfile.gettempdir()) / f"economic-graph-{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if context.log:
+                context.log.info(f"another run is building {self.path}; waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        self._run_lock = handle
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_lock is not None:
+            os.close(self._run_lock)  # closing the file releases the lock
+            self._run_lock = None
 
     @property
     def working_path(self) -> Path:
