@@ -98,6 +98,7 @@ class Model:
     promotion_hazard: np.ndarray = None  # [4] per seniority (manager: 0)
     membership_by_level: np.ndarray = None
     membership_family_factor: np.ndarray = None
+    membership_city_factor: np.ndarray = None  # [C] by the city of a person's school
     adoption_cdf: np.ndarray = None  # [Y]
     reporting_lag_values: np.ndarray = None
     reporting_lag_probs: np.ndarray = None
@@ -220,6 +221,7 @@ def compile_model(sc: Scenario) -> Model:
     pf = sc.platform
     m.membership_by_level = np.array([pf.membership_by_level[lvl] for lvl in LEVELS])
     m.membership_family_factor = np.array([pf.membership_family_factor.get(f, 1.0) for f in families])
+    m.membership_city_factor = np.array([pf.membership_city_factor.get(c, 1.0) for c in cities])
     m.adoption_cdf = np.array([pf.adoption_by_year[y] for y in years])
     m.reporting_lag_values = np.array(sorted(pf.reporting_lag_months))
     m.reporting_lag_probs = np.array([pf.reporting_lag_months[k] for k in m.reporting_lag_values])

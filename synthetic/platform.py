@@ -1,13 +1,15 @@
 """The platform's view: who is a member, when positions reach the profile, which skills.
 
 - Membership: chance by education level times a factor per occupation family (the
-  white-collar skew), capped at 1. Members join in the year the adoption curve gives,
-  never more than a year before graduating.
+  white-collar skew) and a factor per city of the person's school (a regional skew),
+  capped at 1. Members join in the year the adoption curve gives, never more than a
+  year before graduating.
 - Reporting: a position that starts after joining reaches the profile after a lag
   drawn from the lag distribution; a share of them is never reported. Positions held
   before joining are filled in on the day of joining. Whatever is not reported by the
   end of the timeline is invisible, and an end date is only known once a later
-  position was reported (until then the old job still shows as current).
+  position was reported (until then the old job still shows as current), or, if the
+  scenario sets ``reported_end_share``, once the member closed the position.
 - Skills: each member adds a Poisson number of skills a year (mean from the scenario,
   pro rata for the months since joining), from the skills of the member's
   occupation family, each skill at most once.
@@ -41,7 +43,10 @@ class Membership:
 
 def draw_membership(model: Model, rng, people: People) -> Membership:
     n = len(people)
-    p = np.minimum(model.membership_by_level[people.level] * model.membership_family_factor[people.family], 1.0)
+    # Membership is drawn from the person alone (no positions): the school is where they come from.
+    city_factor = model.membership_city_factor[model.institution_city[people.institution]]
+    level_and_family = model.membership_by_level[people.level] * model.membership_family_factor[people.family]
+    p = np.minimum(level_and_family * city_factor, 1.0)
     is_member = rng.random(n) < p
     year_idx = np.searchsorted(model.adoption_cdf, rng.random(n), side="right").clip(0, len(model.adoption_cdf) - 1)
     month_in_year = rng.integers(0, 12, n)
@@ -73,13 +78,31 @@ def observe_positions(model: Model, rng, positions: Positions, membership: Membe
     reported_t = np.where(after_join, positions.start_t + lag, join)
     never = after_join & (rng.random(k) < pf.unreported_change_share)
     visible = member & ~never & (reported_t <= T - 1)
+    closed = _closed_by_member(model, rng, positions, join)
 
-    # End known iff a later position of the same person is visible (rows are sorted by person, start).
+    # End known iff a later position of the same person is visible (rows are sorted by
+    # person, start), or the member closed the position.
     rows = np.flatnonzero(visible)
     person = positions.person[rows]
     later_visible = np.append(person[1:] == person[:-1], False)
-    end_t = np.where(later_visible, positions.end_t[rows], -1)
+    end_t = np.where(later_visible | closed[rows], positions.end_t[rows], -1)
     return ReportedPositions(rows=rows, reported_t=reported_t[rows], end_t=end_t)
+
+
+def _closed_by_member(model: Model, rng, positions: Positions, join: np.ndarray) -> np.ndarray:
+    """Positions whose end the member put on the profile by the end of the timeline.
+
+    Drawn only when the scenario sets ``reported_end_share``: scenarios without it keep
+    the random streams (and so the data) they had before the knob existed.
+    """
+    share, k, T = model.scenario.platform.reported_end_share, positions.person.size, model.months
+    if share is None:
+        return np.zeros(k, dtype=bool)
+    closes = rng.random(k) < share
+    end_lag = model.reporting_lag_values[categorical(rng, model.reporting_lag_probs, k)]
+    # An end before joining is filled in at sign-up, like the position itself.
+    end_seen_t = np.maximum(positions.end_t + end_lag, join)
+    return closes & (positions.end_t >= 0) & (end_seen_t <= T - 1)
 
 
 @dataclass

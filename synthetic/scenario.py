@@ -36,6 +36,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -185,11 +187,22 @@ class Postings(_Strict):
 class Platform(_Strict):
     membership_by_level: dict[Level, Probability]
     membership_family_factor: dict[str, PositiveFloat] = Field(default_factory=dict)
+    membership_city_factor: dict[str, PositiveFloat] = Field(
+        default_factory=dict,
+        description="Factor on membership by the city a person studied in (the region a career starts from); "
+        "missing = 1.",
+    )
     adoption_by_year: dict[int, Probability] = Field(
         description="Cumulative share of eventual members that joined by the end of each year."
     )
     reporting_lag_months: dict[int, Probability] = Field(description="Distribution of profile-update lags.")
     unreported_change_share: Probability
+    reported_end_share: Probability | None = Field(
+        None,
+        description="Share of positions ending without a reported next one (retirement, job loss) that "
+        "the member closes on the profile, after the reporting lag; None (the default) = never: they stay "
+        "current.",
+    )
     skills_per_member_year: dict[int, NonNegativeFloat] = Field(
         description="Mean skills a member adds to the profile per year."
     )
@@ -258,6 +271,8 @@ class Scenario(_Strict):
                 raise ValueError(f"occupation_families.{family}: no occupation belongs to this family")
         for family in self.platform.membership_family_factor:
             known("platform.membership_family_factor", family, families)
+        for city in self.platform.membership_city_factor:
+            known("platform.membership_city_factor", city, cities)
         years = set(self.timeline.years)
         for where, table in (
             ("dynamics.job_change_multiplier", self.dynamics.job_change_multiplier),
@@ -328,7 +343,7 @@ def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     except OSError as err:
         raise ScenarioError(f"scenario file {str(path)!r} cannot be read: {err.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, libyaml's when present
     except yaml.YAMLError as err:
         raise ScenarioError(f"scenario file {path.name!r} is not valid YAML: {err}") from None
     return _validate(data, source=f"scenario file {path.name!r}")

@@ -1,0 +1,250 @@
+-- Corrected estimates: platform figures reweighted to the statistician's margins, beside
+-- the uncorrected platform figure and the truth, with the error of each.
+--
+-- Frame: the people employed on 1 January of each year, with education level,
+-- occupation family and city of the position held then (the latest started one). The
+-- truth counts everybody (truth.positions, truth.people); the platform counts its members
+-- as it sees them (raw.positions, raw.members), once unweighted ('platform') and once
+-- with metrics.raking_weights ('corrected': each member counts for the weight of the
+-- cell). Every figure is a ratio of such (weighted) counts:
+--   job_changes_per_employed (dimension 'all'): job changes of the year (the
+--     metrics.job_change_rate definition: a new employer less than a quarter after
+--     leaving the previous one, start_date in the year) made by the frame, per person in
+--     the frame. Unlike metrics.job_change_rate, whose denominator is the average
+--     monthly employment, this rate is per person employed on 1 January, the population
+--     the weights are fitted to.
+--   occupation_family_share (dimension 'city|occupation_family', segment 'city|family'):
+--     the family's share of the frame in the city (e.g. the ICT share of Amsterdam).
+--   education_level_share (dimensions 'city|education_level' and
+--     'occupation_family|education_level'): the level's share of the frame in the city
+--     or in the family. Both shares cross two raking dimensions, so the weights, fitted
+--     to one dimension at a time, do not fix them by construction.
+--   net_talent_migration_per_10k (dimension 'city'): metrics.talent_flows' net per 10k
+--     (arrivals - departures) / members x 10,000, on metrics.location_panel, each member
+--     weighted by the member's 1 January cell.
+--   employed_6m_share (dimension 'all'): metrics.time_to_first_job's Kaplan-Meier share of
+--     a graduation year with a first job within 6 months, all levels. Corrected by
+--     post-stratification on education level: the platform's share per level, averaged
+--     with the number of graduates per level (metrics.population_margins 'graduates') as
+--     weights.
+-- Errors are signed: error = platform - truth, corrected_error = corrected - truth;
+-- relative errors divide them by the truth (NULL where the truth is 0).
+-- Columns:
+--   metric: job_changes_per_employed, occupation_family_share, education_level_share,
+--     net_talent_migration_per_10k or employed_6m_share.
+--   year: Calendar year (of the 1 January frame, or of graduation).
+--   dimension: What the segment is: 'all', 'city', or 'group|category' for shares.
+--   segment: 'all', a city, or 'group|category' (e.g. 'Amsterdam|ICT', 'ICT|WO').
+--   truth: The figure computed on everybody (truth.*).
+--   platform: The platform's figure, members unweighted.
+--   corrected: The platform's figure with the raking (or post-stratification) weights.
+--   error: platform - truth.
+--   corrected_error: corrected - truth.
+--   relative_error: error / truth.
+--   corrected_relative_error: corrected_error / truth.
+--   platform_base: Members the platform figure rests on (frame, panel or graduates in the segment).
+--   truth_base: People the truth figure rests on.
+WITH positions AS (
+    SELECT 'platform' AS source, p.member_id AS person_id, p.company_id, p.occupation_family, p.city,
+           p.start_date, p.end_date, m.highest_education_level AS education_level
+    FROM raw.positions p
+    JOIN raw.members m USING (member_id)
+    UNION ALL
+    SELECT 'truth', p.person_id, p.company_id, p.occupation_family, p.city,
+           p.start_date, p.end_date, pe.highest_education_level
+    FROM truth.positions p
+    JOIN truth.people pe USING (person_id)
+),
+frame AS MATERIALIZED (
+    SELECT
+        p.source,
+        year(c.month) AS year,
+        p.person_id,
+        arg_max(p.education_level, p.start_date) AS education_level,
+        arg_max(p.occupation_family, p.start_date) AS occupation_family,
+        arg_max(p.city, p.start_date) AS city
+    FROM raw.calendar c
+    JOIN positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
+    WHERE month(c.month) = 1
+    GROUP BY ALL
+),
+positions_after_previous AS (
+    SELECT
+        source, person_id, company_id, start_date,
+        lag(company_id) OVER by_person AS previous_company_id,
+        lag(end_date) OVER by_person AS previous_end_date
+    FROM positions
+    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
+),
+job_changes_per_person AS (
+    SELECT source, year(start_date) AS year, person_id, count(*) AS job_changes
+    FROM positions_after_previous
+    WHERE previous_company_id IS DISTINCT FROM company_id
+        AND previous_company_id IS NOT NULL
+        AND datediff('month', previous_end_date, start_date) < 3
+    GROUP BY ALL
+),
+cells AS (
+    -- The frame per cell: the weights are per cell, so every weighted count is a sum over cells.
+    SELECT f.source, f.year, f.education_level, f.occupation_family, f.city,
+           count(*) AS people, sum(coalesce(j.job_changes, 0)) AS job_changes
+    FROM frame f
+    LEFT JOIN job_changes_per_person j USING (source, year, person_id)
+    GROUP BY ALL
+),
+weighted_cells AS MATERIALIZED (
+    -- kind: which estimate a cell counts for, with the weight each of its people counts with.
+    SELECT 'truth' AS kind, c.*, 1.0 AS weight FROM cells c WHERE source = 'truth'
+    UNION ALL
+    SELECT 'platform', c.*, 1.0 FROM cells c WHERE source = 'platform'
+    UNION ALL
+    SELECT 'corrected', c.*, w.weight
+    FROM cells c
+    JOIN metrics.raking_weights w USING (year, education_level, occupation_family, city)
+    WHERE c.source = 'platform'
+),
+job_change_estimates AS (
+    SELECT
+        'job_changes_per_employed' AS metric, kind, year, 'all' AS dimension, 'all' AS segment,
+        sum(weight * job_changes) / sum(weight * people) AS value,
+        sum(people) AS base
+    FROM weighted_cells
+    GROUP BY ALL
+),
+composition AS (
+    -- Per cell and share table: the group the share is taken within, and the category
+    -- whose share it is.
+    SELECT kind, year, 'occupation_family_share' AS metric, 'city|occupation_family' AS dimension,
+           city AS group_value, occupation_family AS category, weight * people AS weighted, people
+    FROM weighted_cells
+    UNION ALL
+    SELECT kind, year, 'education_level_share', 'city|education_level', city, education_level,
+           weight * people, people
+    FROM weighted_cells
+    UNION ALL
+    SELECT kind, year, 'education_level_share', 'occupation_family|education_level', occupation_family,
+           education_level, weight * people, people
+    FROM weighted_cells
+),
+group_totals AS (
+    SELECT kind, year, metric, dimension, group_value, sum(weighted) AS total, sum(people) AS base
+    FROM composition
+    GROUP BY ALL
+),
+category_totals AS (
+    SELECT kind, year, metric, dimension, group_value, category, sum(weighted) AS part
+    FROM composition
+    GROUP BY ALL
+),
+share_grid AS (
+    -- Every category found in a group by either source; where a source has none, its share is 0.
+    SELECT DISTINCT year, metric, dimension, group_value, category
+    FROM composition
+),
+share_estimates AS (
+    SELECT
+        g.metric, t.kind, g.year, g.dimension, g.group_value || '|' || g.category AS segment,
+        coalesce(c.part, 0) / nullif(t.total, 0) AS value,
+        t.base
+    FROM share_grid g
+    JOIN group_totals t USING (year, metric, dimension, group_value)
+    LEFT JOIN category_totals c USING (kind, year, metric, dimension, group_value, category)
+),
+panel_moves AS (
+    -- The location panel per 1 January cell (its city is the origin) and destination.
+    SELECT f.source, l.year, f.education_level, f.occupation_family, f.city, l.destination_city, count(*) AS people
+    FROM metrics.location_panel l
+    JOIN frame f USING (source, year, person_id)
+    GROUP BY ALL
+),
+weighted_moves AS (
+    SELECT w.kind, m.year, m.city AS origin_city, m.destination_city, w.weight * m.people AS weighted, m.people
+    FROM panel_moves m
+    JOIN weighted_cells w USING (source, year, education_level, occupation_family, city)
+),
+city_flows AS (
+    SELECT kind, year, origin_city AS city, 0.0 AS arrived,
+           CASE WHEN origin_city <> destination_city THEN weighted ELSE 0.0 END AS departed,
+           weighted AS at_start, people
+    FROM weighted_moves
+    UNION ALL
+    SELECT kind, year, destination_city, CASE WHEN origin_city <> destination_city THEN weighted ELSE 0.0 END,
+           0.0, 0.0, 0
+    FROM weighted_moves
+),
+flow_estimates AS (
+    SELECT
+        'net_talent_migration_per_10k' AS metric, kind, year, 'city' AS dimension, city AS segment,
+        10000.0 * (sum(arrived) - sum(departed)) / nullif(sum(at_start), 0) AS value,
+        sum(people) AS base
+    FROM city_flows
+    GROUP BY ALL
+),
+first_job_shares AS (
+    SELECT source, graduation_year AS year, level, employed_6m_share, graduates
+    FROM metrics.time_to_first_job
+    WHERE field = 'all' AND institution = 'all'
+),
+graduates_per_level AS (
+    SELECT year, segment AS level, people
+    FROM metrics.population_margins
+    WHERE population = 'graduates' AND dimension = 'education_level'
+),
+first_job_estimates AS (
+    SELECT 'employed_6m_share' AS metric, 'truth' AS kind, year, 'all' AS dimension, 'all' AS segment,
+           employed_6m_share AS value, graduates AS base
+    FROM first_job_shares
+    WHERE source = 'truth' AND level = 'all'
+    UNION ALL
+    SELECT 'employed_6m_share', 'platform', year, 'all', 'all', employed_6m_share, graduates
+    FROM first_job_shares
+    WHERE source = 'platform' AND level = 'all'
+    UNION ALL
+    -- Post-stratified: only where every level with graduates has a platform share.
+    SELECT 'employed_6m_share', 'corrected', g.year, 'all', 'all',
+           CASE WHEN count(s.employed_6m_share) = count(*) THEN sum(g.people * s.employed_6m_share) / sum(g.people) END,
+           sum(s.graduates)
+    FROM graduates_per_level g
+    LEFT JOIN first_job_shares s ON s.source = 'platform' AND s.year = g.year AND s.level = g.level
+    GROUP BY g.year
+),
+estimates AS (
+    SELECT * FROM job_change_estimates
+    UNION ALL
+    SELECT metric, kind, year, dimension, segment, value, base FROM share_estimates
+    UNION ALL
+    SELECT * FROM flow_estimates
+    UNION ALL
+    SELECT * FROM first_job_estimates
+),
+side_by_side AS (
+    SELECT
+        metric,
+        year,
+        dimension,
+        segment,
+        max(value) FILTER (WHERE kind = 'truth') AS truth,
+        max(value) FILTER (WHERE kind = 'platform') AS platform,
+        max(value) FILTER (WHERE kind = 'corrected') AS corrected,
+        max(base) FILTER (WHERE kind = 'platform') AS platform_base,
+        max(base) FILTER (WHERE kind = 'truth') AS truth_base
+    FROM estimates
+    GROUP BY ALL
+)
+SELECT
+    metric,
+    year,
+    dimension,
+    segment,
+    truth,
+    platform,
+    corrected,
+    platform - truth AS error,
+    corrected - truth AS corrected_error,
+    (platform - truth) / nullif(truth, 0) AS relative_error,
+    (corrected - truth) / nullif(truth, 0) AS corrected_relative_error,
+    coalesce(platform_base, 0)::BIGINT AS platform_base,
+    coalesce(truth_base, 0)::BIGINT AS truth_base
+FROM side_by_side
+WHERE truth IS NOT NULL
+ORDER BY metric, dimension, segment, year
