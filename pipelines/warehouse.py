@@ -38,6 +38,7 @@ SORT_KEYS = {
     "raw.companies": "company_id",
     "raw.positions": "position_id",
     "raw.member_skills": "member_id, skill",
+    "raw.skills": "skill",
     "raw.postings": "posting_id",
     "raw.posting_skills": "posting_id, skill",
     "truth.people": "person_id",

@@ -30,7 +30,7 @@ from synthetic.parameters import parameters_frame
 from synthetic.scenario import Scenario
 from synthetic.tables import GENERATED_TABLES
 
-GLOBAL_TABLES = ("raw_companies", "truth_parameters")  # not split by people: written by shard 0
+GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters")  # not split by people: written by shard 0
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,12 @@ def generate_shard(scenario: Scenario, shard: int, blocks: list[int], root: str)
             parts.setdefault(table, []).append(frame)
     if shard == 0:
         parts["raw_companies"] = [companies.frame(model)]
+        parts["raw_skills"] = [
+            pl.DataFrame(
+                {"skill": list(scenario.skills), "skill_group": [s.group for s in scenario.skills.values()]},
+                schema={"skill": pl.String, "skill_group": pl.String},
+            )
+        ]
         parts["truth_parameters"] = [parameters_frame(scenario)]
     rows = {}
     for table, frames in parts.items():

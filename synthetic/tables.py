@@ -123,6 +123,16 @@ RAW_MEMBER_SKILLS = Table(
     ),
 )
 
+RAW_SKILLS = Table(
+    "raw",
+    "skills",
+    "The platform's skill taxonomy: every skill members and postings can name, with its group.",
+    _cols(
+        ("skill", "VARCHAR", "Skill name."),
+        ("skill_group", "VARCHAR", "Group of related skills (Programming, Nursing, Languages, ...)."),
+    ),
+)
+
 RAW_POSTINGS = Table(
     "raw",
     "postings",
@@ -218,6 +228,7 @@ GENERATED_TABLES: tuple[Table, ...] = (
     RAW_COMPANIES,
     RAW_POSITIONS,
     RAW_MEMBER_SKILLS,
+    RAW_SKILLS,
     RAW_POSTINGS,
     RAW_POSTING_SKILLS,
     TRUTH_PEOPLE,

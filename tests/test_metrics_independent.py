@@ -131,3 +131,67 @@ def test_skill_demand_ranks_and_counts_match_a_recount(con):
     assert (joined["postings"] == joined["n"]).all()
     top = joined.sort("year", "n", descending=[False, True]).group_by("year", maintain_order=True).first()
     assert (top["rank"] == 1).all()
+
+
+@pytest.mark.parametrize("source", ["platform", "truth"])
+def test_hires_flow_identity_and_recount(con, source):
+    metric = con.sql(
+        f"SELECT period, hires, separations, employment, employment_change FROM metrics.hires "
+        f"WHERE source = '{source}' AND grain = 'month' ORDER BY period"
+    ).pl()
+    changes = metric.filter(pl.col("employment_change").is_not_null())
+    assert (changes["employment_change"] == changes["hires"] - changes["separations"]).all()
+    # Hires recounted: employer spells starting in June 2019.
+    pos = positions(con, source).sort("person_id", "start_date")
+    spells = pos.with_columns(
+        prev_company=pl.col("company_id").shift(1).over("person_id"),
+        prev_end=pl.col("end_date").shift(1).over("person_id"),
+    ).filter(
+        (pl.col("prev_company").is_null() | (pl.col("prev_company") != pl.col("company_id"))
+         | (pl.col("prev_end") != pl.col("start_date")))
+        & (pl.col("start_date") == dt.date(2019, 6, 1))
+    )
+    june = metric.filter(pl.col("period") == dt.date(2019, 6, 1))
+    assert june["hires"][0] == spells.height
+
+
+@pytest.mark.parametrize("source", ["platform", "truth"])
+def test_management_outcomes_match_a_recount(con, source):
+    edu, pos, person = (
+        ("raw.educations", "raw.positions", "member_id") if source == "platform" else
+        ("truth.educations", "truth.positions", "person_id")
+    )
+    recount = con.execute(
+        f"""
+        SELECT e.level, count(*) AS graduates,
+               count(*) FILTER (WHERE m.first_manager < e.graduation_date + INTERVAL 5 YEAR) AS managers
+        FROM {edu} e
+        LEFT JOIN (SELECT {person}, min(start_date) AS first_manager FROM {pos}
+                   WHERE seniority = 'manager' GROUP BY ALL) m USING ({person})
+        WHERE e.graduation_date >= DATE '2012-01-01' AND e.graduation_date + INTERVAL 5 YEAR <= DATE '2025-12-01'
+        GROUP BY ALL ORDER BY 1
+        """
+    ).fetchall()
+    metric = con.execute(
+        f"SELECT level, graduates, managers FROM metrics.education_outcomes WHERE source = '{source}' "
+        "AND horizon_years = 5 AND field = 'all' AND institution = 'all' AND level <> 'all' ORDER BY 1"
+    ).fetchall()
+    assert metric == recount
+
+
+def test_skills_genome_tfidf_matches_a_recount(con):
+    postings = con.sql("SELECT posting_id, occupation FROM raw.postings").pl()
+    skills = con.sql("SELECT posting_id, skill FROM raw.posting_skills").pl().join(postings, on="posting_id")
+    per_occupation = postings.group_by("occupation").len().rename({"len": "n"})
+    tf = skills.group_by("occupation", "skill").len().join(per_occupation, on="occupation")
+    idf = tf.group_by("skill").len().rename({"len": "df"}).with_columns(
+        idf=(per_occupation.height / pl.col("df")).log()
+    )
+    expected = tf.join(idf, on="skill").with_columns(tfidf=pl.col("len") / pl.col("n") * pl.col("idf"))
+    metric = con.sql("SELECT occupation, skill, tfidf, rank FROM metrics.skills_genome").pl()
+    joined = metric.join(expected, on=["occupation", "skill"])
+    assert joined.height == metric.height
+    assert np.allclose(joined["tfidf"], joined["tfidf_right"])
+    top = expected.sort("tfidf", "skill", descending=[True, False]).group_by("occupation", maintain_order=True).first()
+    firsts = metric.filter(pl.col("rank") == 1).join(top, on="occupation")
+    assert (firsts["skill"] == firsts["skill_right"]).all()

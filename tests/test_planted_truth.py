@@ -280,3 +280,37 @@ def test_skills_added_per_member_recover_the_planted_rate(con):
     assert_z_scores(np.array(z), "skills added per year")
     growth = {r[0]: r[3] for r in rows}
     assert growth[2022] == pytest.approx(planted[2022] / planted[2021] - 1, abs=0.03)
+
+
+# --------------------------------------------------------------------------------------
+# Management outcomes: planted by education level only, no institution effect
+# --------------------------------------------------------------------------------------
+
+
+def test_management_outcomes_follow_the_planted_promotion_factors(con):
+    factor = params(con, "education.levels.promotion_factor")
+    shares = dict(
+        con.execute(
+            "SELECT level, management_share FROM metrics.education_outcomes WHERE source = 'truth' "
+            "AND horizon_years = 10 AND field = 'all' AND institution = 'all' AND level <> 'all'"
+        ).fetchall()
+    )
+    by_factor = sorted(shares, key=lambda level: factor[level])
+    assert by_factor == sorted(shares, key=shares.get), (factor, shares)
+
+
+def test_institution_comparisons_find_only_chance_differences(con):
+    """The scenario plants no effect of the institution itself, only of level and field.
+
+    Within a level, institutions differ only by their field mix (which leads to
+    occupations with somewhat different careers) and by chance, so few pairs should be
+    'significant': a 95% interval excludes a true difference of 0 in 5% of pairs. Pairs
+    share institutions and the field mix adds small true differences, so the bound is
+    three times the 5% expectation plus Z_TOLERANCE binomial standard errors.
+    """
+    n, significant = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE significant) FROM metrics.institution_comparison "
+        "WHERE source = 'truth' AND horizon_years = 5 AND graduates_a >= 100 AND graduates_b >= 100"
+    ).fetchall()[0]
+    assert n >= 50
+    assert significant <= 3 * 0.05 * n + Z_TOLERANCE * np.sqrt(n * 0.05 * 0.95), (significant, n)
