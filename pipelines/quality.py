@@ -359,6 +359,71 @@ SUITES: dict[str, list[QualityCheck]] = {
     "metrics.location_panel": [
         key_unique("source", "year", "person_id"),
     ],
+    "raw.skills": [
+        key_unique("skill"),
+    ],
+    "metrics.hires": [
+        key_unique("source", "grain", "period"),
+        violations(
+            "employment_identity",
+            "Every month, the change in employment equals hires minus separations (JOLTS flow identity).",
+            "SELECT source, period, employment_change, hires, separations FROM {table} "
+            "WHERE grain = 'month' AND employment_change <> hires - separations",
+        ),
+        violations(
+            "quits_within_separations",
+            "Quits are separations, so never more than the separations of the period.",
+            "SELECT source, grain, period, quits, separations FROM {table} WHERE quits > separations",
+        ),
+        counts_not_negative("hires", "separations", "quits", "employment"),
+    ],
+    "metrics.education_outcomes": [
+        key_unique("source", "horizon_years", "level", "field", "institution"),
+        violations(
+            "share_within_interval",
+            "managers <= graduates, and 0 <= ci_low <= management_share <= ci_high <= 1.",
+            "SELECT source, horizon_years, level, field, institution FROM {table} "
+            "WHERE managers > graduates OR NOT (0 <= ci_low AND ci_low <= management_share "
+            "AND management_share <= ci_high AND ci_high <= 1)",
+        ),
+    ],
+    "metrics.institution_comparison": [
+        key_unique("source", "horizon_years", "level", "institution_a", "institution_b"),
+        violations(
+            "pairs_once_in_order",
+            "Each pair of institutions appears once, institution_a before institution_b alphabetically.",
+            "SELECT source, horizon_years, institution_a, institution_b FROM {table} "
+            "WHERE institution_a >= institution_b",
+        ),
+    ],
+    "metrics.it_talent_regions": [
+        key_unique("source", "year", "city"),
+        violations(
+            "net_identity",
+            "ict_net = ict_arrivals - ict_departures on every row.",
+            "SELECT source, year, city FROM {table} WHERE ict_net <> ict_arrivals - ict_departures",
+        ),
+        violations(
+            "rank_1_per_year",
+            "Every source and year ranks a city first by net ICT inflow.",
+            "SELECT source, year FROM {table} GROUP BY ALL HAVING min(rank_by_net) <> 1",
+        ),
+    ],
+    "metrics.skills_genome": [
+        key_unique("occupation", "skill"),
+        between("rank_within_50", ["rank"], 1, 50, "lies between 1 and 50: the top 50 per occupation"),
+        between("tf_within_bounds", ["tf"], 0, 1, "is a share of postings, in [0, 1]"),
+    ],
+    "metrics.skill_penetration": [
+        key_unique("occupation", "skill_group"),
+        between(
+            "penetration_within_bounds",
+            ["member_penetration", "posting_penetration"],
+            0,
+            1,
+            "are shares, in [0, 1]",
+        ),
+    ],
     "metrics.job_change_rate": [
         key_unique("source", "grain", "period"),
         violations(
@@ -444,6 +509,205 @@ SUITES: dict[str, list[QualityCheck]] = {
             blocking=True,
             why="censored graduates are part of the group.",
             name="censored_within_graduates",
+        ),
+    ],
+    "metrics.population_margins": [
+        key_unique("population", "year", "dimension", "segment"),
+        counts_not_negative("people"),
+        violations(
+            "dimensions_add_up",
+            "Per population and year, every dimension's segments add up to the same number of people "
+            "(everybody employed has a level, a family and a city).",
+            "SELECT population, year, min(people) AS smallest_total, max(people) AS largest_total "
+            "FROM (SELECT population, year, dimension, sum(people) AS people FROM {table} GROUP BY ALL) "
+            "GROUP BY ALL HAVING min(people) <> max(people)",
+        ),
+    ],
+    "metrics.raking_weights": [
+        key_unique("year", "education_level", "occupation_family", "city"),
+        counts_not_negative("members"),
+        between("weights_not_negative", ["weight"], 0, None, "are >= 0"),
+        violations(
+            "margins_match",
+            "Weighted members (members x weight) of every segment the members reach equal its margin in "
+            "metrics.population_margins ('employed'), the margins of unreached segments spread over the "
+            "reached ones; to within a millionth of the year's population.",
+            """
+            WITH weighted AS (
+                SELECT year, 'education_level' AS dimension, education_level AS segment,
+                       sum(members * weight) AS weighted
+                FROM {table} GROUP BY ALL
+                UNION ALL
+                SELECT year, 'occupation_family', occupation_family, sum(members * weight)
+                FROM {table} GROUP BY ALL
+                UNION ALL
+                SELECT year, 'city', city, sum(members * weight) FROM {table} GROUP BY ALL
+            ),
+            margins AS (
+                SELECT year, dimension, segment, people
+                FROM metrics.population_margins WHERE population = 'employed'
+            ),
+            totals AS (
+                SELECT year, dimension, sum(people) AS total FROM margins GROUP BY ALL
+            ),
+            reached AS (
+                SELECT w.year, w.dimension, sum(coalesce(m.people, 0)) AS reached_people
+                FROM weighted w LEFT JOIN margins m USING (year, dimension, segment) GROUP BY ALL
+            )
+            SELECT w.year, w.dimension, w.segment, w.weighted,
+                   coalesce(m.people, 0) * t.total / nullif(r.reached_people, 0) AS target
+            FROM weighted w
+            LEFT JOIN margins m USING (year, dimension, segment)
+            LEFT JOIN totals t USING (year, dimension)
+            LEFT JOIN reached r USING (year, dimension)
+            WHERE NOT coalesce(abs(w.weighted - coalesce(m.people, 0) * t.total / nullif(r.reached_people, 0))
+                               <= 1e-6 * t.total, FALSE)
+            """,
+        ),
+    ],
+    "metrics.coverage": [
+        key_unique("year", "dimension", "segment"),
+        counts_not_negative("workforce", "members", "eventual_members"),
+        between(
+            "shares_within_bounds",
+            ["coverage", "eventual_coverage", "workforce_share", "member_share", "dissimilarity"],
+            0,
+            1,
+            "lie in [0, 1]",
+        ),
+        violations(
+            "members_within_workforce",
+            "members <= eventual_members <= workforce: who had joined by the day is a member by the end.",
+            "SELECT year, dimension, segment, workforce, members, eventual_members FROM {table} "
+            "WHERE NOT (members <= eventual_members AND eventual_members <= workforce)",
+        ),
+        violations(
+            "segments_add_up",
+            "Per year, the segments of every dimension add up to the workforce and members of 'all'.",
+            """
+            SELECT d.year, d.dimension, d.workforce, a.workforce AS all_workforce,
+                   d.members, a.members AS all_members
+            FROM (SELECT year, dimension, sum(workforce) AS workforce, sum(members) AS members
+                  FROM {table} GROUP BY ALL) d
+            LEFT JOIN {table} a ON a.year = d.year AND a.dimension = 'all'
+            WHERE d.workforce IS DISTINCT FROM a.workforce OR d.members IS DISTINCT FROM a.members
+            """,
+        ),
+    ],
+    "metrics.platform_vs_truth": [
+        key_unique("metric", "year", "dimension", "segment"),
+        violations(
+            "error_identities",
+            "error = platform - truth, abs_error = |error| and relative_error = error / truth (NULL where "
+            "truth = 0), to within 1e-9.",
+            """
+            SELECT metric, year, dimension, segment, platform, truth, error, abs_error, relative_error
+            FROM {table}
+            WHERE NOT coalesce(abs(error - (platform - truth)) <= 1e-9,
+                               error IS NULL AND platform - truth IS NULL)
+               OR NOT coalesce(abs(abs_error - abs(platform - truth)) <= 1e-9,
+                               abs_error IS NULL AND platform - truth IS NULL)
+               OR NOT coalesce(abs(relative_error - (platform - truth) / nullif(truth, 0)) <= 1e-9,
+                               relative_error IS NULL AND (platform - truth) / nullif(truth, 0) IS NULL)
+            """,
+        ),
+        violations(
+            "figures_within_bounds",
+            "Shares (employed_6m_share, employed_12m_share) lie in [0, 1], yearly rates (job_change_rate, "
+            "hires_per_employed, hiring_rate) in [0, 1.5], on both sides (NULL allowed).",
+            "SELECT metric, year, dimension, segment, platform, truth FROM {table} "
+            "WHERE (metric IN ('employed_6m_share', 'employed_12m_share') "
+            "       AND (platform NOT BETWEEN 0 AND 1 OR truth NOT BETWEEN 0 AND 1)) "
+            "OR (metric IN ('job_change_rate', 'hires_per_employed', 'hiring_rate') "
+            "    AND (platform NOT BETWEEN 0 AND 1.5 OR truth NOT BETWEEN 0 AND 1.5))",
+        ),
+        counts_not_negative("platform_base", "truth_base"),
+    ],
+    "metrics.corrected_estimates": [
+        key_unique("metric", "year", "dimension", "segment"),
+        violations(
+            "error_identities",
+            "error = platform - truth, corrected_error = corrected - truth, and the relative errors divide "
+            "them by the truth (NULL where truth = 0), to within 1e-9.",
+            """
+            SELECT metric, year, dimension, segment, truth, platform, corrected, error, corrected_error
+            FROM {table}
+            WHERE NOT coalesce(abs(error - (platform - truth)) <= 1e-9,
+                               error IS NULL AND platform - truth IS NULL)
+               OR NOT coalesce(abs(corrected_error - (corrected - truth)) <= 1e-9,
+                               corrected_error IS NULL AND corrected - truth IS NULL)
+               OR NOT coalesce(abs(relative_error - (platform - truth) / nullif(truth, 0)) <= 1e-9,
+                               relative_error IS NULL AND (platform - truth) / nullif(truth, 0) IS NULL)
+               OR NOT coalesce(abs(corrected_relative_error - (corrected - truth) / nullif(truth, 0)) <= 1e-9,
+                               corrected_relative_error IS NULL
+                               AND (corrected - truth) / nullif(truth, 0) IS NULL)
+            """,
+        ),
+        violations(
+            "shares_add_up",
+            "Shares (occupation_family_share, education_level_share) lie in [0, 1] and add up to 1 within "
+            "every group (the segment's part before '|'), for truth, platform and corrected alike.",
+            """
+            SELECT metric, year, dimension, split_part(segment, '|', 1) AS group_value,
+                   sum(truth) AS truth, sum(platform) AS platform, sum(corrected) AS corrected,
+                   min(least(truth, platform, corrected)) AS smallest,
+                   max(greatest(truth, platform, corrected)) AS largest
+            FROM {table}
+            WHERE metric IN ('occupation_family_share', 'education_level_share')
+            GROUP BY ALL
+            HAVING abs(sum(truth) - 1) > 1e-9 OR abs(sum(platform) - 1) > 1e-9
+                OR abs(sum(corrected) - 1) > 1e-9
+                OR min(least(truth, platform, corrected)) < 0 OR max(greatest(truth, platform, corrected)) > 1
+            """,
+        ),
+        counts_not_negative("platform_base", "truth_base"),
+    ],
+    "metrics.reporting_lag": [
+        key_unique("lag_months"),
+        counts_not_negative("lag_months", "job_changes"),
+        between("shares_within_bounds", ["share", "completion"], 0, 1, "lie in [0, 1]"),
+        violations(
+            "completion_is_cumulative",
+            "completion is the running sum of share over lag_months: it never falls and reaches 1 at the "
+            "longest lag (when there are reference job changes).",
+            """
+            SELECT lag_months, share, completion, running_share
+            FROM (SELECT *, sum(share) OVER (ORDER BY lag_months ROWS UNBOUNDED PRECEDING) AS running_share
+                  FROM {table})
+            WHERE abs(completion - running_share) > 1e-9
+               OR (lag_months = (SELECT max(lag_months) FROM {table}) AND abs(completion - 1) > 1e-9)
+            """,
+        ),
+    ],
+    "metrics.nowcast": [
+        key_unique("month"),
+        counts_not_negative("months_before_cutoff", "reported_job_changes", "signup_job_changes"),
+        between("shares_within_bounds", ["completion", "estimated_undercount"], 0, 1, "lie in [0, 1]"),
+        violations(
+            "nowcast_identity",
+            "signup_job_changes <= reported_job_changes <= nowcast_job_changes, and nowcast_job_changes = "
+            "signup_job_changes + (reported_job_changes - signup_job_changes) / completion (to within 1e-6; "
+            "both NULL without reference job changes).",
+            """
+            SELECT month, reported_job_changes, signup_job_changes, completion, nowcast_job_changes
+            FROM {table}
+            WHERE signup_job_changes > reported_job_changes
+               OR reported_job_changes > nowcast_job_changes + 1e-9
+               OR NOT coalesce(abs(nowcast_job_changes - signup_job_changes
+                                   - (reported_job_changes - signup_job_changes) / completion) <= 1e-6,
+                               completion IS NULL AND nowcast_job_changes IS NULL)
+            """,
+        ),
+        violations(
+            "reported_matches_job_change_rate",
+            "reported_job_changes equals the platform's monthly job_changes in metrics.job_change_rate.",
+            """
+            SELECT n.month, n.reported_job_changes, j.job_changes
+            FROM {table} n
+            LEFT JOIN metrics.job_change_rate j
+                ON j.source = 'platform' AND j.grain = 'month' AND j.period = n.month
+            WHERE n.reported_job_changes IS DISTINCT FROM j.job_changes
+            """,
         ),
     ],
 }

@@ -17,6 +17,21 @@ from synthetic.tables import GENERATED_TABLES
 
 # Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
 METRIC_COLUMNS = {
+    "hires": "source VARCHAR, grain VARCHAR, period DATE, hires BIGINT, separations BIGINT, quits BIGINT, "
+    "employment DOUBLE, employment_change BIGINT, hires_rate DOUBLE, separations_rate DOUBLE, quits_rate DOUBLE, "
+    "job_openings DOUBLE, job_openings_rate DOUBLE, members DOUBLE, hires_per_minute_875m DOUBLE, "
+    "platform_hires BIGINT, platform_hires_per_minute_875m DOUBLE",
+    "education_outcomes": "source VARCHAR, horizon_years INTEGER, level VARCHAR, field VARCHAR, institution VARCHAR, "
+    "graduates BIGINT, managers BIGINT, management_share DOUBLE, ci_low DOUBLE, ci_high DOUBLE",
+    "institution_comparison": "source VARCHAR, horizon_years INTEGER, level VARCHAR, institution_a VARCHAR, "
+    "institution_b VARCHAR, graduates_a BIGINT, graduates_b BIGINT, share_a DOUBLE, share_b DOUBLE, "
+    "difference DOUBLE, ci_low DOUBLE, ci_high DOUBLE, significant BOOLEAN",
+    "it_talent_regions": "source VARCHAR, year BIGINT, city VARCHAR, ict_arrivals BIGINT, ict_departures BIGINT, "
+    "ict_net BIGINT, ict_members BIGINT, ict_net_per_10k DOUBLE, rank_by_net BIGINT, rank_by_rate BIGINT",
+    "skills_genome": "occupation VARCHAR, occupation_family VARCHAR, skill VARCHAR, skill_group VARCHAR, "
+    "postings BIGINT, tf DOUBLE, idf DOUBLE, tfidf DOUBLE, rank BIGINT",
+    "skill_penetration": "occupation VARCHAR, skill_group VARCHAR, members BIGINT, members_with_group BIGINT, "
+    "member_penetration DOUBLE, postings BIGINT, postings_with_group BIGINT, posting_penetration DOUBLE",
     "location_panel": "source VARCHAR, year BIGINT, person_id BIGINT, occupation_family VARCHAR, "
     "origin_city VARCHAR, destination_city VARCHAR",
     "job_change_rate": "source VARCHAR, grain VARCHAR, period DATE, job_changes BIGINT, avg_employed DOUBLE, "
@@ -33,6 +48,24 @@ METRIC_COLUMNS = {
     "institution VARCHAR, graduates BIGINT, censored BIGINT, employed_6m_share DOUBLE, "
     "employed_12m_share DOUBLE, "
     "median_months BIGINT, p25_months BIGINT, p75_months BIGINT",
+    "population_margins": "population VARCHAR, year BIGINT, dimension VARCHAR, segment VARCHAR, "
+    "people BIGINT",
+    "raking_weights": "year BIGINT, education_level VARCHAR, occupation_family VARCHAR, city VARCHAR, "
+    "members BIGINT, weight DOUBLE",
+    "coverage": "year BIGINT, dimension VARCHAR, segment VARCHAR, workforce BIGINT, members BIGINT, "
+    "eventual_members BIGINT, coverage DOUBLE, eventual_coverage DOUBLE, workforce_share DOUBLE, "
+    "member_share DOUBLE, representativeness DOUBLE, dissimilarity DOUBLE",
+    "platform_vs_truth": "metric VARCHAR, source_table VARCHAR, year BIGINT, dimension VARCHAR, "
+    "segment VARCHAR, platform DOUBLE, truth DOUBLE, error DOUBLE, abs_error DOUBLE, relative_error DOUBLE, "
+    "platform_base DOUBLE, truth_base DOUBLE",
+    "corrected_estimates": "metric VARCHAR, year BIGINT, dimension VARCHAR, segment VARCHAR, truth DOUBLE, "
+    "platform DOUBLE, corrected DOUBLE, error DOUBLE, corrected_error DOUBLE, relative_error DOUBLE, "
+    "corrected_relative_error DOUBLE, platform_base BIGINT, truth_base BIGINT",
+    "reporting_lag": "lag_months BIGINT, job_changes BIGINT, share DOUBLE, completion DOUBLE, "
+    "reference_first_month DATE, reference_last_month DATE",
+    "nowcast": "month DATE, months_before_cutoff BIGINT, reported_job_changes BIGINT, "
+    "signup_job_changes BIGINT, completion DOUBLE, nowcast_job_changes DOUBLE, estimated_undercount DOUBLE, "
+    "platform_employed DOUBLE, reported_rate DOUBLE, nowcast_rate DOUBLE, truth_rate DOUBLE",
 }
 
 # A consistent little world, window 2020-01 .. 2021-12. Member/person 1 changes employer
@@ -80,6 +113,22 @@ INSERT INTO truth.parameters VALUES
 INSERT INTO metrics.location_panel VALUES
     ('truth', 2020, 1, 'ICT', 'Utrecht', 'Amsterdam'), ('truth', 2020, 2, 'ICT', 'Utrecht', 'Utrecht'),
     ('platform', 2020, 1, 'ICT', 'Utrecht', 'Amsterdam');
+INSERT INTO raw.skills VALUES ('python', 'Programming'), ('sql', 'Data');
+INSERT INTO metrics.hires VALUES
+    ('truth', 'month', '2020-06-01', 2, 1, 1, 10.0, 1, 20.0, 10.0, 10.0, NULL, NULL, 12.0, 1.0, NULL, NULL),
+    ('platform', 'year', '2020-01-01', 5, 3, 2, 8.0, 2, 62.5, 37.5, 25.0, 2.0, 20.0, 10.0, 3.0, 1, 0.5);
+INSERT INTO metrics.education_outcomes VALUES
+    ('truth', 5, 'WO', 'all', 'all', 100, 20, 0.2, 0.13, 0.29),
+    ('truth', 5, 'WO', 'all', 'RUG', 50, 10, 0.2, 0.11, 0.33);
+INSERT INTO metrics.institution_comparison VALUES
+    ('truth', 5, 'WO', 'RUG', 'UvA', 50, 40, 0.2, 0.1, 0.1, -0.04, 0.24, false);
+INSERT INTO metrics.it_talent_regions VALUES
+    ('truth', 2020, 'Amsterdam', 3, 1, 2, 100, 200.0, 1, 1),
+    ('truth', 2020, 'Utrecht', 1, 3, -2, 50, -400.0, 2, 2);
+INSERT INTO metrics.skills_genome VALUES
+    ('Dev', 'ICT', 'python', 'Programming', 10, 0.5, 0.7, 0.35, 1),
+    ('Dev', 'ICT', 'sql', 'Data', 5, 0.25, 0.1, 0.025, 2);
+INSERT INTO metrics.skill_penetration VALUES ('Dev', 'Programming', 10, 4, 0.4, 20, 10, 0.5);
 INSERT INTO metrics.job_change_rate VALUES
     ('truth', 'year', '2020-01-01', 1, 3.0, 0.333, NULL, 2, 4.0, 0.5),
     ('truth', 'year', '2021-01-01', 0, 3.0, 0.0, -1.0, 0, 4.0, 0.0),
@@ -98,6 +147,42 @@ INSERT INTO metrics.skills_added VALUES
 INSERT INTO metrics.time_to_first_job VALUES
     ('truth', 2020, 'all', 'all', 'all', 10, 2, 0.5, 0.7, 6, 2, 12),
     ('platform', 2020, 'WO', 'ICT', 'TU Delft', 3, 1, 0.33, NULL, NULL, 4, NULL);
+-- Platform against truth. Employed on 1 January 2020: persons 1 and 2 (WO, ICT, Utrecht)
+-- and 4 (VO, Finance, Amsterdam); members 1 and 2, of whom only 1 had joined by then.
+INSERT INTO metrics.population_margins VALUES
+    ('employed', 2020, 'education_level', 'VO', 1), ('employed', 2020, 'education_level', 'WO', 2),
+    ('employed', 2020, 'occupation_family', 'Finance', 1), ('employed', 2020, 'occupation_family', 'ICT', 2),
+    ('employed', 2020, 'city', 'Amsterdam', 1), ('employed', 2020, 'city', 'Utrecht', 2),
+    ('graduates', 2020, 'education_level', 'HBO', 1);
+INSERT INTO metrics.raking_weights VALUES
+    (2020, 'WO', 'ICT', 'Utrecht', 1, 2.0), (2020, 'VO', 'Finance', 'Amsterdam', 1, 1.0);
+INSERT INTO metrics.coverage VALUES
+    (2020, 'all', 'all', 3, 1, 2, 0.333, 0.667, 1.0, 1.0, 1.0, 0.0),
+    (2020, 'education_level', 'VO', 1, 0, 0, 0.0, 0.0, 0.333, 0.0, 0.0, 0.333),
+    (2020, 'education_level', 'WO', 2, 1, 2, 0.5, 1.0, 0.667, 1.0, 1.5, 0.333);
+INSERT INTO metrics.platform_vs_truth VALUES
+    ('job_change_rate', 'metrics.job_change_rate', 2020, 'all', 'all', 0.5, 0.25, 0.25, 0.25, 1.0, 2.0, 3.0),
+    ('employed_6m_share', 'metrics.time_to_first_job', 2020, 'education_level', 'WO', 0.75, NULL, NULL, NULL,
+     NULL, 3.0, 10.0),
+    ('net_talent_migration_per_10k', 'metrics.talent_flows', 2020, 'city', 'Utrecht', -1000.0, -2000.0,
+     1000.0, 1000.0, -0.5, 5.0, 10.0);
+INSERT INTO metrics.corrected_estimates VALUES
+    ('job_changes_per_employed', 2020, 'all', 'all', 0.25, 0.5, 0.375, 0.25, 0.125, 1.0, 0.5, 2, 3),
+    ('occupation_family_share', 2020, 'city|occupation_family', 'Utrecht|ICT', 0.5, 1.0, 0.5, 0.5, 0.0, 1.0,
+     0.0, 1, 2),
+    ('occupation_family_share', 2020, 'city|occupation_family', 'Utrecht|Finance', 0.5, 0.0, 0.5, -0.5, 0.0,
+     -1.0, 0.0, 1, 2),
+    ('net_talent_migration_per_10k', 2020, 'city', 'Utrecht', -2000.0, -1000.0, -1500.0, 1000.0, 500.0, -0.5,
+     -0.25, 1, 10);
+INSERT INTO metrics.reporting_lag VALUES
+    (0, 2, 0.5, 0.5, '2016-01-01', '2017-12-01'), (1, 1, 0.25, 0.75, '2016-01-01', '2017-12-01'),
+    (2, 1, 0.25, 1.0, '2016-01-01', '2017-12-01');
+INSERT INTO metrics.job_change_rate VALUES
+    ('platform', 'month', '2021-11-01', 4, 10.0, 0.4, NULL, 4, 12.0, 0.333),
+    ('platform', 'month', '2021-12-01', 1, 10.0, 0.1, NULL, 1, 12.0, 0.083);
+INSERT INTO metrics.nowcast VALUES
+    ('2021-11-01', 1, 4, 1, 0.5, 7.0, 0.42857142857142855, 10.0, 0.4, 0.7, 0.5),
+    ('2021-12-01', 0, 1, 0, 0.25, 4.0, 0.75, 10.0, 0.1, 0.4, 0.5);
 """
 
 
@@ -260,6 +345,42 @@ CORRUPTIONS = {
             "INSERT INTO metrics.location_panel VALUES ('truth', 2020, 1, 'ICT', 'Zwolle', 'Zwolle')",
         ),
     ],
+    "raw.skills": [
+        ("key_unique", "INSERT INTO raw.skills VALUES ('python', 'Data')"),
+    ],
+    "metrics.hires": [
+        ("key_unique", "INSERT INTO metrics.hires SELECT * FROM metrics.hires WHERE grain = 'month'"),
+        ("employment_identity", "UPDATE metrics.hires SET employment_change = 5 WHERE grain = 'month'"),
+        ("quits_within_separations", "UPDATE metrics.hires SET quits = 9 WHERE grain = 'year'"),
+        ("counts_not_negative", "UPDATE metrics.hires SET employment = -1 WHERE grain = 'year'"),
+    ],
+    "metrics.education_outcomes": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.education_outcomes SELECT * FROM metrics.education_outcomes "
+            "WHERE institution = 'RUG'",
+        ),
+        ("share_within_interval", "UPDATE metrics.education_outcomes SET ci_low = 0.25 WHERE institution = 'RUG'"),
+        ("share_within_interval", "UPDATE metrics.education_outcomes SET managers = 101 WHERE institution = 'all'"),
+    ],
+    "metrics.institution_comparison": [
+        ("key_unique", "INSERT INTO metrics.institution_comparison SELECT * FROM metrics.institution_comparison"),
+        ("pairs_once_in_order", "UPDATE metrics.institution_comparison SET institution_a = 'VU'"),
+    ],
+    "metrics.it_talent_regions": [
+        ("key_unique", "INSERT INTO metrics.it_talent_regions SELECT * FROM metrics.it_talent_regions WHERE city = 'Utrecht'"),
+        ("net_identity", "UPDATE metrics.it_talent_regions SET ict_net = 5 WHERE city = 'Amsterdam'"),
+        ("rank_1_per_year", "UPDATE metrics.it_talent_regions SET rank_by_net = 3 WHERE city = 'Amsterdam'"),
+    ],
+    "metrics.skills_genome": [
+        ("key_unique", "INSERT INTO metrics.skills_genome SELECT * FROM metrics.skills_genome WHERE skill = 'sql'"),
+        ("rank_within_50", "UPDATE metrics.skills_genome SET rank = 51 WHERE skill = 'sql'"),
+        ("tf_within_bounds", "UPDATE metrics.skills_genome SET tf = 1.5 WHERE skill = 'sql'"),
+    ],
+    "metrics.skill_penetration": [
+        ("key_unique", "INSERT INTO metrics.skill_penetration SELECT * FROM metrics.skill_penetration"),
+        ("penetration_within_bounds", "UPDATE metrics.skill_penetration SET member_penetration = 1.2"),
+    ],
     "metrics.job_change_rate": [
         (
             "key_unique",
@@ -341,6 +462,122 @@ CORRUPTIONS = {
         (
             "censored_within_graduates",
             "UPDATE metrics.time_to_first_job SET censored = 11 WHERE source = 'truth'",
+        ),
+    ],
+    "metrics.population_margins": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.population_margins VALUES ('employed', 2020, 'city', 'Utrecht', 0)",
+        ),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.population_margins SET people = -1 WHERE population = 'graduates'",
+        ),
+        ("dimensions_add_up", "UPDATE metrics.population_margins SET people = 3 WHERE segment = 'Utrecht'"),
+    ],
+    "metrics.raking_weights": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.raking_weights VALUES (2020, 'WO', 'ICT', 'Utrecht', 1, 0.0)",
+        ),
+        (
+            "counts_not_negative",
+            "INSERT INTO metrics.raking_weights VALUES (2020, 'WO', 'Finance', 'Amsterdam', -1, 0.0)",
+        ),
+        (
+            # Four cells whose contributions cancel in every margin: only the sign is wrong.
+            "weights_not_negative",
+            "INSERT INTO metrics.raking_weights VALUES (2020, 'WO', 'ICT', 'Amsterdam', 1, -1.0), "
+            "(2020, 'VO', 'Finance', 'Utrecht', 1, -1.0), (2020, 'WO', 'Finance', 'Amsterdam', 1, 1.0), "
+            "(2020, 'VO', 'ICT', 'Utrecht', 1, 1.0)",
+        ),
+        ("margins_match", "UPDATE metrics.raking_weights SET weight = 1.5 WHERE city = 'Utrecht'"),
+    ],
+    "metrics.coverage": [
+        ("key_unique", "UPDATE metrics.coverage SET segment = NULL WHERE segment = 'VO'"),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.coverage SET members = CASE segment WHEN 'VO' THEN -1 ELSE 2 END "
+            "WHERE dimension = 'education_level'",
+        ),
+        ("shares_within_bounds", "UPDATE metrics.coverage SET coverage = 1.5 WHERE segment = 'WO'"),
+        ("members_within_workforce", "UPDATE metrics.coverage SET eventual_members = 0 WHERE segment = 'WO'"),
+        ("segments_add_up", "UPDATE metrics.coverage SET workforce = 5 WHERE segment = 'WO'"),
+    ],
+    "metrics.platform_vs_truth": [
+        ("key_unique", "UPDATE metrics.platform_vs_truth SET metric = NULL WHERE segment = 'Utrecht'"),
+        (
+            "error_identities",
+            "UPDATE metrics.platform_vs_truth SET error = 0.3 WHERE metric = 'job_change_rate'",
+        ),
+        (
+            "error_identities",
+            "UPDATE metrics.platform_vs_truth SET relative_error = NULL WHERE segment = 'Utrecht'",
+        ),
+        (
+            "figures_within_bounds",
+            "UPDATE metrics.platform_vs_truth SET platform = 1.2 WHERE metric = 'employed_6m_share'",
+        ),
+        ("counts_not_negative", "UPDATE metrics.platform_vs_truth SET platform_base = -1"),
+    ],
+    "metrics.corrected_estimates": [
+        (
+            "key_unique",
+            "UPDATE metrics.corrected_estimates SET segment = NULL "
+            "WHERE metric = 'net_talent_migration_per_10k'",
+        ),
+        (
+            "error_identities",
+            "UPDATE metrics.corrected_estimates SET corrected_error = 0.0 "
+            "WHERE metric = 'job_changes_per_employed'",
+        ),
+        (
+            "shares_add_up",
+            "UPDATE metrics.corrected_estimates SET corrected = 0.7, corrected_error = 0.2, "
+            "corrected_relative_error = 0.4 WHERE segment = 'Utrecht|ICT'",
+        ),
+        ("counts_not_negative", "UPDATE metrics.corrected_estimates SET truth_base = -2"),
+    ],
+    "metrics.reporting_lag": [
+        (
+            "key_unique",
+            "UPDATE metrics.reporting_lag SET lag_months = NULL WHERE lag_months = 0",
+            {"completion_is_cumulative"},  # the running sum follows lag_months
+        ),
+        ("counts_not_negative", "UPDATE metrics.reporting_lag SET job_changes = -1 WHERE lag_months = 2"),
+        (
+            # Still a running sum, but not of shares.
+            "shares_within_bounds",
+            "UPDATE metrics.reporting_lag SET share = CASE lag_months WHEN 0 THEN 1.25 WHEN 1 THEN -0.5 "
+            "ELSE share END, completion = CASE lag_months WHEN 0 THEN 1.25 ELSE completion END",
+        ),
+        (
+            "completion_is_cumulative",
+            "UPDATE metrics.reporting_lag SET completion = 0.9 WHERE lag_months = 1",
+        ),
+    ],
+    "metrics.nowcast": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.nowcast SELECT * FROM metrics.nowcast WHERE month = '2021-11-01'",
+        ),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.nowcast SET months_before_cutoff = -1 WHERE month = '2021-12-01'",
+        ),
+        ("shares_within_bounds", "UPDATE metrics.nowcast SET estimated_undercount = 1.2"),
+        (
+            "nowcast_identity",
+            "UPDATE metrics.nowcast SET nowcast_job_changes = 5.0 WHERE month = '2021-11-01'",
+        ),
+        (
+            "reported_matches_job_change_rate",
+            "UPDATE metrics.nowcast SET reported_job_changes = 5, nowcast_job_changes = 9.0 "
+            "WHERE month = '2021-11-01'",
+        ),
+        (
+            "reported_matches_job_change_rate",
+            "DELETE FROM metrics.job_change_rate WHERE source = 'platform' AND grain = 'month'",
         ),
     ],
 }
@@ -482,7 +719,10 @@ def test_dagster_check_runs_beside_a_writing_connection(valid_warehouse, tmp_pat
         (positions_checks,) = [
             d for d in build_quality_checks() if {s.asset_key for s in d.check_specs} == {positions_key}
         ]
-        context = dg.build_asset_check_context(resources={"warehouse": resource})
+        # Passed as a plain value: the run lock the resource takes in a real run is not under test.
+        context = dg.build_asset_check_context(
+            resources={"warehouse": dg.ResourceDefinition.hardcoded_resource(resource)}
+        )
         results = {r.check_name: r for r in positions_checks(context)}
     finally:
         writer.close()
