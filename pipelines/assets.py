@@ -14,8 +14,10 @@ import time
 import dagster as dg
 
 from pipelines.resources import ScenarioResource, WarehouseResource
+from pipelines.ui_metadata import metric_metadata, table_preview
 from pipelines.warehouse import (
     CALENDAR_COMMENT,
+    LakeError,
     MetricSql,
     build_metric,
     discover_metrics,
@@ -28,9 +30,8 @@ from synthetic.tables import GENERATED_TABLES, Table
 
 LAKE_KEY = dg.AssetKey("parquet_lake")
 PUBLISHED_KEY = dg.AssetKey("published_warehouse")
-# Every step that writes the lake or the DuckDB file takes the one slot of this pool
-# (dagster_home/dagster.yaml: pools default to a limit of 1), so steps of runs launched
-# together never write at the same time.
+# Every step that writes the lake or the DuckDB file is in this pool; dagster_home/dagster.yaml
+# limits it to one run at a time, so queued runs launched together never write at once.
 WAREHOUSE_POOL = "duckdb_warehouse"
 CALENDAR_KEY = dg.AssetKey(["raw", "calendar"])
 
@@ -117,11 +118,16 @@ def load_warehouse(context: dg.AssetExecutionContext, scenario: ScenarioResource
     con = warehouse.connect()
     try:
         rows = load_lake(con, warehouse.lake, sc)
+        previews = {name: table_preview(con, name) for name in rows}
+    except LakeError as err:  # the message names the file and the remedy; no traceback needed
+        raise dg.Failure(description=str(err), allow_retries=False) from None
     finally:
         con.close()
     context.log.info(f"loaded {sum(rows.values()):,} rows into {warehouse.working_path}")
     for name, count in rows.items():
-        yield dg.MaterializeResult(asset_key=table_key(name), metadata={"dagster/row_count": count})
+        yield dg.MaterializeResult(
+            asset_key=table_key(name), metadata={"dagster/row_count": count, "preview": previews[name]}
+        )
 
 
 def _metric_asset(metric: MetricSql) -> dg.AssetsDefinition:
@@ -142,9 +148,10 @@ def _metric_asset(metric: MetricSql) -> dg.AssetsDefinition:
         con = warehouse.connect()
         try:
             count = build_metric(con, metric)
+            shown = metric_metadata(con, metric.name, metric.qualified_name, warn=context.log.warning)
         finally:
             con.close()
-        return dg.MaterializeResult(metadata={"dagster/row_count": count})
+        return dg.MaterializeResult(metadata={"dagster/row_count": count, **shown})
 
     return _build
 
