@@ -9,7 +9,7 @@ export DAGSTER_HOME := $(CURDIR)/dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test test-slow benchmark ui clean setup
+.PHONY: run test benchmark ui clean setup
 
 setup: $(STAMP)
 
@@ -28,9 +28,6 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
-
-test-slow: $(STAMP)
-	$(BIN)/python -m pytest -m slow
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/generate.py
