@@ -424,6 +424,49 @@ SUITES: dict[str, list[QualityCheck]] = {
             "are shares, in [0, 1]",
         ),
     ],
+    "raw.posting_events": [
+        key_unique("member_id", "posting_id", "event"),
+        foreign_key("member_id", "raw.members", "member_id"),
+        foreign_key("posting_id", "raw.postings", "posting_id"),
+        in_set("event", ["view", "apply"]),
+        in_window("occurred_on"),
+        violations(
+            "apply_has_view",
+            "A member who applied to a posting also viewed it.",
+            "SELECT member_id, posting_id FROM {table} GROUP BY ALL "
+            "HAVING bool_or(event = 'apply') AND NOT bool_or(event = 'view')",
+        ),
+        violations(
+            "not_before_joining",
+            "Nobody views or applies on the platform before joining it.",
+            "SELECT e.member_id, e.posting_id, e.occurred_on, m.joined_on FROM {table} e "
+            "JOIN raw.members m USING (member_id) WHERE e.occurred_on < m.joined_on",
+            blocking=False,
+        ),
+    ],
+    "truth.applications": [
+        key_unique("application_id"),
+        foreign_key("person_id", "truth.people", "person_id"),
+        foreign_key("company_id", "raw.companies", "company_id"),
+        foreign_key("posting_id", "raw.postings", "posting_id", nullable=True),
+        in_set("channel", ["platform", "off_platform"]),
+        in_window("applied_on"),
+        violations(
+            "posting_only_on_platform",
+            "Applications on the platform name a posting; those made elsewhere do not.",
+            "SELECT application_id, channel, posting_id FROM {table} "
+            "WHERE (channel = 'platform') <> (posting_id IS NOT NULL)",
+        ),
+    ],
+    "metrics.platform_attribution": [
+        key_unique("source", "year"),
+        between("shares_within_bounds", ["attributed_share", "invisible_share"], 0, 1, "are shares, in [0, 1]"),
+        violations(
+            "attributed_within_hires",
+            "Attributed and invisible hires are hires, so never more than the hires of the year.",
+            "SELECT source, year FROM {table} WHERE attributed_hires > hires OR invisible_hires > hires",
+        ),
+    ],
     "metrics.job_change_rate": [
         key_unique("source", "grain", "period"),
         violations(

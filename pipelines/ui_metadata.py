@@ -291,6 +291,26 @@ def _hires_and_quits(con) -> alt.LayerChart:
     return alt.layer(lines, points)
 
 
+def _platform_attribution(con) -> alt.LayerChart:
+    data = frame(
+        con,
+        "SELECT source, year, 'attributed to the platform' AS measure, attributed_share AS share "
+        "FROM metrics.platform_attribution "
+        "UNION ALL "
+        "SELECT source, year, 'invisible to the platform', invisible_share FROM metrics.platform_attribution "
+        "WHERE invisible_share IS NOT NULL ORDER BY ALL",
+    )
+    base = alt.Chart(data, width=WIDTH, height=HEIGHT).encode(
+        x=alt.X("year:O", title=None, axis=YEAR_AXIS),
+        y=alt.Y("share:Q", title="share of hires", axis=alt.Axis(format="%")),
+        color=alt.Color("source:N", scale=SOURCE_COLORS, title=None),
+        tooltip=["source", "measure", "year", alt.Tooltip("share:Q", format=".1%")],
+    )
+    lines = base.mark_line().encode(strokeDash=alt.StrokeDash("measure:N", title=None))
+    points = base.mark_point(filled=True, opacity=1)
+    return alt.layer(lines, points)
+
+
 def _management_share_by_level(con) -> alt.LayerChart:
     data = frame(
         con,
@@ -754,6 +774,14 @@ METRIC_CHARTS: dict[str, Chart] = {
         ("metrics.location_panel",),
         "Everybody located on 1 January and a year later: the population the talent flows count.",
         _location_panel,
+    ),
+    "platform_attribution": Chart(
+        "platform_attribution",
+        "Hires the platform can claim, and hires it cannot see",
+        ("metrics.platform_attribution",),
+        "Share of hires preceded within three months by a view or application of a posting at the "
+        "new employer (the closed ecosystem), and, in truth, the share of hires with no trace on any profile.",
+        _platform_attribution,
     ),
     "hires": Chart(
         "hires_and_quits",

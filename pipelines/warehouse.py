@@ -41,6 +41,8 @@ SORT_KEYS = {
     "raw.skills": "skill",
     "raw.postings": "posting_id",
     "raw.posting_skills": "posting_id, skill",
+    "raw.posting_events": "member_id, posting_id, event",
+    "truth.applications": "application_id",
     "truth.people": "person_id",
     "truth.educations": "person_id",
     "truth.positions": "position_id",

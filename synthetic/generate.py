@@ -13,6 +13,7 @@ import polars as pl
 
 from synthetic.careers import REASONS, simulate_careers
 from synthetic.companies import Companies, draw_companies
+from synthetic.marketplace import SKILL_SOURCES, draw_posting_events, draw_skill_sources
 from synthetic.model import Model
 from synthetic.people import draw_people
 from synthetic.platform import draw_member_skills, draw_membership, member_ids, observe_positions
@@ -186,7 +187,28 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
             "added_on": _dates(model, skills.added_t),
         }
     )
+    # The marketplace comes last: its draws leave every table above as it was without it.
+    sources = draw_skill_sources(model, rng, skills.person.size)
+    raw_member_skills = raw_member_skills.with_columns(source=_pick(list(SKILL_SOURCES), sources))
+    events = draw_posting_events(model, rng, postings, positions, people.family, membership)
+    event_member = mids[events.person]
+    raw_posting_events = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "member_id": event_member[rows],
+                    "posting_id": posting_id[events.posting[rows]],
+                    "event": pl.Series([event] * rows.size, dtype=pl.String),
+                    "occurred_on": _dates(model, events.t[rows]),
+                }
+            )
+            for event, rows in (("view", np.arange(events.person.size)), ("apply", np.flatnonzero(events.applied)))
+        ]
+    )
+    truth_applications = _applications(model, positions, postings, events, hires, people, companies, posting_id, id_base)
     return {
+        "raw_posting_events": raw_posting_events,
+        "truth_applications": truth_applications,
         "raw_members": raw_members,
         "raw_educations": raw_educations,
         "raw_positions": raw_positions,
@@ -197,3 +219,32 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
         "truth_educations": educations,
         "truth_positions": truth_positions,
     }
+
+
+def _applications(model, positions, postings, events, hires, people, companies, posting_id, id_base) -> pl.DataFrame:
+    """truth.applications: the platform's applications, and one off-platform application per other hire."""
+    applied = np.flatnonzero(events.applied)
+    on_platform_posting = events.posting[applied]
+    hired_position = postings.hired_position[on_platform_posting]
+    was_hired = (hired_position >= 0) & postings.platform_hire[on_platform_posting]
+    was_hired &= positions.person[np.maximum(hired_position, 0)] == events.person[applied]
+    through_platform = postings.hired_position[postings.platform_hire]
+    elsewhere = hires[~np.isin(hires, through_platform)]
+    person = np.concatenate([events.person[applied], positions.person[elsewhere]])
+    company = np.concatenate([postings.company[on_platform_posting], positions.company[elsewhere]])
+    applied_t = np.concatenate([events.t[applied], np.maximum(positions.start_t[elsewhere] - 1, 0)])
+    n_platform, n = applied.size, applied.size + elsewhere.size
+    return pl.DataFrame(
+        {
+            "application_id": id_base + 1 + np.arange(n, dtype=np.int64),
+            "person_id": people.person_id[person],
+            "company_id": companies.company_id[company],
+            "posting_id": _null_where(
+                pl.Series(np.concatenate([posting_id[on_platform_posting], np.zeros(elsewhere.size, np.int64)])),
+                np.arange(n) >= n_platform,
+            ),
+            "channel": pl.Series(["platform"] * n_platform + ["off_platform"] * elsewhere.size, dtype=pl.String),
+            "applied_on": _dates(model, applied_t),
+            "hired": np.concatenate([was_hired, np.ones(elsewhere.size, bool)]),
+        }
+    )

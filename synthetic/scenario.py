@@ -182,6 +182,10 @@ class Postings(_Strict):
     unfilled_per_hire: NonNegativeFloat = Field(description="Unfilled postings per hire (Poisson mean).")
     time_to_fill_months: dict[int, Probability] = Field(description="Distribution of opened -> hire months.")
     skills_base_year: int
+    views_per_posting: NonNegativeFloat = Field(
+        0.0, description="Members of the posting's occupation family who view it (Poisson mean)."
+    )
+    apply_share: Probability = Field(0.0, description="Chance that a member who viewed a posting applies to it.")
 
 
 class Platform(_Strict):
@@ -202,6 +206,11 @@ class Platform(_Strict):
         description="Share of positions ending without a reported next one (retirement, job loss) that "
         "the member closes on the profile, after the reporting lag; None (the default) = never: they stay "
         "current.",
+    )
+    skill_sources: dict[Literal["self", "endorsed", "assessment", "course"], Probability] = Field(
+        default_factory=lambda: {"self": 1.0},
+        description="How skills reach a profile: added by the member, endorsed by others, passed assessment, "
+        "completed course; shares summing to 1.",
     )
     skills_per_member_year: dict[int, NonNegativeFloat] = Field(
         description="Mean skills a member adds to the profile per year."
@@ -283,10 +292,11 @@ class Scenario(_Strict):
             if missing:
                 raise ValueError(f"{where}: every timeline year needs a value; missing {missing}")
         for where, pmf in (
+            ("platform.skill_sources", self.platform.skill_sources),
             ("postings.time_to_fill_months", self.postings.time_to_fill_months),
             ("platform.reporting_lag_months", self.platform.reporting_lag_months),
         ):
-            if any(k < 0 for k in pmf):
+            if any(isinstance(k, int) and k < 0 for k in pmf):
                 raise ValueError(f"{where}: months must be >= 0")
             if abs(sum(pmf.values()) - 1.0) > 1e-6:
                 raise ValueError(f"{where}: probabilities must sum to 1, they sum to {sum(pmf.values()):.6f}")

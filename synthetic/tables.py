@@ -164,6 +164,18 @@ RAW_POSTING_SKILLS = Table(
     ),
 )
 
+RAW_POSTING_EVENTS = Table(
+    "raw",
+    "posting_events",
+    "Members viewing and applying to job postings on the platform, one row per member, posting and event.",
+    _cols(
+        ("member_id", "BIGINT", "References raw.members.member_id."),
+        ("posting_id", "BIGINT", "References raw.postings.posting_id."),
+        ("event", "VARCHAR", "view or apply (every application also has a view)."),
+        ("occurred_on", "DATE", "First day of the month of the event."),
+    ),
+)
+
 TRUTH_PEOPLE = Table(
     "truth",
     "people",
@@ -211,6 +223,21 @@ TRUTH_POSITIONS = Table(
     ),
 )
 
+TRUTH_APPLICATIONS = Table(
+    "truth",
+    "applications",
+    "Every job application: those made on the platform and those made elsewhere, which the platform never sees.",
+    _cols(
+        ("application_id", "BIGINT", "Application identifier."),
+        ("person_id", "BIGINT", "References truth.people.person_id."),
+        ("company_id", "BIGINT", "Employer applied to, references raw.companies.company_id."),
+        ("posting_id", "BIGINT", "Platform posting applied to; NULL for an application off the platform."),
+        ("channel", "VARCHAR", "platform or off_platform."),
+        ("applied_on", "DATE", "First day of the month of the application."),
+        ("hired", "BOOLEAN", "The application led to the hire."),
+    ),
+)
+
 TRUTH_PARAMETERS = Table(
     "truth",
     "parameters",
@@ -231,9 +258,11 @@ GENERATED_TABLES: tuple[Table, ...] = (
     RAW_SKILLS,
     RAW_POSTINGS,
     RAW_POSTING_SKILLS,
+    RAW_POSTING_EVENTS,
     TRUTH_PEOPLE,
     TRUTH_EDUCATIONS,
     TRUTH_POSITIONS,
+    TRUTH_APPLICATIONS,
     TRUTH_PARAMETERS,
 )
 

@@ -195,3 +195,27 @@ def test_skills_genome_tfidf_matches_a_recount(con):
     top = expected.sort("tfidf", "skill", descending=[True, False]).group_by("occupation", maintain_order=True).first()
     firsts = metric.filter(pl.col("rank") == 1).join(top, on="occupation")
     assert (firsts["skill"] == firsts["skill_right"]).all()
+
+
+def test_platform_attribution_matches_a_recount(con):
+    hires = con.sql(
+        """
+        SELECT member_id, company_id, start_date FROM (
+            SELECT *, lag(company_id) OVER w AS prev_company, lag(end_date) OVER w AS prev_end
+            FROM raw.positions WINDOW w AS (PARTITION BY member_id ORDER BY start_date, end_date NULLS LAST))
+        WHERE (prev_company IS DISTINCT FROM company_id OR prev_end <> start_date)
+          AND year(start_date) = 2020
+        """
+    ).pl()
+    events = con.sql(
+        "SELECT e.member_id, p.company_id, e.occurred_on FROM raw.posting_events e JOIN raw.postings p USING (posting_id)"
+    ).pl()
+    joined = hires.join(events, on=["member_id", "company_id"]).filter(
+        (pl.col("occurred_on") <= pl.col("start_date"))
+        & (pl.col("occurred_on") >= pl.col("start_date").dt.offset_by("-3mo"))
+    )
+    attributed = joined.select("member_id", "company_id", "start_date").unique().height
+    metric = con.execute(
+        "SELECT hires, attributed_hires FROM metrics.platform_attribution WHERE source = 'platform' AND year = 2020"
+    ).fetchall()[0]
+    assert metric == (hires.height, attributed)

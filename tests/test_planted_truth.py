@@ -314,3 +314,50 @@ def test_institution_comparisons_find_only_chance_differences(con):
     ).fetchall()[0]
     assert n >= 50
     assert significant <= 3 * 0.05 * n + Z_TOLERANCE * np.sqrt(n * 0.05 * 0.95), (significant, n)
+
+
+# --------------------------------------------------------------------------------------
+# Marketplace: applications and skill sources
+# --------------------------------------------------------------------------------------
+
+
+def test_viewers_apply_with_the_planted_share(con):
+    """Binomial: apply events among views other than the hired member's own."""
+    planted = param(con, "postings.apply_share")
+    views, applies = con.execute(
+        """
+        SELECT count(*) FILTER (WHERE e.event = 'view'), count(*) FILTER (WHERE e.event = 'apply')
+        FROM raw.posting_events e JOIN raw.postings p USING (posting_id)
+        WHERE p.hired_member_id IS DISTINCT FROM e.member_id
+        """
+    ).fetchall()[0]
+    z = (applies - planted * views) / np.sqrt(views * planted * (1 - planted))
+    assert abs(z) < Z_TOLERANCE, (applies, views, planted)
+
+
+def test_every_platform_hire_applied_and_off_platform_hires_are_truth_only(con):
+    missing = con.execute(
+        "SELECT count(*) FROM raw.postings p WHERE hired_member_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM raw.posting_events e WHERE e.posting_id = p.posting_id "
+        "AND e.member_id = p.hired_member_id AND e.event = 'apply')"
+    ).fetchall()[0][0]
+    assert missing == 0
+    hired_on_platform, hired_elsewhere, platform_hires = con.execute(
+        "SELECT count(*) FILTER (WHERE channel = 'platform' AND hired), "
+        "count(*) FILTER (WHERE channel = 'off_platform' AND hired), "
+        "(SELECT count(*) FROM raw.postings WHERE hired_member_id IS NOT NULL) FROM truth.applications"
+    ).fetchall()[0]
+    assert hired_on_platform == platform_hires
+    truth_hires = con.execute(
+        "SELECT count(*) FROM truth.positions WHERE start_reason IN ('first_job', 'job_change', 'reemployment') "
+        "AND start_date >= DATE '2012-01-01'"
+    ).fetchall()[0][0]
+    assert hired_on_platform + hired_elsewhere == truth_hires  # every hire applied somewhere
+
+
+def test_skill_sources_follow_the_planted_shares(con):
+    planted = params(con, "platform.skill_sources")
+    counts = dict(con.execute("SELECT source, count(*) FROM raw.member_skills GROUP BY ALL").fetchall())
+    n = sum(counts.values())
+    z = [(counts.get(s, 0) - p * n) / np.sqrt(n * p * (1 - p)) for s, p in planted.items() if 0 < p < 1]
+    assert max(abs(v) for v in z) < Z_TOLERANCE, (counts, planted)

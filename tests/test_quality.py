@@ -17,6 +17,8 @@ from synthetic.tables import GENERATED_TABLES
 
 # Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
 METRIC_COLUMNS = {
+    "platform_attribution": "source VARCHAR, year BIGINT, hires BIGINT, attributed_hires BIGINT, "
+    "attributed_share DOUBLE, invisible_hires BIGINT, invisible_share DOUBLE",
     "hires": "source VARCHAR, grain VARCHAR, period DATE, hires BIGINT, separations BIGINT, quits BIGINT, "
     "employment DOUBLE, employment_change BIGINT, hires_rate DOUBLE, separations_rate DOUBLE, quits_rate DOUBLE, "
     "job_openings DOUBLE, job_openings_rate DOUBLE, members DOUBLE, hires_per_minute_875m DOUBLE, "
@@ -129,6 +131,12 @@ INSERT INTO metrics.skills_genome VALUES
     ('Dev', 'ICT', 'python', 'Programming', 10, 0.5, 0.7, 0.35, 1),
     ('Dev', 'ICT', 'sql', 'Data', 5, 0.25, 0.1, 0.025, 2);
 INSERT INTO metrics.skill_penetration VALUES ('Dev', 'Programming', 10, 4, 0.4, 20, 10, 0.5);
+INSERT INTO raw.posting_events VALUES
+    (2, 100, 'view', '2020-03-01'), (2, 100, 'apply', '2020-03-01'), (1, 101, 'view', '2021-03-01');
+INSERT INTO truth.applications VALUES
+    (1, 2, 1, 100, 'platform', '2020-03-01', true), (2, 4, 2, NULL, 'off_platform', '2021-01-01', true);
+INSERT INTO metrics.platform_attribution VALUES
+    ('platform', 2020, 2, 1, 0.5, NULL, NULL), ('truth', 2020, 3, 1, 0.333, 1, 0.333);
 INSERT INTO metrics.job_change_rate VALUES
     ('truth', 'year', '2020-01-01', 1, 3.0, 0.333, NULL, 2, 4.0, 0.5),
     ('truth', 'year', '2021-01-01', 0, 3.0, 0.0, -1.0, 0, 4.0, 0.0),
@@ -380,6 +388,35 @@ CORRUPTIONS = {
     "metrics.skill_penetration": [
         ("key_unique", "INSERT INTO metrics.skill_penetration SELECT * FROM metrics.skill_penetration"),
         ("penetration_within_bounds", "UPDATE metrics.skill_penetration SET member_penetration = 1.2"),
+    ],
+    "raw.posting_events": [
+        ("key_unique", "INSERT INTO raw.posting_events VALUES (2, 100, 'view', '2020-04-01')"),
+        ("member_id_foreign_key", "INSERT INTO raw.posting_events VALUES (99, 100, 'view', '2020-04-01')"),
+        ("posting_id_foreign_key", "INSERT INTO raw.posting_events VALUES (1, 999, 'view', '2020-04-01')"),
+        ("event_in_set", "UPDATE raw.posting_events SET event = 'click' WHERE posting_id = 101"),
+        ("occurred_on_in_window", "UPDATE raw.posting_events SET occurred_on = '2022-01-01' WHERE posting_id = 101"),
+        ("apply_has_view", "DELETE FROM raw.posting_events WHERE event = 'view' AND posting_id = 100"),
+        ("not_before_joining", "UPDATE raw.posting_events SET occurred_on = '2020-02-01' WHERE member_id = 2"),
+    ],
+    "truth.applications": [
+        (
+            "key_unique",
+            "INSERT INTO truth.applications VALUES (1, 3, 1, NULL, 'off_platform', '2020-05-01', false)",
+        ),
+        ("person_id_foreign_key", "UPDATE truth.applications SET person_id = 99 WHERE application_id = 2"),
+        ("company_id_foreign_key", "UPDATE truth.applications SET company_id = 99 WHERE application_id = 2"),
+        ("posting_id_foreign_key", "UPDATE truth.applications SET posting_id = 999 WHERE application_id = 1"),
+        ("channel_in_set", "UPDATE truth.applications SET channel = 'email' WHERE application_id = 2"),
+        ("applied_on_in_window", "UPDATE truth.applications SET applied_on = '2019-01-01' WHERE application_id = 2"),
+        ("posting_only_on_platform", "UPDATE truth.applications SET posting_id = 100 WHERE application_id = 2"),
+    ],
+    "metrics.platform_attribution": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.platform_attribution SELECT * FROM metrics.platform_attribution WHERE source = 'truth'",
+        ),
+        ("shares_within_bounds", "UPDATE metrics.platform_attribution SET attributed_share = 1.5 WHERE source = 'platform'"),
+        ("attributed_within_hires", "UPDATE metrics.platform_attribution SET attributed_hires = 9 WHERE source = 'platform'"),
     ],
     "metrics.job_change_rate": [
         (

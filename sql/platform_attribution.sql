@@ -1,0 +1,84 @@
+-- Platform attribution: the share of hires preceded by the hired person viewing or
+-- applying to a posting of the new employer on the platform (the "closed ecosystem"),
+-- and the share of hires the platform cannot see at all, per year.
+--
+-- Hire: an employer spell starting in the year, as in metrics.hires (a start at another
+-- company, or at the same one after a gap). Attributed: the member viewed or applied to
+-- a posting of that company in the start month or the three months before (about 90
+-- days, at monthly resolution; raw.posting_events joined to raw.postings). The truth
+-- counts every hire and attributes those of members the same way; people who are not
+-- members cannot be attributed. Invisible (truth only): hires with no position on the
+-- member's profile at that company starting that month: hires of non-members, and job
+-- changes reported late (after the window) or never.
+-- Columns:
+--   source: 'platform' (computed from raw.*) or 'truth' (from truth.*).
+--   year: Calendar year the hires started.
+--   hires: Employer spells starting in the year.
+--   attributed_hires: Hires preceded within three months by a view or application of a posting of the new employer.
+--   attributed_share: attributed_hires / hires.
+--   invisible_hires: Hires the platform has no record of (truth only; NULL for the platform).
+--   invisible_share: invisible_hires / hires (truth only).
+WITH positions AS (
+    SELECT 'platform' AS source, member_id, company_id, start_date, end_date
+    FROM raw.positions
+    UNION ALL
+    SELECT 'truth', pe.member_id, p.company_id, p.start_date, p.end_date
+    FROM truth.positions p JOIN truth.people pe USING (person_id)
+),
+positions_after_previous AS (
+    SELECT
+        *,
+        lag(company_id) OVER w AS previous_company_id,
+        lag(end_date) OVER w AS previous_end_date
+    FROM positions
+    WINDOW w AS (PARTITION BY source, member_id ORDER BY start_date, end_date NULLS LAST)
+),
+hires AS (
+    SELECT source, member_id, company_id, start_date
+    FROM positions_after_previous
+    WHERE (previous_company_id IS DISTINCT FROM company_id OR previous_end_date <> start_date)
+      AND start_date >= (SELECT min(month) FROM raw.calendar)
+),
+events_at_companies AS (
+    SELECT DISTINCT e.member_id, p.company_id, e.occurred_on
+    FROM raw.posting_events e JOIN raw.postings p USING (posting_id)
+),
+attributed AS (
+    SELECT DISTINCT h.source, h.member_id, h.company_id, h.start_date
+    FROM hires h
+    JOIN events_at_companies e
+        ON e.member_id = h.member_id AND e.company_id = h.company_id
+        AND e.occurred_on BETWEEN h.start_date - INTERVAL 3 MONTH AND h.start_date
+),
+truth_hires_seen AS (
+    SELECT DISTINCT h.member_id, h.company_id, h.start_date
+    FROM hires h
+    JOIN raw.positions r ON r.member_id = h.member_id AND r.company_id = h.company_id AND r.start_date = h.start_date
+    WHERE h.source = 'truth'
+),
+per_year AS (
+    SELECT
+        h.source,
+        year(h.start_date) AS year,
+        count(*) AS hires,
+        count(a.member_id) AS attributed_hires,
+        count(*) - count(s.member_id) AS unseen_hires
+    FROM hires h
+    LEFT JOIN attributed a
+        ON a.source = h.source AND a.member_id = h.member_id AND a.company_id = h.company_id
+        AND a.start_date = h.start_date
+    LEFT JOIN truth_hires_seen s
+        ON h.source = 'truth' AND s.member_id = h.member_id AND s.company_id = h.company_id
+        AND s.start_date = h.start_date
+    GROUP BY h.source, year(h.start_date)
+)
+SELECT
+    source,
+    year,
+    hires,
+    attributed_hires,
+    attributed_hires / hires AS attributed_share,
+    CASE WHEN source = 'truth' THEN unseen_hires END AS invisible_hires,
+    CASE WHEN source = 'truth' THEN unseen_hires / hires END AS invisible_share
+FROM per_year
+ORDER BY source, year
