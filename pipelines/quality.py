@@ -467,6 +467,10 @@ SUITES: dict[str, list[QualityCheck]] = {
             "SELECT source, year FROM {table} WHERE attributed_hires > hires OR invisible_hires > hires",
         ),
     ],
+    "metrics.monthly_stocks": [
+        key_unique("source", "month"),
+        counts_not_negative("employed", "population"),
+    ],
     "metrics.job_change_rate": [
         key_unique("source", "grain", "period"),
         violations(

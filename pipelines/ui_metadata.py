@@ -311,6 +311,25 @@ def _platform_attribution(con) -> alt.LayerChart:
     return alt.layer(lines, points)
 
 
+def _monthly_stocks(con) -> alt.Chart:
+    data = frame(
+        con,
+        "SELECT source, month, 'employed' AS measure, employed AS people FROM metrics.monthly_stocks "
+        "UNION ALL SELECT source, month, 'population', population FROM metrics.monthly_stocks ORDER BY ALL",
+    )
+    return (
+        alt.Chart(data, width=WIDTH, height=HEIGHT)
+        .mark_line()
+        .encode(
+            x=alt.X("month:T", title=None),
+            y=alt.Y("people:Q", title="people on the first of the month"),
+            color=alt.Color("source:N", scale=SOURCE_COLORS, title=None),
+            strokeDash=alt.StrokeDash("measure:N", title=None),
+            tooltip=["source", "measure", alt.Tooltip("month:T", format="%Y-%m"), alt.Tooltip("people:Q", format=",")],
+        )
+    )
+
+
 def _management_share_by_level(con) -> alt.LayerChart:
     data = frame(
         con,
@@ -782,6 +801,14 @@ METRIC_CHARTS: dict[str, Chart] = {
         "Share of hires preceded within three months by a view or application of a posting at the "
         "new employer (the closed ecosystem), and, in truth, the share of hires with no trace on any profile.",
         _platform_attribution,
+    ),
+    "monthly_stocks": Chart(
+        "monthly_stocks",
+        "Employed and population per month, platform against truth",
+        ("metrics.monthly_stocks",),
+        "The denominators of the rates: people holding a position, and members (platform) or people "
+        "in the labour market (truth), on the first of every month.",
+        _monthly_stocks,
     ),
     "hires": Chart(
         "hires_and_quits",

@@ -9,7 +9,7 @@
 -- cannot see a resignation letter; a move straight to another job is the observable
 -- proxy, used for both sources). Rates (BLS JOLTS): hires or separations during the
 -- period / employment x 100, employment = people holding a position on the first of the
--- month (averaged over the year's months for yearly rows). Job openings rate = open
+-- month (metrics.monthly_stocks; averaged over the year's months for yearly rows). Job openings rate = open
 -- postings / (employment + open postings) x 100, postings open on the first of the
 -- month (platform only; NULL for the truth). Identity (checked): employment(m) -
 -- employment(m-1) = hires(m) - separations(m). hires_per_minute_875m: yearly platform
@@ -41,9 +41,6 @@ WITH positions AS (
     SELECT 'truth', person_id, company_id, start_date, end_date
     FROM truth.positions
 ),
-window_bounds AS (
-    SELECT min(month) AS first_month, max(month) AS last_month FROM raw.calendar
-),
 positions_in_order AS (
     SELECT
         *,
@@ -73,27 +70,6 @@ spell_ends AS (
       AND (next_company_id IS DISTINCT FROM company_id OR next_start_date <> end_date)
     GROUP BY ALL
 ),
-employment_deltas AS (
-    SELECT source, greatest(start_date, w.first_month) AS month, 1 AS delta
-    FROM positions, window_bounds w
-    WHERE end_date IS NULL OR end_date > w.first_month
-    UNION ALL
-    SELECT source, end_date, -1
-    FROM positions, window_bounds w
-    WHERE end_date > w.first_month
-),
-population_deltas AS (
-    SELECT 'platform' AS source, greatest(joined_on, w.first_month) AS month, 1 AS delta
-    FROM raw.members, window_bounds w
-    UNION ALL
-    SELECT 'truth', greatest(labour_market_entry, w.first_month), 1
-    FROM truth.people, window_bounds w
-    WHERE retirement > w.first_month
-    UNION ALL
-    SELECT 'truth', retirement, -1
-    FROM truth.people, window_bounds w
-    WHERE retirement > w.first_month
-),
 openings AS (
     SELECT c.month, count(p.posting_id) AS job_openings
     FROM raw.calendar c
@@ -106,21 +82,6 @@ hires_through_postings AS (
     WHERE hired_member_id IS NOT NULL
     GROUP BY ALL
 ),
-net_deltas AS (
-    SELECT source, month,
-           sum(delta) FILTER (WHERE kind = 'employment') AS employment_delta,
-           sum(delta) FILTER (WHERE kind = 'population') AS population_delta
-    FROM (
-        SELECT 'employment' AS kind, * FROM employment_deltas
-        UNION ALL
-        SELECT 'population', * FROM population_deltas
-    )
-    GROUP BY ALL
-),
-source_months AS (
-    SELECT s.source, c.month, c.year
-    FROM raw.calendar c CROSS JOIN (VALUES ('platform'), ('truth')) s(source)
-),
 monthly AS (
     SELECT
         m.source,
@@ -129,17 +90,15 @@ monthly AS (
         coalesce(h.hires, 0) AS hires,
         coalesce(e.separations, 0) AS separations,
         coalesce(e.quits, 0) AS quits,
-        sum(coalesce(d.employment_delta, 0)) OVER running AS employment,
-        sum(coalesce(d.population_delta, 0)) OVER running AS members,
+        m.employed AS employment,
+        m.population AS members,
         CASE WHEN m.source = 'platform' THEN o.job_openings END AS job_openings,
         CASE WHEN m.source = 'platform' THEN coalesce(ph.platform_hires, 0) END AS platform_hires
-    FROM source_months m
+    FROM metrics.monthly_stocks m
     LEFT JOIN spell_starts h USING (source, month)
     LEFT JOIN spell_ends e USING (source, month)
-    LEFT JOIN net_deltas d USING (source, month)
     LEFT JOIN openings o USING (month)
     LEFT JOIN hires_through_postings ph USING (month)
-    WINDOW running AS (PARTITION BY m.source ORDER BY m.month ROWS UNBOUNDED PRECEDING)
 ),
 monthly_with_change AS (
     SELECT *, employment - lag(employment) OVER (PARTITION BY source ORDER BY month) AS employment_change

@@ -6,7 +6,8 @@
 -- earlier"): a position at a new employer starting in month m, whose holder left a
 -- position at another employer less than one quarter before (gap of 0, 1 or 2 months).
 -- First jobs and returns after a longer gap are hires but not job changes.
--- Employed in month m: holding a position with start_date <= m < end_date (NULL = current).
+-- Employed in month m: holding a position with start_date <= m < end_date (NULL = current),
+-- from metrics.monthly_stocks.
 -- rate = job changes in the period / average of the monthly employed counts of the period.
 -- LinkedIn Hiring Rate (LinkedIn Economic Graph): people who start at a new employer in the
 -- period, divided by the population: members who had joined by the month (platform) or
@@ -28,9 +29,6 @@ WITH positions AS (
     UNION ALL
     SELECT 'truth', person_id, company_id, start_date, end_date
     FROM truth.positions
-),
-window_bounds AS (
-    SELECT min(month) AS first_month, max(month) AS last_month FROM raw.calendar
 ),
 positions_after_previous AS (
     SELECT
@@ -54,43 +52,6 @@ monthly_starts AS (
     FROM starts_at_new_employer
     GROUP BY ALL
 ),
-employment_deltas AS (
-    -- +1 when a position is entered, -1 when it is left; positions held before the window
-    -- enter at its first month.
-    SELECT source, greatest(start_date, w.first_month) AS month, 1 AS delta
-    FROM positions, window_bounds w
-    WHERE end_date IS NULL OR end_date > w.first_month
-    UNION ALL
-    SELECT source, end_date, -1
-    FROM positions, window_bounds w
-    WHERE end_date > w.first_month
-),
-population_deltas AS (
-    SELECT 'platform' AS source, greatest(joined_on, w.first_month) AS month, 1 AS delta
-    FROM raw.members, window_bounds w
-    UNION ALL
-    SELECT 'truth', greatest(labour_market_entry, w.first_month), 1
-    FROM truth.people, window_bounds w
-    WHERE retirement > w.first_month
-    UNION ALL
-    SELECT 'truth', retirement, -1
-    FROM truth.people, window_bounds w
-    WHERE retirement > w.first_month
-),
-source_months AS (
-    SELECT s.source, c.month, c.year
-    FROM raw.calendar c CROSS JOIN (VALUES ('platform'), ('truth')) s(source)
-),
-net_deltas AS (
-    SELECT source, month, sum(delta) FILTER (WHERE kind = 'employment') AS employment_delta,
-           sum(delta) FILTER (WHERE kind = 'population') AS population_delta
-    FROM (
-        SELECT 'employment' AS kind, * FROM employment_deltas
-        UNION ALL
-        SELECT 'population', * FROM population_deltas
-    )
-    GROUP BY ALL
-),
 monthly AS (
     SELECT
         m.source,
@@ -98,12 +59,10 @@ monthly AS (
         m.year,
         coalesce(st.job_changes, 0) AS job_changes,
         coalesce(st.hires, 0) AS hires,
-        sum(coalesce(d.employment_delta, 0)) OVER running AS employed,
-        sum(coalesce(d.population_delta, 0)) OVER running AS population
-    FROM source_months m
+        m.employed,
+        m.population
+    FROM metrics.monthly_stocks m
     LEFT JOIN monthly_starts st USING (source, month)
-    LEFT JOIN net_deltas d USING (source, month)
-    WINDOW running AS (PARTITION BY m.source ORDER BY m.month ROWS UNBOUNDED PRECEDING)
 ),
 by_period AS (
     SELECT source, 'month' AS grain, month AS period, job_changes, employed::DOUBLE AS avg_employed,

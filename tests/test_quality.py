@@ -17,6 +17,7 @@ from synthetic.tables import GENERATED_TABLES
 
 # Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
 METRIC_COLUMNS = {
+    "monthly_stocks": "source VARCHAR, month DATE, year INTEGER, employed BIGINT, population BIGINT",
     "platform_attribution": "source VARCHAR, year BIGINT, hires BIGINT, attributed_hires BIGINT, "
     "attributed_share DOUBLE, invisible_hires BIGINT, invisible_share DOUBLE",
     "hires": "source VARCHAR, grain VARCHAR, period DATE, hires BIGINT, separations BIGINT, quits BIGINT, "
@@ -137,6 +138,8 @@ INSERT INTO truth.applications VALUES
     (1, 2, 1, 100, 'platform', '2020-03-01', true), (2, 4, 2, NULL, 'off_platform', '2021-01-01', true);
 INSERT INTO metrics.platform_attribution VALUES
     ('platform', 2020, 2, 1, 0.5, NULL, NULL), ('truth', 2020, 3, 1, 0.333, 1, 0.333);
+INSERT INTO metrics.monthly_stocks VALUES
+    ('truth', '2020-01-01', 2020, 3, 4), ('platform', '2020-01-01', 2020, 2, 3);
 INSERT INTO metrics.job_change_rate VALUES
     ('truth', 'year', '2020-01-01', 1, 3.0, 0.333, NULL, 2, 4.0, 0.5),
     ('truth', 'year', '2021-01-01', 0, 3.0, 0.0, -1.0, 0, 4.0, 0.0),
@@ -417,6 +420,10 @@ CORRUPTIONS = {
         ),
         ("shares_within_bounds", "UPDATE metrics.platform_attribution SET attributed_share = 1.5 WHERE source = 'platform'"),
         ("attributed_within_hires", "UPDATE metrics.platform_attribution SET attributed_hires = 9 WHERE source = 'platform'"),
+    ],
+    "metrics.monthly_stocks": [
+        ("key_unique", "INSERT INTO metrics.monthly_stocks VALUES ('truth', '2020-01-01', 2020, 3, 4)"),
+        ("counts_not_negative", "UPDATE metrics.monthly_stocks SET employed = -1 WHERE source = 'truth'"),
     ],
     "metrics.job_change_rate": [
         (
