@@ -475,7 +475,7 @@ def vintage_warehouse(con, path, vintage: dt.date) -> duckdb.DuckDBPyConnection:
         vintage_con.execute(f"CREATE TABLE {table} AS SELECT * FROM vintage_rows")
         vintage_con.unregister("vintage_rows")
     for metric in discover_metrics():
-        if metric.name in ("job_change_rate", "reporting_lag", "nowcast"):
+        if metric.name in ("monthly_stocks", "job_change_rate", "reporting_lag", "nowcast"):
             build_metric(vintage_con, metric)
     return vintage_con
 
