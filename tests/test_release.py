@@ -272,6 +272,21 @@ def subtraction_attack(eq: pl.DataFrame, hidden: pl.Expr) -> pl.DataFrame:
 RECOVERED = {"year": pl.Int64, "recovered": pl.Float64, "true": pl.Float64}
 
 
+def year_system(part: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The identities of one year as A_hidden x = rhs: x the hidden cells, rhs from the known ones.
+
+    Returns (A_hidden, rhs, every cell's true value, the hidden cells' column indices)."""
+    rows = part["equation"].rank("dense").to_numpy().astype(int) - 1
+    cols = part.select(pl.concat_str("table", "column", "dims").rank("dense")).to_series().to_numpy().astype(int) - 1
+    a = np.zeros((rows.max() + 1, cols.max() + 1))
+    a[rows, cols] = part["coef"].to_numpy()
+    value = np.zeros(cols.max() + 1)
+    value[cols] = part["true"].to_numpy()
+    hidden_cols = np.unique(cols[part["hidden"].to_numpy()])
+    known_cols = np.setdiff1d(np.arange(a.shape[1]), hidden_cols)
+    return a[:, hidden_cols], -a[:, known_cols] @ value[known_cols], value, hidden_cols
+
+
 def linear_algebra_attack(eq: pl.DataFrame, hidden: pl.Expr) -> pl.DataFrame:
     """Any linear combination of identities, across tables, columns and dimensions: the
     hidden cells of a year solve A_hidden x = -A_known v; a cell is recovered exactly when
@@ -279,24 +294,9 @@ def linear_algebra_attack(eq: pl.DataFrame, hidden: pl.Expr) -> pl.DataFrame:
     marked = eq.with_columns(hidden=hidden)
     found = []
     for part in marked.partition_by("year"):
-        rows = part["equation"].rank("dense").to_numpy().astype(int) - 1
-        cols = (
-            part.select(pl.concat_str("table", "column", "dims").rank("dense"))
-            .to_series()
-            .to_numpy()
-            .astype(int)
-            - 1
-        )
-        a = np.zeros((rows.max() + 1, cols.max() + 1))
-        a[rows, cols] = part["coef"].to_numpy()
-        value = np.zeros(cols.max() + 1)
-        value[cols] = part["true"].to_numpy()
-        hidden_cols = np.unique(cols[part["hidden"].to_numpy()])
+        a_hidden, rhs, value, hidden_cols = year_system(part)
         if len(hidden_cols) == 0:
             continue
-        known_cols = np.setdiff1d(np.arange(a.shape[1]), hidden_cols)
-        a_hidden = a[:, hidden_cols]
-        rhs = -a[:, known_cols] @ value[known_cols]
         solution, *_ = np.linalg.lstsq(a_hidden, rhs, rcond=None)
         # Pinned = e_k lies in the row space of a_hidden (the null space is zero in row k).
         # The row space's orthonormal basis comes from the small Gram matrix (identities
@@ -347,21 +347,7 @@ def test_bounds_from_nonnegative_counts_do_not_pin_a_suppressed_cell(equations):
     rng = np.random.default_rng(0)
     checked = 0
     for part in marked.partition_by("year"):
-        rows = part["equation"].rank("dense").to_numpy().astype(int) - 1
-        cols = (
-            part.select(pl.concat_str("table", "column", "dims").rank("dense"))
-            .to_series()
-            .to_numpy()
-            .astype(int)
-            - 1
-        )
-        a = np.zeros((rows.max() + 1, cols.max() + 1))
-        a[rows, cols] = part["coef"].to_numpy()
-        value = np.zeros(cols.max() + 1)
-        value[cols] = part["true"].to_numpy()
-        hidden_cols = np.unique(cols[part["hidden"].to_numpy()])
-        known_cols = np.setdiff1d(np.arange(a.shape[1]), hidden_cols)
-        a_hidden, rhs = a[:, hidden_cols], -a[:, known_cols] @ value[known_cols]
+        a_hidden, rhs, value, hidden_cols = year_system(part)
         for k in rng.choice(len(hidden_cols), size=min(6, len(hidden_cols)), replace=False):
             c = np.zeros(len(hidden_cols))
             c[k] = 1.0
