@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ LAST_MONTH = {"$PARAMETER": "last_month"}
 CALENDAR = "raw.calendar"
 
 EXAMPLE_COUNT = 5
+CHUNK_ROWS = 2_000_000  # rows per frame GX validates: about 100 MB of pandas per column at most
 _CHECK_TAG = "quality_check"  # expectation meta key that maps a GX result back to its check
 
 
@@ -90,26 +91,24 @@ class QualityCheck:
 
 
 def key_unique(*columns: str) -> QualityCheck:
-    not_null = tuple(gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns)
-    unique = (
-        gxe.ExpectColumnValuesToBeUnique(column=columns[0])
-        if len(columns) == 1
-        else gxe.ExpectCompoundColumnsToBeUnique(column_list=list(columns))
-    )
-    return QualityCheck(
+    # Uniqueness spans all rows, so DuckDB finds the duplicate (or NULL) keys and GX sees
+    # only those: the column checks run chunk by chunk and could not see a duplicate
+    # split across two chunks.
+    keys = ", ".join(columns)
+    null_key = " OR ".join(f"{c} IS NULL" for c in columns)
+    return violations(
         "key_unique",
-        f"The key ({', '.join(columns)}) is never NULL and identifies one row.",
-        blocking=True,
-        expectations=(*not_null, unique),
+        f"The key ({keys}) is never NULL and identifies one row.",
+        f"SELECT {keys}, count(*) AS rows FROM {{table}} GROUP BY {keys} HAVING count(*) > 1 OR {null_key}",
     )
 
 
 def unique_when_present(column: str, why: str) -> QualityCheck:
-    return QualityCheck(
+    return violations(
         f"{column}_unique",
         f"{column} appears on at most one row (NULLs aside): {why}",
-        blocking=True,
-        expectations=(gxe.ExpectColumnValuesToBeUnique(column=column),),
+        f"SELECT {column}, count(*) AS rows FROM {{table}} WHERE {column} IS NOT NULL "
+        f"GROUP BY {column} HAVING count(*) > 1",
     )
 
 
@@ -821,8 +820,9 @@ def _describe(config) -> str:
     return f"{config.type}({', '.join(columns)})"
 
 
-def _outcome(check: QualityCheck, results: list, frame: pd.DataFrame | None) -> CheckOutcome:
-    """Summarize a check's GX results; ``frame`` is the violating rows for query checks."""
+def _outcome(check: QualityCheck, results: list, frame: pd.DataFrame | None, rows: int | None = None) -> CheckOutcome:
+    """Summarize a check's GX results (over all chunks); ``frame`` is the violating rows for
+    query checks, ``rows`` the rows a column check read."""
     metadata: dict[str, Any] = {}
     failed, examples, errors, unexpected = [], [], [], 0
     for result in results:
@@ -843,6 +843,8 @@ def _outcome(check: QualityCheck, results: list, frame: pd.DataFrame | None) -> 
             metadata["observed_value"] = _plain(info["observed_value"])
         if "element_count" in info:
             metadata["rows_checked"] = _plain(info["element_count"])
+    if rows is not None:
+        metadata["rows_checked"] = rows
     if frame is not None:  # the violating rows themselves are the unexpected values
         unexpected = len(frame)
         examples = [_text(row) for row in frame.head(EXAMPLE_COUNT).to_dict("records")]
@@ -867,23 +869,40 @@ def scenario_window(con) -> dict[str, pd.Timestamp]:
     return {"first_month": pd.Timestamp(first), "last_month": pd.Timestamp(last)}
 
 
+def _chunks(reader) -> Iterator[pd.DataFrame]:
+    """pandas frames of an Arrow record batch reader; one empty frame for an empty result."""
+    empty = True
+    for batch in reader:
+        empty = False
+        yield batch.to_pandas(date_as_object=False)
+    if empty:
+        yield reader.schema.empty_table().to_pandas(date_as_object=False)
+
+
 def validate_table(con, table: str, checks: Collection[str] | None = None) -> list[CheckOutcome]:
     """Run the suite of ``table`` (or only the named ``checks``) on the DuckDB connection."""
     suite = [c for c in SUITES[table] if checks is None or c.name in checks]
     window = scenario_window(con) if any(c.uses_window for c in suite) else {}
     outcomes: dict[str, CheckOutcome] = {}
 
-    # Column checks share one frame holding just the columns they name.
+    # Column checks share frames holding just the columns they name, CHUNK_ROWS rows at a
+    # time: their expectations judge each row on its own, so memory stays bounded
+    # whatever the table's size.
     on_table = [c for c in suite if c.query is None]
     if on_table:
         columns = ", ".join(dict.fromkeys(col for c in on_table for col in c.columns))
         try:
-            frame = con.execute(f"SELECT {columns} FROM {table}").df()
+            reader = con.sql(f"SELECT {columns} FROM {table}").to_arrow_reader(CHUNK_ROWS)
         except duckdb.Error as error:  # a missing table or column fails its checks, not the run
             outcomes |= {c.name: _error_outcome(c, error) for c in on_table}
         else:
-            results = _run_expectations(frame, on_table, window)
-            outcomes |= {c.name: _outcome(c, results[c.name], None) for c in on_table}
+            results: dict[str, list] = {c.name: [] for c in on_table}
+            rows = 0
+            for frame in _chunks(reader):
+                rows += len(frame)
+                for name, found in _run_expectations(frame, on_table, window).items():
+                    results[name] += found
+            outcomes |= {c.name: _outcome(c, results[c.name], None, rows) for c in on_table}
 
     for check in suite:
         if check.query is None:

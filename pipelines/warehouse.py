@@ -56,12 +56,31 @@ class LakeError(RuntimeError):
     """A lake file is missing or unreadable; the message names the file and the remedy."""
 
 
+# DuckDB's buffer memory for loads and metrics. Beyond it, sorts, joins and aggregates
+# spill to a temporary folder beside the database, so a run's memory does not grow with
+# the population. The default keeps a whole run near 3 GiB; EGS_DUCKDB_MEMORY_LIMIT
+# (any DuckDB size, e.g. "8GB") raises it on larger machines.
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def memory_limit() -> str:
+    return os.environ.get("EGS_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
+    limits = {"memory_limit": memory_limit()}
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=limits)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
+    return duckdb.connect(
+        str(path),
+        config={
+            "storage_compatibility_version": STORAGE_VERSION,
+            "temp_directory": str(path.with_name(path.name + ".tmp")),
+            **limits,
+        },
+    )
 
 
 def _quote(text: str) -> str:

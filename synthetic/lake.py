@@ -1,12 +1,16 @@
 """The Parquet lake: every table, one folder per table and one sub-folder per shard.
 
-    <lake>/<schema>_<table>/shard=<k>/part-0.parquet
+    <lake>/<schema>_<table>/shard=<k>/part-<c>.parquet
 
-Each shard is generated and written by one process (a worker of a process pool, or
-the caller itself), with no shared state: shards could as well run on other machines.
-A new lake is written next to the old one and swapped in only when every shard is
-complete, so a failed generation never leaves a half-written lake behind; what a killed
-generation leaves next to the lake is removed by the next one.
+People are generated in fixed blocks (synthetic/generate.py). A shard is a contiguous run
+of blocks, generated with no shared state, so shards can run in separate processes or,
+as Dagster steps on a distributed executor, on separate machines. Within a shard, blocks
+are written in chunks of BLOCKS_PER_FILE, one Parquet file per chunk and table: memory
+holds one chunk per process, whatever the population.
+
+A new lake is written next to the old one (the staging folder) and swapped in only when
+every shard is complete, so a failed generation never leaves a half-written lake behind;
+what a killed generation leaves next to the lake is removed by the next one.
 """
 
 from __future__ import annotations
@@ -16,21 +20,36 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from synthetic.generate import block_count, generate_block, world_companies
 from synthetic.model import compile_model
 from synthetic.pause import pause_point
 from synthetic.parameters import parameters_frame
 from synthetic.scenario import Scenario
-from synthetic.tables import GENERATED_TABLES
+from synthetic.tables import GENERATED_TABLES, Table
 
-GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters")  # not split by people: written by shard 0
+GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters")  # not split by people: one file each
+# 16 blocks of 4,096 people: about 2 million rows per chunk, a few hundred MB at most.
+BLOCKS_PER_FILE = 16
+
+_ARROW_TYPES = {
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "VARCHAR": pa.string(),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+_TABLES_BY_LAKE_NAME = {t.lake_name: t for t in GENERATED_TABLES}
 
 
 @dataclass(frozen=True)
@@ -48,35 +67,109 @@ def shard_blocks(people: int, shards: int) -> list[list[int]]:
     return [list(range(k * blocks // shards, (k + 1) * blocks // shards)) for k in range(shards)]
 
 
-def _write(frame: pl.DataFrame, root: Path, table: str, shard: int) -> None:
-    folder = root / table / f"shard={shard}"
+def shard_chunks(blocks: list[int]) -> list[list[int]]:
+    """The blocks of one shard in file-sized chunks."""
+    return [blocks[i : i + BLOCKS_PER_FILE] for i in range(0, len(blocks), BLOCKS_PER_FILE)]
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    return pa.schema([pa.field(c.name, _ARROW_TYPES[c.sql_type]) for c in table.columns])
+
+
+def write_table_file(frame: pl.DataFrame, root: Path, lake_name: str, shard: int, part: int) -> int:
+    """Write one file of a table, with the contract's column order and types."""
+    folder = root / lake_name / f"shard={shard}"
     folder.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(folder / "part-0.parquet", compression="zstd", statistics=True)
+    table = _TABLES_BY_LAKE_NAME.get(lake_name)
+    data = frame.to_arrow()
+    if table is not None:
+        data = data.select(table.column_names).cast(arrow_schema(table))
+    pq.write_table(data, folder / f"part-{part}.parquet", compression="zstd", write_statistics=True)
+    return frame.height
 
 
-def generate_shard(scenario: Scenario, shard: int, blocks: list[int], root: str) -> dict[str, int]:
-    """Generate the given blocks and write them as shard ``shard`` under ``root``."""
+def generate_chunk(scenario: Scenario, shard: int, part: int, blocks: list[int], root: str) -> dict[str, int]:
+    """Generate the given blocks and write them as file ``part`` of shard ``shard``."""
     model = compile_model(scenario)
     companies, pools = world_companies(model)
     parts: dict[str, list[pl.DataFrame]] = {}
     for block in blocks:
         for table, frame in generate_block(model, companies, pools, block).items():
             parts.setdefault(table, []).append(frame)
-    if shard == 0:
-        parts["raw_companies"] = [companies.frame(model)]
-        parts["raw_skills"] = [
-            pl.DataFrame(
-                {"skill": list(scenario.skills), "skill_group": [s.group for s in scenario.skills.values()]},
-                schema={"skill": pl.String, "skill_group": pl.String},
-            )
-        ]
-        parts["truth_parameters"] = [parameters_frame(scenario)]
-    rows = {}
-    for table, frames in parts.items():
-        frame = pl.concat(frames, how="vertical")
-        _write(frame, Path(root), table, shard)
-        rows[table] = frame.height
-    return rows
+    return {
+        table: write_table_file(pl.concat(frames, how="vertical"), Path(root), table, shard, part)
+        for table, frames in parts.items()
+    }
+
+
+def _add(totals: dict[str, int], rows: dict[str, int]) -> dict[str, int]:
+    for table, count in rows.items():
+        totals[table] = totals.get(table, 0) + count
+    return totals
+
+
+def _run_chunks(
+    scenario: Scenario, jobs: list[tuple[int, int, list[int]]], root: Path, workers: int
+) -> Iterable[tuple[tuple[int, int, list[int]], dict[str, int]]]:
+    """Generate (shard, part, blocks) jobs in ``workers`` processes; yields them in job order."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield job, generate_chunk(scenario, *job, str(root))
+        return
+    context = multiprocessing.get_context("spawn")  # no inherited state, same result as in-process
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(generate_chunk, scenario, *job, str(root)) for job in jobs]
+        for job, future in zip(jobs, futures):
+            yield job, future.result()
+
+
+def generate_shard(scenario: Scenario, shard: int, blocks: list[int], staging: str | Path, workers: int = 1) -> dict[str, int]:
+    """Generate one shard into the staging lake, its chunks in ``workers`` processes."""
+    jobs = [(shard, part, chunk) for part, chunk in enumerate(shard_chunks(blocks))]
+    totals: dict[str, int] = {}
+    for _, rows in _run_chunks(scenario, jobs, Path(staging), workers):
+        _add(totals, rows)
+    return totals
+
+
+def new_staging(lake: str | Path) -> Path:
+    """A fresh staging folder next to the lake (what a killed generation left is removed first)."""
+    lake = Path(lake)
+    remove_stale_staging(lake)
+    lake.parent.mkdir(parents=True, exist_ok=True)
+    staging = lake.with_name(f".{lake.name}.partial-{uuid.uuid4().hex[:8]}")
+    staging.mkdir()
+    return staging
+
+
+def write_global_tables(scenario: Scenario, staging: Path) -> dict[str, int]:
+    """Tables that do not depend on people: companies, the skill taxonomy, the planted parameters."""
+    model = compile_model(scenario)
+    companies, _ = world_companies(model)
+    frames = {
+        "raw_companies": companies.frame(model),
+        "raw_skills": pl.DataFrame(
+            {"skill": list(scenario.skills), "skill_group": [s.group for s in scenario.skills.values()]},
+            schema={"skill": pl.String, "skill_group": pl.String},
+        ),
+        "truth_parameters": parameters_frame(scenario),
+    }
+    return {table: write_table_file(frame, staging, table, 0, 0) for table, frame in frames.items()}
+
+
+def finish_lake(scenario: Scenario, staging: Path, lake: str | Path, shard_rows: list[dict[str, int]]) -> LakeSummary:
+    """Add the global tables to a staging lake whose shards are all written, and swap it in."""
+    lake = Path(lake)
+    totals: dict[str, int] = {t.lake_name: 0 for t in GENERATED_TABLES}
+    for rows in shard_rows:
+        _add(totals, rows)
+    _add(totals, write_global_tables(scenario, staging))
+    missing = [t for t in totals if not (staging / t).is_dir()]
+    if missing:
+        raise RuntimeError(f"generation wrote no files for {missing}")
+    _swap_in(staging, lake)
+    blocks = block_count(scenario.people)
+    return LakeSummary(path=lake, shards=len(shard_rows), blocks=blocks, rows=totals)
 
 
 def generate_lake(
@@ -87,54 +180,33 @@ def generate_lake(
 ) -> LakeSummary:
     """Generate every shard of ``scenario`` into ``lake``, replacing it only on success.
 
-    ``progress`` (e.g. a logger's ``info``) receives one line per finished shard. It runs
-    in this process only, never in the workers, so it need not be picklable.
+    All chunks of all shards share one pool of ``workers`` processes. ``progress`` (e.g.
+    a logger's ``info``) receives one line per finished shard; it runs in this process
+    only, never in the workers, so it need not be picklable.
     """
-    lake = Path(lake)
-    remove_stale_staging(lake)
     plan = shard_blocks(scenario.people, scenario.shards)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(plan)))
-    staging = lake.with_name(f".{lake.name}.partial-{uuid.uuid4().hex[:8]}")
-    lake.parent.mkdir(parents=True, exist_ok=True)
-    totals: dict[str, int] = {t.lake_name: 0 for t in GENERATED_TABLES}
+    jobs = [(k, part, chunk) for k, blocks in enumerate(plan) for part, chunk in enumerate(shard_chunks(blocks))]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    staging = new_staging(lake)
     started = time.perf_counter()
-
-    def shard_done(shard: int, rows: dict[str, int]) -> None:
-        if progress is not None:
-            blocks = plan[shard]
-            progress(
-                f"shard {shard + 1}/{len(plan)} written: blocks {blocks[0]}-{blocks[-1]}, "
-                f"{rows.get('truth_people', 0):,} people, {sum(rows.values()):,} rows "
-                f"({time.perf_counter() - started:.1f}s)"
-            )
-
+    shard_rows: list[dict[str, int]] = [{} for _ in plan]
+    remaining = [len(shard_chunks(blocks)) for blocks in plan]
     try:
-        if workers == 1:
-            results = []
-            for k, blocks in enumerate(plan):
-                results.append(generate_shard(scenario, k, blocks, str(staging)))
-                shard_done(k, results[-1])
+        for (shard, _, _), rows in _run_chunks(scenario, jobs, staging, workers):
+            _add(shard_rows[shard], rows)
+            remaining[shard] -= 1
+            if remaining[shard] == 0:
+                if progress is not None:
+                    blocks, done = plan[shard], shard_rows[shard]
+                    progress(
+                        f"shard {shard + 1}/{len(plan)} written: blocks {blocks[0]}-{blocks[-1]}, "
+                        f"{done.get('truth_people', 0):,} people, {sum(done.values()):,} rows "
+                        f"({time.perf_counter() - started:.1f}s)"
+                    )
                 pause_point("generate")
-        else:
-            context = multiprocessing.get_context("spawn")  # no inherited state, same result as in-process
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [pool.submit(generate_shard, scenario, k, b, str(staging)) for k, b in enumerate(plan)]
-                results = []
-                # In shard order: a shard that finishes early is reported after those before it.
-                for k, future in enumerate(futures):
-                    results.append(future.result())
-                    shard_done(k, results[-1])
-                    pause_point("generate")
-        for rows in results:
-            for table, count in rows.items():
-                totals[table] += count
-        missing = [t for t in totals if not (staging / t).is_dir()]
-        if missing:
-            raise RuntimeError(f"generation wrote no files for {missing}")
-        _swap_in(staging, lake)
+        return finish_lake(scenario, staging, lake, shard_rows)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return LakeSummary(path=lake, shards=len(plan), blocks=sum(len(b) for b in plan), rows=totals)
 
 
 def remove_stale_staging(lake: Path) -> None:
