@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/generate.py
+	$(BIN)/python benchmarks/pipeline.py $(if $(PEOPLE),--people $(PEOPLE))
 
 ui: $(STAMP)
 	$(BIN)/dagster dev
