@@ -1,6 +1,6 @@
 """Dagster assets, in groups that mirror the data flow: generate -> warehouse -> metrics -> publish.
 
-- ``parquet_lake`` (generate): the scenario generated into Parquet, shard by shard.
+- ``parquet_lake`` (generate): the scenario generated into Parquet, one step per shard.
 - ``raw/*``, ``truth/*`` (warehouse): the lake loaded into DuckDB in one transaction.
 - ``metrics/<name>`` (metrics): one asset per ``sql/<name>.sql`` file, discovered from
   the folder; its dependencies are the tables the query reads.
@@ -9,7 +9,10 @@
 """
 
 
+import os
+import shutil
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -25,7 +28,8 @@ from pipelines.warehouse import (
     publish_database,
     reset_database,
 )
-from synthetic.lake import generate_lake
+from synthetic.lake import finish_lake, generate_shard, new_staging, shard_blocks
+from synthetic.pause import pause_point
 from synthetic.tables import GENERATED_TABLES, Table
 
 LAKE_KEY = dg.AssetKey("parquet_lake")
@@ -60,35 +64,77 @@ def _table_spec(table: Table) -> dg.AssetSpec:
     )
 
 
-@dg.asset(
-    key=LAKE_KEY,
-    pool=WAREHOUSE_POOL,
-    group_name="generate",
-    kinds={"python", "parquet"},
-    description=(
-        "The synthetic world and the platform's view of it, generated from the scenario into a "
-        "Parquet lake: <lake>/<schema>_<table>/shard=<k>/part-0.parquet. Shards are generated in "
-        "parallel processes; one seed gives the same rows whatever the shard count."
-    ),
-)
-def parquet_lake(context: dg.AssetExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
+@dg.op(out=dg.DynamicOut(dict), pool=WAREHOUSE_POOL)
+def plan_lake_shards(context: dg.OpExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
+    """Validate the scenario, open a staging lake, and emit one step per shard."""
     sc = scenario.load()  # validation first: a bad scenario stops here, before anything is written
+    staging = new_staging(warehouse.lake)
+    plan = shard_blocks(sc.people, sc.shards)
+    context.log.info(f"{sc.people:,} people in {len(plan)} shards, staged in {staging}")
+    for shard, blocks in enumerate(plan):
+        yield dg.DynamicOutput(
+            {"shard": shard, "blocks": blocks, "staging": str(staging)}, mapping_key=f"shard_{shard}"
+        )
+
+
+@dg.op(pool=WAREHOUSE_POOL)
+def generate_lake_shard(context: dg.OpExecutionContext, scenario: ScenarioResource, shard: dict) -> dict:
+    """Generate one shard's blocks into the staging lake (its chunks in parallel processes).
+
+    Shards share nothing but the staging folder: on a distributed executor each shard is
+    a step of its own, on whichever machine has the folder mounted.
+    """
+    sc = scenario.load()
     started = time.perf_counter()
-    summary = generate_lake(sc, warehouse.lake, workers=scenario.workers, progress=context.log.info)
-    seconds = time.perf_counter() - started
-    context.log.info(f"generated {sc.people:,} people in {summary.shards} shards in {seconds:.1f}s")
-    return dg.MaterializeResult(
+    rows = generate_shard(sc, shard["shard"], shard["blocks"], shard["staging"], workers=scenario.workers or os.cpu_count() or 1)
+    blocks = shard["blocks"]
+    context.log.info(
+        f"shard {shard['shard']}: blocks {blocks[0]}-{blocks[-1]}, {rows.get('truth_people', 0):,} people, "
+        f"{sum(rows.values()):,} rows in {time.perf_counter() - started:.1f}s"
+    )
+    pause_point("generate")
+    return {**shard, "rows": rows}
+
+
+@dg.op(pool=WAREHOUSE_POOL)
+def assemble_lake(context: dg.OpExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource, shards: list[dict]):
+    """Add the tables that span all people, then swap the staging lake in for the old one."""
+    sc = scenario.load()
+    shards = sorted(shards, key=lambda s: s["shard"])
+    staging = Path(shards[0]["staging"])
+    try:
+        summary = finish_lake(sc, staging, warehouse.lake, [s["rows"] for s in shards])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already once swapped in
+    context.log.info(f"lake of {sc.people:,} people in {summary.shards} shards: {summary.path}")
+    return dg.Output(
+        None,
         metadata={
             "scenario": sc.name,
             "people": sc.people,
             "seed": sc.seed,
             "shards": summary.shards,
             "blocks": summary.blocks,
-            "seconds": round(seconds, 2),
             "path": dg.MetadataValue.path(str(summary.path)),
             **{f"rows/{table}": count for table, count in summary.rows.items()},
-        }
+        },
     )
+
+
+@dg.graph_asset(
+    key=LAKE_KEY,
+    group_name="generate",
+    kinds={"python", "parquet"},
+    description=(
+        "The synthetic world and the platform's view of it, generated from the scenario into a "
+        "Parquet lake: <lake>/<schema>_<table>/shard=<k>/part-<c>.parquet. One step per shard "
+        "(generate_lake_shard[shard_k]), each with its own random streams, so shards can run in "
+        "parallel processes or on other machines; one seed gives the same rows whatever the "
+        "shard count. The new lake replaces the old one only when every shard is written."
+    ),
+)
+def parquet_lake():
+    return assemble_lake(plan_lake_shards().map(generate_lake_shard).collect())
 
 
 @dg.multi_asset(

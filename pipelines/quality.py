@@ -443,6 +443,47 @@ SUITES: dict[str, list[QualityCheck]] = {
             blocking=False,
         ),
     ],
+    "raw.recruiter_searches": [
+        key_unique("search_id"),
+        foreign_key("company_id", "raw.companies", "company_id"),
+        foreign_key("posting_id", "raw.postings", "posting_id"),
+        in_window("searched_on"),
+        violations(
+            "skill_filters_well_formed",
+            "skill_filters is never NULL (an empty list when the search had no skill filter) and names at "
+            "most 3 distinct skills: metrics count a search as filtering on skills when the list is not "
+            "empty.",
+            "SELECT search_id, CAST(skill_filters AS VARCHAR) AS skill_filters FROM {table} "
+            "WHERE skill_filters IS NULL OR len(skill_filters) > 3 "
+            "OR len(list_distinct(skill_filters)) <> len(skill_filters)",
+        ),
+        violations(
+            "search_matches_posting",
+            "A search is run by the posting's company, for its occupation, while it is open: not before the "
+            "month it opened nor after the month it closed.",
+            "SELECT s.search_id, s.posting_id, s.company_id, p.company_id AS posting_company_id, "
+            "s.occupation, p.occupation AS posting_occupation, s.searched_on, p.opened_on, p.closed_on "
+            "FROM {table} s JOIN raw.postings p USING (posting_id) "
+            "WHERE s.company_id <> p.company_id OR s.occupation <> p.occupation "
+            "OR s.searched_on < p.opened_on OR s.searched_on > p.closed_on",
+            blocking=False,
+        ),
+        violations(
+            "skill_filters_from_posting",
+            "Every skill a search filters on is one its posting requires (for a posting that requires none, "
+            "a skill of the taxonomy, raw.skills).",
+            """
+            WITH filters AS (SELECT search_id, posting_id, unnest(skill_filters) AS skill FROM {table})
+            SELECT f.search_id, f.posting_id, f.skill
+            FROM filters f
+            WHERE NOT EXISTS (SELECT 1 FROM raw.posting_skills s
+                              WHERE s.posting_id = f.posting_id AND s.skill = f.skill)
+              AND (EXISTS (SELECT 1 FROM raw.posting_skills s WHERE s.posting_id = f.posting_id)
+                   OR NOT EXISTS (SELECT 1 FROM raw.skills k WHERE k.skill = f.skill))
+            """,
+            blocking=False,
+        ),
+    ],
     "truth.applications": [
         key_unique("application_id"),
         foreign_key("person_id", "truth.people", "person_id"),
@@ -464,6 +505,366 @@ SUITES: dict[str, list[QualityCheck]] = {
             "attributed_within_hires",
             "Attributed and invisible hires are hires, so never more than the hires of the year.",
             "SELECT source, year FROM {table} WHERE attributed_hires > hires OR invisible_hires > hires",
+        ),
+    ],
+    "metrics.skills_based_hiring": [
+        key_unique("source", "year", "measure", "category"),
+        violations(
+            "measure_and_category_known",
+            "Every (measure, category) is one the metric defines: hires (skills_at_least_1/2/3, pedigree), "
+            "hires_by_basis (skills_only, pedigree_only, skills_and_pedigree, neither), recruiter_searches "
+            "(skill_filter, no_skill_filter), skills_added (the four skill sources).",
+            "SELECT source, year, measure, category FROM {table} "
+            "WHERE coalesce(measure || '|' || category NOT IN ("
+            "'hires|skills_at_least_1', 'hires|skills_at_least_2', 'hires|skills_at_least_3', "
+            "'hires|pedigree', "
+            "'hires_by_basis|skills_only', 'hires_by_basis|pedigree_only', "
+            "'hires_by_basis|skills_and_pedigree', 'hires_by_basis|neither', "
+            "'recruiter_searches|skill_filter', 'recruiter_searches|no_skill_filter', "
+            + ", ".join(f"'skills_added|{s}'" for s in SKILL_SOURCES)
+            + "), TRUE)",
+            blocking=False,
+        ),
+        counts_not_negative("count", "total"),
+        violations(
+            "share_identity",
+            "count <= total and share = count / total (to within 1e-9) on every row.",
+            "SELECT source, year, measure, category, count, total, share FROM {table} "
+            "WHERE NOT coalesce(count <= total AND abs(share - count / total) <= 1e-9, FALSE)",
+        ),
+        violations(
+            "parts_add_up",
+            "The categories of hires_by_basis, recruiter_searches and skills_added partition the year's "
+            "total: they share one total and their counts add up to it.",
+            "SELECT source, year, measure, sum(count) AS counted, min(total) AS total, "
+            "max(total) AS largest_total FROM {table} "
+            "WHERE measure IN ('hires_by_basis', 'recruiter_searches', 'skills_added') "
+            "GROUP BY ALL HAVING sum(count) <> min(total) OR min(total) <> max(total)",
+        ),
+        violations(
+            "hire_measures_consistent",
+            "Per year, hires and hires_by_basis count the same hires: skills_at_least_1 >= _2 >= _3, "
+            "skills_at_least_1 = skills_only + skills_and_pedigree, pedigree = pedigree_only + "
+            "skills_and_pedigree, and both measures have the same total.",
+            """
+            WITH per_year AS (
+                SELECT source, year,
+                       max(CASE WHEN category = 'skills_at_least_1' THEN count END) AS skills_1,
+                       max(CASE WHEN category = 'skills_at_least_2' THEN count END) AS skills_2,
+                       max(CASE WHEN category = 'skills_at_least_3' THEN count END) AS skills_3,
+                       max(CASE WHEN category = 'pedigree' THEN count END) AS pedigree,
+                       max(CASE WHEN category = 'skills_only' THEN count END) AS skills_only,
+                       max(CASE WHEN category = 'pedigree_only' THEN count END) AS pedigree_only,
+                       max(CASE WHEN category = 'skills_and_pedigree' THEN count END) AS both_bases,
+                       max(CASE WHEN measure = 'hires' THEN total END) AS hires,
+                       max(CASE WHEN measure = 'hires_by_basis' THEN total END) AS hires_by_basis
+                FROM {table} WHERE measure IN ('hires', 'hires_by_basis') GROUP BY ALL
+            )
+            SELECT * FROM per_year
+            WHERE NOT coalesce(skills_1 >= skills_2 AND skills_2 >= skills_3
+                               AND skills_1 = skills_only + both_bases
+                               AND pedigree = pedigree_only + both_bases
+                               AND hires = hires_by_basis, FALSE)
+            """,
+        ),
+    ],
+    "raw.connections": [
+        key_unique("member_a", "member_b"),
+        violations(
+            "member_a_before_member_b",
+            "A pair is stored once, the lower member_id first: degrees count both sides of every row.",
+            "SELECT member_a, member_b FROM {table} WHERE member_a >= member_b",
+        ),
+        foreign_key("member_a", "raw.members", "member_id"),
+        foreign_key("member_b", "raw.members", "member_id"),
+        in_set("context", ["colleagues", "classmates", "other"]),
+        # Early members connected before the window: only the upper bound applies.
+        not_after_window("connected_on", "members who joined before the window connected before it too"),
+        violations(
+            "not_before_joining",
+            "Nobody connects before joining: connected_on is on or after both members' joined_on "
+            "(a member's degree counts from the year of joining).",
+            """
+            SELECT c.member_a, c.member_b, c.connected_on, a.joined_on AS a_joined_on, b.joined_on AS b_joined_on
+            FROM {table} c
+            JOIN raw.members a ON a.member_id = c.member_a
+            JOIN raw.members b ON b.member_id = c.member_b
+            WHERE c.connected_on < a.joined_on OR c.connected_on < b.joined_on
+            """,
+        ),
+    ],
+    "metrics.network": [
+        key_unique("source", "year"),
+        counts_not_negative(
+            "members", "connections", "connections_formed", "mean_degree", "median_degree", "hires",
+            "connected_hires", "placebo_hires",
+        ),
+        between(
+            "shares_within_bounds", ["connected_hire_share", "placebo_connected_share"], 0, 1, "lie in [0, 1]"
+        ),
+        violations(
+            "connections_add_up",
+            "From one year to the next the stock of connections grows by the connections formed in the year.",
+            """
+            SELECT source, year, connections, previous_connections, connections_formed
+            FROM (SELECT *, lag(year) OVER (PARTITION BY source ORDER BY year) AS previous_year,
+                            lag(connections) OVER (PARTITION BY source ORDER BY year) AS previous_connections
+                  FROM {table})
+            WHERE year = previous_year + 1 AND connections - previous_connections <> connections_formed
+            """,
+        ),
+        violations(
+            "degree_identity",
+            "mean_degree = 2 x connections / members (every connection has two ends), to within 1e-9; NULL "
+            "without members.",
+            "SELECT source, year, members, connections, mean_degree FROM {table} "
+            "WHERE NOT coalesce(abs(mean_degree - 2.0 * connections / nullif(members, 0)) <= 1e-9 * (1 + mean_degree), "
+            "mean_degree IS NULL AND nullif(members, 0) IS NULL)",
+        ),
+        violations(
+            "connected_within_hires",
+            "Connected hires and placebo hires are hires: never more than the hires of the year.",
+            "SELECT source, year, hires, connected_hires, placebo_hires FROM {table} "
+            "WHERE connected_hires > hires OR placebo_hires > hires",
+        ),
+        violations(
+            "totals_match_the_tables",
+            "The last year of each source counts every row of raw.connections and every member of raw.members.",
+            """
+            SELECT n.source, n.year, n.connections, (SELECT count(*) FROM raw.connections) AS connection_rows,
+                   n.members, (SELECT count(*) FROM raw.members) AS member_rows
+            FROM {table} n
+            WHERE n.year = (SELECT max(year) FROM {table} l WHERE l.source = n.source)
+              AND (n.connections <> (SELECT count(*) FROM raw.connections)
+                   OR n.members <> (SELECT count(*) FROM raw.members))
+            """,
+        ),
+    ],
+    "metrics.vacancies": [
+        key_unique("source", "grain", "period", "occupation_family", "city"),
+        counts_not_negative(
+            "active_openings", "postings_opened", "postings_filled", "applications", "active_applicants"
+        ),
+        violations(
+            "tightness_identity",
+            "tightness = active_openings / active_applicants to within 1e-9, NULL exactly when nobody applied.",
+            "SELECT source, grain, period, occupation_family, city, active_openings, active_applicants, tightness "
+            "FROM {table} WHERE NOT coalesce(abs(tightness - active_openings / nullif(active_applicants, 0)) "
+            "<= 1e-9 * greatest(1, abs(tightness)), tightness IS NULL AND active_applicants = 0)",
+        ),
+        violations(
+            "applicants_within_applications",
+            "A person applying several times counts once: active_applicants never exceed the applications.",
+            "SELECT source, grain, period, occupation_family, city, applications, active_applicants "
+            "FROM {table} WHERE active_applicants > applications",
+        ),
+        violations(
+            "fills_only_on_platform",
+            "Platform rows always count fills and carry fill times (>= 0) exactly when a posting was filled; "
+            "truth rows have none (the truth does not record which posting an off-platform hire filled).",
+            """
+            SELECT source, grain, period, occupation_family, city, postings_filled, median_months_to_fill,
+                   mean_months_to_fill
+            FROM {table}
+            WHERE CASE WHEN source = 'platform'
+                       THEN postings_filled IS NULL
+                            OR (median_months_to_fill IS NULL) <> (postings_filled = 0)
+                            OR (mean_months_to_fill IS NULL) <> (postings_filled = 0)
+                            OR median_months_to_fill < 0 OR mean_months_to_fill < 0
+                       ELSE postings_filled IS NOT NULL OR median_months_to_fill IS NOT NULL
+                            OR mean_months_to_fill IS NOT NULL
+                  END
+            """,
+        ),
+        violations(
+            "segments_add_up",
+            "Openings, postings opened and filled, and applications of a family's cities add up to the family's "
+            "'all' row, and those of a city's families to the city's 'all' row (averaged openings within 1e-6).",
+            """
+            WITH parts AS (
+                SELECT 'city' AS summed, source, grain, period, occupation_family, 'all' AS city,
+                       active_openings, postings_opened, postings_filled, applications
+                FROM {table} WHERE city <> 'all'
+                UNION ALL
+                SELECT 'occupation_family', source, grain, period, 'all', city,
+                       active_openings, postings_opened, postings_filled, applications
+                FROM {table} WHERE occupation_family <> 'all'
+            ),
+            sums AS (
+                SELECT summed, source, grain, period, occupation_family, city,
+                       sum(active_openings) AS active_openings, sum(postings_opened) AS postings_opened,
+                       sum(postings_filled) AS postings_filled, sum(applications) AS applications
+                FROM parts GROUP BY summed, source, grain, period, occupation_family, city
+            )
+            SELECT s.summed, s.source, s.grain, s.period, s.occupation_family, s.city,
+                   s.active_openings, t.active_openings AS total_openings, s.applications,
+                   t.applications AS total_applications
+            FROM sums s
+            LEFT JOIN {table} t USING (source, grain, period, occupation_family, city)
+            WHERE NOT coalesce(abs(s.active_openings - t.active_openings)
+                               <= 1e-6 * greatest(1, t.active_openings), FALSE)
+               OR s.postings_opened IS DISTINCT FROM t.postings_opened
+               OR s.postings_filled IS DISTINCT FROM t.postings_filled
+               OR s.applications IS DISTINCT FROM t.applications
+            """,
+        ),
+        violations(
+            "openings_match_hires",
+            "The platform's active openings over all families and cities equal metrics.hires' job_openings in "
+            "every month and year (the same definition), to within 1e-9.",
+            """
+            SELECT h.grain, h.period, h.job_openings, v.active_openings
+            FROM metrics.hires h
+            LEFT JOIN {table} v ON v.source = 'platform' AND v.grain = h.grain AND v.period = h.period
+                AND v.occupation_family = 'all' AND v.city = 'all'
+            WHERE h.source = 'platform'
+              AND NOT abs(coalesce(v.active_openings, 0) - h.job_openings) <= 1e-9 * greatest(1, h.job_openings)
+            """,
+        ),
+    ],
+    "metrics.company_insights": [
+        key_unique("source", "company_id", "year"),
+        foreign_key("company_id", "raw.companies", "company_id"),
+        counts_not_negative(
+            "headcount_start", "headcount_end", "hires", "leavers", "management_hires", "promotions_to_management",
+            "hires_from_other_employers", "leavers_to_other_employers",
+        ),
+        violations(
+            "headcount_identity",
+            "headcount_end - headcount_start = hires - leavers on every row: a spell joining the headcount is a "
+            "hire, one leaving it a leaver.",
+            "SELECT source, company_id, year, headcount_start, headcount_end, hires, leavers FROM {table} "
+            "WHERE headcount_end - headcount_start <> hires - leavers",
+        ),
+        violations(
+            "ratio_identities",
+            "average_headcount = (headcount_start + headcount_end) / 2, growth = (headcount_end - headcount_start) "
+            "/ headcount_start and attrition = leavers / average_headcount to within 1e-9 (NULL on a zero "
+            "denominator).",
+            """
+            SELECT source, company_id, year, headcount_start, headcount_end, average_headcount, growth, leavers,
+                   attrition
+            FROM {table}
+            WHERE NOT coalesce(abs(average_headcount - (headcount_start + headcount_end) / 2) <= 1e-9, FALSE)
+               OR NOT coalesce(abs(growth - (headcount_end - headcount_start) / nullif(headcount_start, 0)) <= 1e-9,
+                               growth IS NULL AND headcount_start = 0)
+               OR NOT coalesce(abs(attrition - leavers / nullif(average_headcount, 0)) <= 1e-9,
+                               attrition IS NULL AND average_headcount = 0)
+            """,
+        ),
+        violations(
+            "flows_within_totals",
+            "Management and job-to-job hires are hires, job-to-job leavers are leavers; the top company's movers "
+            "never exceed the top industry's, nor those the job-to-job movers; the top columns are NULL exactly "
+            "when there are no job-to-job movers.",
+            """
+            SELECT source, company_id, year, hires, management_hires, hires_from_other_employers,
+                   top_source_hires, top_source_industry_hires, leavers, leavers_to_other_employers,
+                   top_destination_leavers, top_destination_industry_leavers
+            FROM {table}
+            WHERE management_hires > hires OR hires_from_other_employers > hires
+               OR leavers_to_other_employers > leavers
+               OR CASE WHEN hires_from_other_employers > 0
+                       THEN NOT coalesce(top_source_hires >= 1 AND top_source_hires <= top_source_industry_hires
+                                         AND top_source_industry_hires <= hires_from_other_employers
+                                         AND top_source_company_id IS NOT NULL
+                                         AND top_source_industry IS NOT NULL, FALSE)
+                       ELSE top_source_company_id IS NOT NULL OR top_source_hires IS NOT NULL
+                            OR top_source_industry IS NOT NULL OR top_source_industry_hires IS NOT NULL
+                  END
+               OR CASE WHEN leavers_to_other_employers > 0
+                       THEN NOT coalesce(top_destination_leavers >= 1
+                                         AND top_destination_leavers <= top_destination_industry_leavers
+                                         AND top_destination_industry_leavers <= leavers_to_other_employers
+                                         AND top_destination_company_id IS NOT NULL
+                                         AND top_destination_industry IS NOT NULL, FALSE)
+                       ELSE top_destination_company_id IS NOT NULL OR top_destination_leavers IS NOT NULL
+                            OR top_destination_industry IS NOT NULL OR top_destination_industry_leavers IS NOT NULL
+                  END
+            """,
+        ),
+        violations(
+            "tenure_only_with_headcount",
+            "median_tenure_years is at least a month (1/12) when anybody is employed at the year's end, and "
+            "NULL when nobody is.",
+            "SELECT source, company_id, year, headcount_end, median_tenure_years FROM {table} "
+            "WHERE CASE WHEN headcount_end > 0 THEN NOT coalesce(median_tenure_years >= 1.0 / 12 - 1e-9, FALSE) "
+            "ELSE median_tenure_years IS NOT NULL END",
+        ),
+        violations(
+            "hires_match_metrics_hires",
+            "Per source and year, hires and leavers summed over companies equal metrics.hires' yearly hires and "
+            "separations (the same employer spells).",
+            """
+            SELECT c.source, c.year, c.hires, h.hires AS metric_hires, c.leavers,
+                   h.separations AS metric_separations
+            FROM (SELECT source, year, sum(hires) AS hires, sum(leavers) AS leavers
+                  FROM {table} GROUP BY source, year) c
+            LEFT JOIN metrics.hires h ON h.source = c.source AND h.grain = 'year' AND year(h.period) = c.year
+            WHERE c.hires IS DISTINCT FROM h.hires OR c.leavers IS DISTINCT FROM h.separations
+            """,
+        ),
+    ],
+    "metrics.posting_insights": [
+        key_unique("posting_id"),
+        foreign_key("posting_id", "raw.postings", "posting_id"),
+        counts_not_negative(
+            "views", "applicants", "required_skills", "applicants_with_all_skills", "months_to_fill",
+            "months_to_hire",
+        ),
+        violations(
+            "applicants_within_views",
+            "Every applicant viewed the posting, and applicants with all skills are applicants.",
+            "SELECT posting_id, views, applicants, applicants_with_all_skills FROM {table} "
+            "WHERE applicants > views OR applicants_with_all_skills > applicants",
+        ),
+        violations(
+            "education_shares_add_up",
+            "The four education shares lie in [0, 1] and add up to 1 (within 1e-9) when anybody applied, and "
+            "are all NULL when nobody did.",
+            """
+            SELECT posting_id, applicants, vo_share, mbo_share, hbo_share, wo_share FROM {table}
+            WHERE CASE WHEN applicants > 0
+                       THEN NOT coalesce(abs(vo_share + mbo_share + hbo_share + wo_share - 1) <= 1e-9
+                                         AND least(vo_share, mbo_share, hbo_share, wo_share) >= 0
+                                         AND greatest(vo_share, mbo_share, hbo_share, wo_share) <= 1, FALSE)
+                       ELSE vo_share IS NOT NULL OR mbo_share IS NOT NULL OR hbo_share IS NOT NULL
+                            OR wo_share IS NOT NULL
+                  END
+            """,
+        ),
+        violations(
+            "skill_shares_consistent",
+            "all_skills_share = applicants_with_all_skills / applicants and all_skills_share <= half_skills_share "
+            "<= 1, all_skills_share <= skill_coverage <= 1 (within 1e-9); the shares are NULL without applicants "
+            "or required skills, the count NULL exactly without required skills.",
+            """
+            SELECT posting_id, applicants, required_skills, applicants_with_all_skills, all_skills_share,
+                   half_skills_share, skill_coverage
+            FROM {table}
+            WHERE CASE WHEN applicants = 0 OR required_skills = 0
+                       THEN all_skills_share IS NOT NULL OR half_skills_share IS NOT NULL
+                            OR skill_coverage IS NOT NULL
+                            OR (applicants_with_all_skills IS NULL) <> (required_skills = 0)
+                       ELSE NOT coalesce(
+                            abs(all_skills_share - applicants_with_all_skills / applicants) <= 1e-9
+                            AND all_skills_share <= half_skills_share + 1e-9 AND half_skills_share <= 1
+                            AND all_skills_share <= skill_coverage + 1e-9 AND skill_coverage <= 1 + 1e-9, FALSE)
+                  END
+            """,
+        ),
+        violations(
+            "hire_times_for_platform_hires",
+            "months_to_fill and months_to_hire are set exactly for postings filled through the platform "
+            "(raw.postings.hired_member_id), and the application falls between opening and hire: "
+            "months_to_hire <= months_to_fill.",
+            """
+            SELECT i.posting_id, p.hired_member_id, i.months_to_fill, i.months_to_hire
+            FROM {table} i JOIN raw.postings p USING (posting_id)
+            WHERE (i.months_to_fill IS NULL) <> (p.hired_member_id IS NULL)
+               OR (i.months_to_hire IS NULL) <> (p.hired_member_id IS NULL)
+               OR i.months_to_hire > i.months_to_fill
+            """,
         ),
     ],
     "metrics.monthly_stocks": [

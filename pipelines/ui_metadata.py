@@ -311,6 +311,171 @@ def _platform_attribution(con) -> alt.LayerChart:
     return alt.layer(lines, points)
 
 
+def _skills_based_hiring(con) -> alt.LayerChart:
+    data = frame(
+        con,
+        """
+        SELECT year, CASE category WHEN 'skills_at_least_1' THEN 'hires holding a skill the posting requires'
+                                   WHEN 'pedigree' THEN 'hires from a colleague''s former employer'
+                                   ELSE 'recruiter searches filtering on skills' END AS series,
+               share, count, total
+        FROM metrics.skills_based_hiring
+        WHERE (measure = 'hires' AND category IN ('skills_at_least_1', 'pedigree'))
+           OR (measure = 'recruiter_searches' AND category = 'skill_filter')
+        ORDER BY ALL
+        """,
+    )
+    series = [
+        "hires holding a skill the posting requires",
+        "hires from a colleague's former employer",
+        "recruiter searches filtering on skills",
+    ]
+    base = alt.Chart(data, width=WIDTH, height=HEIGHT).encode(
+        x=alt.X("year:O", title=None, axis=YEAR_AXIS),
+        y=alt.Y("share:Q", title="share of the year's hires or searches", axis=alt.Axis(format="%")),
+        color=alt.Color(
+            "series:N", scale=alt.Scale(domain=series, range=["#2a7f62", "#1f4e79", "#e07b39"]), title=None,
+            legend=alt.Legend(orient="top-left", labelLimit=320),
+        ),
+        tooltip=[
+            "series",
+            "year",
+            alt.Tooltip("share:Q", format=".1%"),
+            alt.Tooltip("count:Q", format=","),
+            alt.Tooltip("total:Q", format=",", title="of"),
+        ],
+    )
+    return alt.layer(base.mark_line(), base.mark_point(filled=True, opacity=1))
+
+
+def _network(con) -> alt.HConcatChart:
+    degrees = frame(
+        con,
+        "SELECT year, 'mean' AS measure, mean_degree AS connections FROM metrics.network "
+        "WHERE source = 'platform' UNION ALL "
+        "SELECT year, 'median', median_degree FROM metrics.network WHERE source = 'platform' "
+        "ORDER BY measure, year",
+    )
+    shares = frame(
+        con,
+        "SELECT source, year, 'at the new employer' AS company, connected_hire_share AS share "
+        "FROM metrics.network UNION ALL "
+        "SELECT source, year, 'at a matched other hire''s employer', placebo_connected_share FROM metrics.network "
+        "ORDER BY source, company, year",
+    )
+    half = (WIDTH - 40) // 2
+    year = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1))
+    by_degree = (
+        alt.Chart(degrees, width=half, height=HEIGHT, title="Connections per member at the end of the year")
+        .mark_line(point=True)
+        .encode(
+            x=year,
+            y=alt.Y("connections:Q", title="connections per member"),
+            strokeDash=alt.StrokeDash(
+                "measure:N", title=None, legend=alt.Legend(orient="bottom", symbolType="stroke")
+            ),
+            tooltip=["measure", "year", alt.Tooltip("connections:Q", format=".1f")],
+        )
+    )
+    share_title = alt.Title(
+        "Hires who knew someone there before starting",
+        subtitle="solid: at the new employer; dashed: at a matched other hire's employer",
+    )
+    by_share = (
+        alt.Chart(shares, width=half, height=HEIGHT, title=share_title)
+        .mark_line(point=True)
+        .encode(
+            x=year,
+            y=alt.Y("share:Q", title="share of hires", axis=alt.Axis(format="%")),
+            color=alt.Color("source:N", scale=SOURCE_COLORS, title=None, legend=alt.Legend(orient="bottom")),
+            # A dash legend under a colour scale draws no line, so the subtitle explains the dashes.
+            strokeDash=alt.StrokeDash("company:N", sort="descending", legend=None),
+            tooltip=["source", "company", "year", alt.Tooltip("share:Q", format=".1%")],
+        )
+    )
+    return alt.hconcat(by_degree, by_share).resolve_scale(strokeDash="independent")
+
+
+def _tightness(con) -> alt.Chart:
+    data = frame(
+        con,
+        "SELECT source, year(period) AS year, tightness, active_openings, active_applicants "
+        "FROM metrics.vacancies WHERE grain = 'year' AND occupation_family = 'all' AND city = 'all' "
+        "ORDER BY source, year",
+    )
+    return (
+        alt.Chart(data, width=WIDTH, height=HEIGHT)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title=None, axis=YEAR_AXIS),
+            y=alt.Y("tightness:Q", title="open postings per person applying in a month"),
+            color=alt.Color("source:N", scale=SOURCE_COLORS, title=None),
+            tooltip=[
+                "source",
+                "year",
+                alt.Tooltip("tightness:Q", format=".2f"),
+                alt.Tooltip("active_openings:Q", format=",.0f", title="open postings (monthly average)"),
+                alt.Tooltip("active_applicants:Q", format=",.0f", title="applicants (monthly average)"),
+            ],
+        )
+    )
+
+
+def _company_attrition(con) -> alt.Chart:
+    data = frame(
+        con,
+        "SELECT source, year, sum(leavers) / sum(average_headcount) AS attrition, sum(leavers) AS leavers, "
+        "sum(average_headcount) AS average_headcount FROM metrics.company_insights "
+        "GROUP BY source, year HAVING sum(average_headcount) > 0 ORDER BY source, year",
+    )
+    return (
+        alt.Chart(data, width=WIDTH, height=HEIGHT)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title=None, axis=YEAR_AXIS),
+            y=alt.Y("attrition:Q", title="leavers per average headcount", axis=alt.Axis(format="%")),
+            color=alt.Color("source:N", scale=SOURCE_COLORS, title=None),
+            tooltip=[
+                "source",
+                "year",
+                alt.Tooltip("attrition:Q", format=".1%"),
+                alt.Tooltip("leavers:Q", format=","),
+                alt.Tooltip("average_headcount:Q", format=",.0f"),
+            ],
+        )
+    )
+
+
+def _applicant_education(con) -> alt.Chart:
+    data = frame(
+        con,
+        "WITH weighted AS ("
+        "  SELECT p.occupation_family, sum(i.applicants) AS applicants,"
+        "         sum(i.vo_share * i.applicants) AS VO, sum(i.mbo_share * i.applicants) AS MBO,"
+        "         sum(i.hbo_share * i.applicants) AS HBO, sum(i.wo_share * i.applicants) AS WO"
+        "  FROM metrics.posting_insights i JOIN raw.postings p USING (posting_id)"
+        "  WHERE i.applicants > 0 GROUP BY p.occupation_family) "
+        "SELECT occupation_family, level, applicants, count / applicants AS share FROM weighted "
+        "UNPIVOT (count FOR level IN (VO, MBO, HBO, WO)) ORDER BY ALL",
+    )
+    # Families with the most higher-educated applicants (HBO + WO) on top.
+    higher = data[data.level.isin(["HBO", "WO"])].groupby("occupation_family")["share"].sum()
+    order = list(higher.sort_values(ascending=False).index)
+    return (
+        alt.Chart(data, width=WIDTH, height=max(HEIGHT, 24 * len(order)))
+        .mark_bar()
+        .encode(
+            x=alt.X("share:Q", title="share of the applicants", axis=alt.Axis(format="%"), stack="normalize"),
+            y=alt.Y("occupation_family:N", sort=order, title=None),
+            color=alt.Color("level:N", scale=LEVEL_ONLY_COLORS, sort=LEVELS, title="education"),
+            order=alt.Order("level_order:Q"),
+            tooltip=["occupation_family", "level", alt.Tooltip("share:Q", format=".1%"),
+                     alt.Tooltip("applicants:Q", format=",", title="applicants, all levels")],
+        )
+        .transform_calculate(level_order=f"indexof({LEVELS!r}, datum.level)")
+    )
+
+
 def _monthly_stocks(con) -> alt.Chart:
     data = frame(
         con,
@@ -801,6 +966,50 @@ METRIC_CHARTS: dict[str, Chart] = {
         "Share of hires preceded within three months by a view or application of a posting at the "
         "new employer (the closed ecosystem), and, in truth, the share of hires with no trace on any profile.",
         _platform_attribution,
+    ),
+    "skills_based_hiring": Chart(
+        "skills_based_hiring",
+        "Skills or pedigree: what platform hires had, and how recruiters search",
+        ("metrics.skills_based_hiring",),
+        "Share of hires through postings whose profile held a skill the posting requires before the hire, "
+        "share who came from an employer a colleague at the hiring company had also come from (pedigree), "
+        "and share of recruiter searches filtering on skills (platform only).",
+        _skills_based_hiring,
+    ),
+    "network": Chart(
+        "network",
+        "The professional network: connections per member, and hires who knew someone at the employer",
+        ("metrics.network",),
+        "Mean and median first-degree connections of the members who had joined by the end of each year; "
+        "and the share of hires with a connection working at the new employer before the start, beside the "
+        "same share at the employer of another hire of the same month, city and occupation family: equal "
+        "in truth, where careers ignore the network.",
+        _network,
+    ),
+    "vacancies": Chart(
+        "tightness",
+        "Labour-market tightness per year, platform against truth",
+        ("metrics.vacancies",),
+        "Postings open on the first of the month per person applying in the month, averaged over the year. "
+        "Both sources count the same postings; the truth also counts the applications made elsewhere, "
+        "which the platform never sees, so the platform reads the market as tighter than it is.",
+        _tightness,
+    ),
+    "company_insights": Chart(
+        "company_attrition",
+        "Attrition per year over all companies, platform against truth",
+        ("metrics.company_insights",),
+        "Leavers in the year per average headcount (start and end of the year), all companies together; "
+        "each company's own attrition, growth, tenure and talent sources are in the table.",
+        _company_attrition,
+    ),
+    "posting_insights": Chart(
+        "applicant_education",
+        "Who applies: education of the applicants per occupation family",
+        ("metrics.posting_insights", "raw.postings"),
+        "Highest education on the applicants' profiles, over all postings of the family and all years "
+        "(platform only: applications are made on it).",
+        _applicant_education,
     ),
     "monthly_stocks": Chart(
         "monthly_stocks",

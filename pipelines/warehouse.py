@@ -42,6 +42,8 @@ SORT_KEYS = {
     "raw.postings": "posting_id",
     "raw.posting_skills": "posting_id, skill",
     "raw.posting_events": "member_id, posting_id, event",
+    "raw.recruiter_searches": "search_id",
+    "raw.connections": "member_a, member_b",
     "truth.applications": "application_id",
     "truth.people": "person_id",
     "truth.educations": "person_id",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from synthetic.careers import REASONS, simulate_careers
 from synthetic.companies import Companies, draw_companies
@@ -19,6 +20,7 @@ from synthetic.people import draw_people
 from synthetic.platform import draw_member_skills, draw_membership, member_ids, observe_positions
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
+from synthetic.searches import draw_recruiter_searches
 
 BLOCK_SIZE = 4096
 IDS_PER_BLOCK = 10_000_000  # positions and postings of block b get ids b * IDS_PER_BLOCK + 1 ...
@@ -50,7 +52,8 @@ def _dates(model: Model, t: np.ndarray, missing: np.ndarray | None = None) -> pl
 
 
 def _pick(labels: list[str], codes: np.ndarray) -> pl.Series:
-    return pl.Series(np.array(labels, dtype=object)[codes], dtype=pl.String)
+    # A gather from the few labels, in polars: no Python string object per row.
+    return pl.Series(labels, dtype=pl.String).gather(np.asarray(codes, dtype=np.int64))
 
 
 _SENIORITY_TITLE = np.array(["Junior ", "", "Senior ", "Lead "], dtype=object)
@@ -93,10 +96,13 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
     def position_columns(rows: np.ndarray, end_t: np.ndarray) -> dict[str, pl.Series]:
         occ = positions.occupation[rows]
         sen = positions.seniority[rows]
-        titles = _SENIORITY_TITLE[sen] + np.array(model.occupations, dtype=object)[occ]
+        titles = _pick(
+            [prefix + occupation for prefix in _SENIORITY_TITLE for occupation in model.occupations],
+            sen * len(model.occupations) + occ,
+        )
         return {
             "company_id": pl.Series(companies.company_id[positions.company[rows]]),
-            "title": pl.Series(titles, dtype=pl.String),
+            "title": titles,
             "occupation": _pick(model.occupations, occ),
             "occupation_family": _pick(model.families, model.occupation_family[occ]),
             "seniority": _pick(model.seniorities, sen),
@@ -206,7 +212,11 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
         ]
     )
     truth_applications = _applications(model, positions, postings, events, hires, people, companies, posting_id, id_base)
+    # Recruiter searches come after the marketplace: every table above keeps its draws.
+    searches = draw_recruiter_searches(model, rng, postings, posting_row, posting_skill)
+    raw_recruiter_searches = _recruiter_searches(model, searches, postings, companies, posting_id, id_base)
     return {
+        "raw_recruiter_searches": raw_recruiter_searches,
         "raw_posting_events": raw_posting_events,
         "truth_applications": truth_applications,
         "raw_members": raw_members,
@@ -246,5 +256,22 @@ def _applications(model, positions, postings, events, hires, people, companies, 
             "channel": pl.Series(["platform"] * n_platform + ["off_platform"] * elsewhere.size, dtype=pl.String),
             "applied_on": _dates(model, applied_t),
             "hired": np.concatenate([was_hired, np.ones(elsewhere.size, bool)]),
+        }
+    )
+
+
+def _recruiter_searches(model, searches, postings, companies, posting_id, id_base) -> pl.DataFrame:
+    """raw.recruiter_searches: one row per search, its skill filters as a list (empty = none)."""
+    skills = _pick(model.skills, searches.filter_skill).to_arrow()
+    filters = pa.LargeListArray.from_arrays(pa.array(searches.filter_offsets, type=pa.int64()), skills)
+    posting = searches.posting
+    return pl.DataFrame(
+        {
+            "search_id": id_base + 1 + np.arange(posting.size, dtype=np.int64),
+            "company_id": companies.company_id[postings.company[posting]],
+            "posting_id": posting_id[posting],
+            "searched_on": _dates(model, searches.t),
+            "occupation": _pick(model.occupations, postings.occupation[posting]),
+            "skill_filters": pl.Series(filters, dtype=pl.List(pl.String)),
         }
     )

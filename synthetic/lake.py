@@ -29,6 +29,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthetic.connections import write_connections
 from synthetic.generate import block_count, generate_block, world_companies
 from synthetic.model import compile_model
 from synthetic.pause import pause_point
@@ -67,9 +68,11 @@ def shard_blocks(people: int, shards: int) -> list[list[int]]:
     return [list(range(k * blocks // shards, (k + 1) * blocks // shards)) for k in range(shards)]
 
 
-def shard_chunks(blocks: list[int]) -> list[list[int]]:
-    """The blocks of one shard in file-sized chunks."""
-    return [blocks[i : i + BLOCKS_PER_FILE] for i in range(0, len(blocks), BLOCKS_PER_FILE)]
+def shard_chunks(blocks: list[int], parallel: int = 1) -> list[list[int]]:
+    """The blocks of one shard in file-sized chunks, at least ``parallel`` of them when the
+    shard has that many blocks, so that every worker process has a chunk to generate."""
+    size = max(1, min(BLOCKS_PER_FILE, -(-len(blocks) // max(1, parallel))))
+    return [blocks[i : i + size] for i in range(0, len(blocks), size)]
 
 
 def arrow_schema(table: Table) -> pa.Schema:
@@ -125,7 +128,7 @@ def _run_chunks(
 
 def generate_shard(scenario: Scenario, shard: int, blocks: list[int], staging: str | Path, workers: int = 1) -> dict[str, int]:
     """Generate one shard into the staging lake, its chunks in ``workers`` processes."""
-    jobs = [(shard, part, chunk) for part, chunk in enumerate(shard_chunks(blocks))]
+    jobs = [(shard, part, chunk) for part, chunk in enumerate(shard_chunks(blocks, workers))]
     totals: dict[str, int] = {}
     for _, rows in _run_chunks(scenario, jobs, Path(staging), workers):
         _add(totals, rows)
@@ -164,6 +167,7 @@ def finish_lake(scenario: Scenario, staging: Path, lake: str | Path, shard_rows:
     for rows in shard_rows:
         _add(totals, rows)
     _add(totals, write_global_tables(scenario, staging))
+    totals["raw_connections"] = write_connections(scenario, staging)
     missing = [t for t in totals if not (staging / t).is_dir()]
     if missing:
         raise RuntimeError(f"generation wrote no files for {missing}")
@@ -185,12 +189,15 @@ def generate_lake(
     only, never in the workers, so it need not be picklable.
     """
     plan = shard_blocks(scenario.people, scenario.shards)
-    jobs = [(k, part, chunk) for k, blocks in enumerate(plan) for part, chunk in enumerate(shard_chunks(blocks))]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    workers = max(1, workers or os.cpu_count() or 1)
+    per_shard = -(-workers // len(plan))
+    chunks = [shard_chunks(blocks, per_shard) for blocks in plan]
+    jobs = [(k, part, chunk) for k, shard in enumerate(chunks) for part, chunk in enumerate(shard)]
+    workers = min(workers, len(jobs))
     staging = new_staging(lake)
     started = time.perf_counter()
     shard_rows: list[dict[str, int]] = [{} for _ in plan]
-    remaining = [len(shard_chunks(blocks)) for blocks in plan]
+    remaining = [len(shard) for shard in chunks]
     try:
         for (shard, _, _), rows in _run_chunks(scenario, jobs, staging, workers):
             _add(shard_rows[shard], rows)

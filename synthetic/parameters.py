@@ -5,7 +5,8 @@ Walks the validated scenario: nested sections make the dotted name
 ``ICT|Amsterdam``), institutions are keyed by their short name. Derived parameters the
 tests and analysts compare against (the effective first-job hazard per level and field)
 (the effective first-job hazard per level and field, the effective pull of a city per
-family, the timeline as numbers) are added beside them.
+family, the timeline as numbers, the share of recruiter searches filtering on skills per
+year, the generator's timing of unfilled postings) are added beside them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 from pydantic import BaseModel
 
+from synthetic.postings import UNFILLED_DURATION_MONTHS, UNFILLED_OPEN_SPREAD_MONTHS
 from synthetic.scenario import Scenario
 
 # Structure of the run, not of the world: the shard count must not change any table.
@@ -59,6 +61,18 @@ def parameter_rows(scenario: Scenario) -> list[tuple[str, str, float]]:
             pull *= scenario.attractiveness.get("all", {}).get(city, 1.0)
             pull *= scenario.attractiveness.get(family, {}).get(city, 1.0)
             rows.append(("city_pull", f"{family}|{city}", pull))
+    # The logistic curve of platform.skill_search_share evaluated per year: what the
+    # yearly share of recruiter searches filtering on skills should recover.
+    for year, share in scenario.platform.skill_search_share.by_year(tl.years).items():
+        rows.append(("skill_search_share", str(year), share))
+    # The generator's fixed timing of unfilled postings (not a scenario knob): each opens a
+    # uniform number of months up to the spread before or after its hire, and stays open a
+    # uniform number of months; with the postings.* knobs it predicts the open postings.
+    rows += [
+        ("postings.unfilled_open_offset_months", "max", float(UNFILLED_OPEN_SPREAD_MONTHS)),
+        ("postings.unfilled_months_open", "min", float(UNFILLED_DURATION_MONTHS[0])),
+        ("postings.unfilled_months_open", "max", float(UNFILLED_DURATION_MONTHS[1] - 1)),
+    ]
     return rows
 
 

@@ -9,6 +9,7 @@ nothing is generated or written before a scenario has passed validation.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -186,6 +187,33 @@ class Postings(_Strict):
         0.0, description="Members of the posting's occupation family who view it (Poisson mean)."
     )
     apply_share: Probability = Field(0.0, description="Chance that a member who viewed a posting applies to it.")
+    searches_per_posting: NonNegativeFloat = Field(
+        3.0, description="Recruiter searches for candidates per posting while it is open (Poisson mean)."
+    )
+
+
+OpenProbability = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class SkillSearchShare(_Strict):
+    """A logistic curve over the timeline's years through two planted points.
+
+    The share is linear in log-odds between the first and the last year, so it follows the
+    logistic S-curve of a technology being adopted; both ends must lie strictly between 0
+    and 1 for the log-odds to exist.
+    """
+
+    start: OpenProbability = Field(0.1, description="Share of searches filtering on skills, first year.")
+    end: OpenProbability = Field(0.5, description="Share of searches filtering on skills, last year.")
+
+    def by_year(self, years: list[int]) -> dict[int, float]:
+        """Planted share per year: log-odds linear from ``start`` (first year) to ``end`` (last year)."""
+        first, last = years[0], years[-1]
+        low, high = math.log(self.start / (1 - self.start)), math.log(self.end / (1 - self.end))
+        if last == first:
+            return {first: self.end}
+        log_odds = {y: low + (high - low) * (y - first) / (last - first) for y in years}
+        return {y: 1.0 / (1.0 + math.exp(-z)) for y, z in log_odds.items()}
 
 
 class Platform(_Strict):
@@ -215,6 +243,57 @@ class Platform(_Strict):
     skills_per_member_year: dict[int, NonNegativeFloat] = Field(
         description="Mean skills a member adds to the profile per year."
     )
+    skill_search_share: SkillSearchShare = Field(
+        default_factory=SkillSearchShare,
+        description="Share of recruiter searches that filter on skills: a logistic rise from start (first "
+        "timeline year) to end (last year).",
+    )
+
+
+class Network(_Strict):
+    """How members connect: raw.connections (synthetic/connections.py)."""
+
+    team_size: float = Field(
+        25.0,
+        ge=2.0,
+        le=10_000.0,
+        description="Mean people in a team at a time: a company's staff of one occupation family is split "
+        "into max(1, round(mean headcount / team_size)) teams.",
+    )
+    colleague_probability: Probability = Field(
+        0.65, description="Chance that two members whose positions in one team overlapped connect."
+    )
+    class_size: float = Field(
+        30.0,
+        ge=2.0,
+        le=10_000.0,
+        description="Graduates per class: the graduates of an institution, level, field and year are split "
+        "into max(1, round(graduates / class_size)) classes.",
+    )
+    classmate_probability: Probability = Field(0.3, description="Chance that two members of one class connect.")
+    other_per_member: float = Field(
+        5.0,
+        ge=0.0,
+        le=100.0,
+        description="Mean connections per member met neither at work nor at school, at a uniform month "
+        "between the later join and the end of the timeline.",
+    )
+    lag_months: dict[int, Probability] = Field(
+        default_factory=lambda: {0: 0.4, 1: 0.25, 3: 0.2, 6: 0.1, 12: 0.05},
+        description="Months from meeting (or, if later, both having joined) to connecting, for colleagues "
+        "and classmates.",
+    )
+
+    @field_validator("lag_months")
+    @classmethod
+    def _lag_distribution(cls, pmf: dict[int, float]) -> dict[int, float]:
+        if not pmf:
+            raise ValueError("needs at least one lag")
+        if any(months < 0 for months in pmf):
+            raise ValueError("months must be >= 0")
+        if abs(sum(pmf.values()) - 1.0) > 1e-6:
+            raise ValueError(f"probabilities must sum to 1, they sum to {sum(pmf.values()):.6f}")
+        return pmf
 
 
 class Scenario(_Strict):
@@ -237,6 +316,7 @@ class Scenario(_Strict):
     dynamics: Dynamics
     postings: Postings
     platform: Platform
+    network: Network = Field(default_factory=Network)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

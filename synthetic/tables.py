@@ -176,6 +176,50 @@ RAW_POSTING_EVENTS = Table(
     ),
 )
 
+RAW_RECRUITER_SEARCHES = Table(
+    "raw",
+    "recruiter_searches",
+    "Searches recruiters run for candidates for their open postings, one row per search, with the "
+    "skills it filtered on.",
+    _cols(
+        ("search_id", "BIGINT", "Search identifier."),
+        ("company_id", "BIGINT", "The recruiter's company, references raw.companies.company_id."),
+        ("posting_id", "BIGINT", "Posting searched for, references raw.postings.posting_id."),
+        ("searched_on", "DATE", "First day of the month of the search (while the posting was open)."),
+        ("occupation", "VARCHAR", "Occupation searched for (the posting's)."),
+        (
+            "skill_filters",
+            "VARCHAR[]",
+            "Skills the search filtered on, in alphabetical order: 1-3 skills the posting requires (of "
+            "its occupation if it requires none); an empty list when the search had no skill filter "
+            "(never NULL).",
+        ),
+    ),
+)
+
+RAW_CONNECTIONS = Table(
+    "raw",
+    "connections",
+    "First-degree connections between members, one row per pair: formed mostly among colleagues of one "
+    "team and classmates of one class, some elsewhere; a pair is stored once, with member_a < member_b.",
+    _cols(
+        ("member_a", "BIGINT", "The member of the pair with the lower member_id, references raw.members."),
+        ("member_b", "BIGINT", "The member with the higher member_id, references raw.members."),
+        (
+            "connected_on",
+            "DATE",
+            "First day of the month the pair connected: never before either member joined (may be before the "
+            "window for early members).",
+        ),
+        (
+            "context",
+            "VARCHAR",
+            "Where the pair met: colleagues (positions in one team at the same time), classmates (one class of "
+            "an institution, level, field and graduation year) or other; the earliest if several.",
+        ),
+    ),
+)
+
 TRUTH_PEOPLE = Table(
     "truth",
     "people",
@@ -259,6 +303,8 @@ GENERATED_TABLES: tuple[Table, ...] = (
     RAW_POSTINGS,
     RAW_POSTING_SKILLS,
     RAW_POSTING_EVENTS,
+    RAW_RECRUITER_SEARCHES,
+    RAW_CONNECTIONS,
     TRUTH_PEOPLE,
     TRUTH_EDUCATIONS,
     TRUTH_POSITIONS,

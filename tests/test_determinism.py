@@ -12,7 +12,7 @@ from synthetic.scenario import load_scenario
 PEOPLE = 15_000  # four generation blocks, so shards really split the work
 TABLES = [*SORT_KEYS, "raw.calendar"]
 METRICS = ["metrics.job_change_rate", "metrics.talent_flows", "metrics.talent_flows_od",
-           "metrics.skill_demand", "metrics.skills_added", "metrics.time_to_first_job"]
+           "metrics.skill_demand", "metrics.skills_added", "metrics.time_to_first_job", "metrics.network"]
 
 
 def content_hashes(path) -> dict[str, tuple[int, int]]:
@@ -48,3 +48,24 @@ def test_another_seed_gives_other_data(one_shard, tmp_path):
     same = [t for t in TABLES + METRICS if other[t] == one_shard[t]]
     # The calendar and the skill taxonomy come from the scenario alone; every other table changes.
     assert sorted(same) == ["raw.calendar", "raw.skills"]
+
+
+def test_connections_do_not_depend_on_the_chunking(tmp_path, monkeypatch):
+    """raw.connections is drawn in chunks of member_a at scale; the chunk count changes no pair."""
+    from synthetic import connections
+    from synthetic.lake import generate_lake
+
+    sc = load_scenario("netherlands").with_overrides(people=PEOPLE, shards=1)
+    lake = tmp_path / "lake"
+    generate_lake(sc, lake, workers=1)
+    pairs = "SELECT count(*), sum(hash(member_a, member_b, connected_on, context)) FROM read_parquet('{}')"
+    whole = duckdb.sql(pairs.format(lake / "raw_connections/*/*.parquet")).fetchall()
+    monkeypatch.setattr(connections, "MEMBERS_PER_CHUNK", 1_000)  # several chunks of a few thousand members
+    rechunked = tmp_path / "rechunked"
+    for table in ("truth_people", "truth_positions", "truth_educations", "raw_members"):
+        (rechunked / table).parent.mkdir(parents=True, exist_ok=True)
+        (rechunked / table).symlink_to(lake / table)
+    rows = connections.write_connections(sc, rechunked)
+    assert len(list((rechunked / "raw_connections/shard=0").glob("*.parquet"))) > 3
+    assert duckdb.sql(pairs.format(rechunked / "raw_connections/*/*.parquet")).fetchall() == whole
+    assert rows == whole[0][0]

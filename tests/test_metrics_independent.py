@@ -219,3 +219,397 @@ def test_platform_attribution_matches_a_recount(con):
         "SELECT hires, attributed_hires FROM metrics.platform_attribution WHERE source = 'platform' AND year = 2020"
     ).fetchall()[0]
     assert metric == (hires.height, attributed)
+
+
+def recount_applications(con, source: str, postings: pl.DataFrame) -> pl.DataFrame:
+    """person_id, month, occupation_family and city of every application of the source."""
+    cells = postings.select("posting_id", "occupation_family", "city")
+    if source == "platform":
+        events = con.sql("SELECT member_id, posting_id, event, occurred_on FROM raw.posting_events").pl()
+        applied = events.filter(pl.col("event") == "apply").rename(
+            {"member_id": "person_id", "occurred_on": "month"}
+        )
+        return applied.join(cells, on="posting_id").select("person_id", "month", "occupation_family", "city")
+    applications = con.sql(
+        "SELECT person_id, company_id, posting_id, applied_on AS month FROM truth.applications"
+    ).pl()
+    on_platform = applications.filter(pl.col("posting_id").is_not_null()).join(cells, on="posting_id")
+    # An application made elsewhere is placed where the hire it led to (in its month or the next) works.
+    hires = con.sql(
+        "SELECT person_id, company_id, occupation_family, city, start_date FROM truth.positions "
+        "WHERE start_reason IN ('first_job', 'job_change', 'reemployment')"
+    ).pl()
+    elsewhere = (
+        applications.filter(pl.col("posting_id").is_null())
+        .join(hires, on=["person_id", "company_id"])
+        .filter(months_between(pl.col("month"), pl.col("start_date")).is_between(0, 1))
+    )
+    assert elsewhere.height == applications.filter(pl.col("posting_id").is_null()).height
+    columns = ["person_id", "month", "occupation_family", "city"]
+    return pl.concat([on_platform.select(columns), elsewhere.select(columns)])
+
+
+@pytest.mark.parametrize("source", ["platform", "truth"])
+def test_vacancies_and_tightness_match_a_recount(con, source):
+    postings = con.sql(
+        "SELECT posting_id, occupation_family, city, opened_on, closed_on, hired_member_id FROM raw.postings"
+    ).pl()
+    applications = recount_applications(con, source, postings)
+    metric = con.sql(
+        "SELECT grain, period, occupation_family, city, active_openings, postings_opened, postings_filled, "
+        f"median_months_to_fill, mean_months_to_fill, applications, active_applicants, tightness "
+        f"FROM metrics.vacancies WHERE source = '{source}' AND city = 'all'"
+    ).pl()
+
+    def open_on(day: dt.date) -> pl.DataFrame:
+        return postings.filter(
+            (pl.col("opened_on") <= day) & (pl.col("closed_on").is_null() | (pl.col("closed_on") > day))
+        )
+
+    # June 2019 per family and in total.
+    month = dt.date(2019, 6, 1)
+    openings = open_on(month)
+    applied = applications.filter(pl.col("month") == month)
+    applicants = applied.group_by("occupation_family").agg(applicants=pl.col("person_id").n_unique(), apps=pl.len())
+    expected = (
+        openings.group_by("occupation_family").agg(openings=pl.len())
+        .join(applicants, on="occupation_family", how="full", coalesce=True)
+        .fill_null(0)
+    )
+    totals = pl.DataFrame({
+        "occupation_family": ["all"], "openings": [openings.height],
+        "applicants": [applied["person_id"].n_unique()], "apps": [applied.height],
+    })
+    expected = pl.concat([expected, totals], how="vertical_relaxed")
+    got = metric.filter((pl.col("grain") == "month") & (pl.col("period") == month))
+    # A family without openings or applicants has no row, or one of zeros (a posting opened that month).
+    joined = expected.join(got, on="occupation_family", how="full", coalesce=True).with_columns(
+        pl.col("openings", "applicants", "apps", "active_openings", "active_applicants", "applications").fill_null(0)
+    )
+    assert joined.height == got.height >= expected.height > 1
+    assert (joined["openings"] == joined["active_openings"]).all()
+    assert (joined["applicants"] == joined["active_applicants"]).all()
+    assert (joined["apps"] == joined["applications"]).all()
+    with_applicants = joined.filter(pl.col("applicants") > 0)
+    assert np.allclose(with_applicants["tightness"], with_applicants["openings"] / with_applicants["applicants"])
+
+    # The year 2019 in total: averages over its months, fills and fill times.
+    year = metric.filter((pl.col("grain") == "year") & (pl.col("period") == dt.date(2019, 1, 1))
+                         & (pl.col("occupation_family") == "all")).row(0, named=True)
+    days = [dt.date(2019, m, 1) for m in range(1, 13)]
+    average_openings = np.mean([open_on(day).height for day in days])
+    in_year = applications.filter(pl.col("month").dt.year() == 2019)
+    average_applicants = in_year.group_by("month").agg(pl.col("person_id").n_unique())["person_id"].sum() / 12
+    assert year["active_openings"] == pytest.approx(average_openings, rel=1e-12)
+    assert year["active_applicants"] == pytest.approx(average_applicants, rel=1e-12)
+    assert year["tightness"] == pytest.approx(average_openings / average_applicants, rel=1e-12)
+    assert year["postings_opened"] == postings.filter(pl.col("opened_on").dt.year() == 2019).height
+    filled = postings.filter(pl.col("hired_member_id").is_not_null() & (pl.col("closed_on").dt.year() == 2019))
+    fill_months = months_between(pl.col("opened_on"), pl.col("closed_on"))
+    if source == "platform":
+        assert year["postings_filled"] == filled.height
+        assert year["median_months_to_fill"] == filled.select(fill_months.median()).item()
+        assert year["mean_months_to_fill"] == pytest.approx(filled.select(fill_months.mean()).item(), rel=1e-12)
+    else:  # the truth does not know which posting an off-platform hire filled
+        assert year["postings_filled"] is None and year["median_months_to_fill"] is None
+
+
+@pytest.mark.parametrize("source", ["platform", "truth"])
+def test_company_insights_match_a_recount(con, source):
+    table, person = SOURCES[source]
+    pos = con.sql(
+        f"SELECT {person} AS person_id, company_id, seniority, start_date, end_date FROM {table}"
+    ).pl().sort("person_id", "start_date")
+    # Employer spells: a position at the company the previous one ended at, with no gap, continues it.
+    pos = pos.with_columns(
+        new_spell=(
+            pl.col("company_id").shift(1).over("person_id").is_null()
+            | (pl.col("company_id").shift(1).over("person_id") != pl.col("company_id"))
+            | (pl.col("end_date").shift(1).over("person_id") != pl.col("start_date")).fill_null(False)
+        )
+    ).with_columns(spell=pl.col("new_spell").cum_sum().over("person_id"))
+    spells = pos.group_by("person_id", "spell").agg(
+        pl.col("company_id").first(),
+        pl.col("start_date").min(),
+        pl.when(pl.col("end_date").null_count() == 0).then(pl.col("end_date").max()).alias("end_date"),
+    ).sort("person_id", "start_date")
+    year = 2019
+    start, end = dt.date(year - 1, 12, 1), dt.date(year, 12, 1)
+
+    def employed_at(day: dt.date) -> pl.DataFrame:
+        held = (pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day))
+        return spells.filter(held)
+
+    at_end = employed_at(end).with_columns(tenure=(months_between(pl.col("start_date"), pl.lit(end)) + 1) / 12)
+    ending = at_end.group_by("company_id").agg(headcount_end=pl.len(), median_tenure_years=pl.col("tenure").median())
+    hired = spells.filter(pl.col("start_date").dt.year() == year).group_by("company_id").agg(hires=pl.len())
+    left = spells.filter(pl.col("end_date").dt.year() == year).group_by("company_id").agg(leavers=pl.len())
+    counts = (
+        employed_at(start).group_by("company_id").agg(headcount_start=pl.len())
+        .join(ending, on="company_id", how="full", coalesce=True)
+        .join(hired, on="company_id", how="full", coalesce=True)
+        .join(left, on="company_id", how="full", coalesce=True)
+        .with_columns(pl.col("headcount_start", "headcount_end", "hires", "leavers").fill_null(0))
+    )
+    # Job-to-job hires: the previous spell, at another company, ended under a quarter before.
+    linked = spells.with_columns(
+        previous_company=pl.col("company_id").shift(1).over("person_id"),
+        previous_end=pl.col("end_date").shift(1).over("person_id"),
+    )
+    moves_in = linked.filter(
+        (pl.col("start_date").dt.year() == year) & (pl.col("previous_company") != pl.col("company_id"))
+        & (months_between(pl.col("previous_end"), pl.col("start_date")) < 3)
+    )
+    from_each = moves_in.group_by("company_id", "previous_company").len()
+    top = from_each.sort("len", "previous_company", descending=[True, False]).group_by("company_id").first()
+    j2j = moves_in.group_by("company_id").agg(hires_from_other_employers=pl.len())
+
+    metric = con.sql(
+        "SELECT company_id, headcount_start, headcount_end, hires, leavers, attrition, median_tenure_years, "
+        "hires_from_other_employers, top_source_company_id, top_source_hires "
+        f"FROM metrics.company_insights WHERE source = '{source}' AND year = {year}"
+    ).pl()
+    joined = metric.join(counts, on="company_id", how="full", coalesce=True, suffix="_recount")
+    assert joined.height == metric.height == counts.height
+    for column in ("headcount_start", "headcount_end", "hires", "leavers"):
+        assert (joined[column] == joined[f"{column}_recount"]).all(), column
+    tenure = joined.filter(pl.col("headcount_end") > 0)
+    assert np.allclose(tenure["median_tenure_years"], tenure["median_tenure_years_recount"])
+    average = (joined["headcount_start"] + joined["headcount_end"]) / 2
+    has_staff = average > 0
+    assert np.allclose(joined["attrition"].filter(has_staff), (joined["leavers"] / average).filter(has_staff))
+    sources = metric.join(j2j, on="company_id", how="left", suffix="_recount").join(top, on="company_id", how="left")
+    recounted = sources["hires_from_other_employers_recount"].fill_null(0)
+    assert (sources["hires_from_other_employers"] == recounted).all()
+    with_moves = sources.filter(pl.col("hires_from_other_employers") > 0)
+    assert (with_moves["top_source_company_id"] == with_moves["previous_company"]).all()
+    assert (with_moves["top_source_hires"] == with_moves["len"]).all()
+
+
+def test_posting_insights_match_a_recount(con):
+    events = con.sql("SELECT member_id, posting_id, event, occurred_on FROM raw.posting_events").pl()
+    postings = con.sql("SELECT posting_id, opened_on, closed_on, hired_member_id FROM raw.postings").pl()
+    members = con.sql("SELECT member_id, highest_education_level AS level FROM raw.members").pl()
+    required = con.sql("SELECT posting_id, skill FROM raw.posting_skills").pl()
+    profile = con.sql("SELECT member_id, skill, added_on FROM raw.member_skills").pl()
+
+    applied = events.filter(pl.col("event") == "apply").select("member_id", "posting_id", applied_on="occurred_on")
+    counts = events.group_by("posting_id").agg(
+        views=pl.col("member_id").filter(pl.col("event") == "view").n_unique(),
+        applicants=pl.col("member_id").filter(pl.col("event") == "apply").n_unique(),
+    )
+    education = applied.join(members, on="member_id").group_by("posting_id").agg(
+        wo_share=(pl.col("level") == "WO").mean(), vo_share=(pl.col("level") == "VO").mean()
+    )
+    needed = required.group_by("posting_id").agg(required_skills=pl.len())
+    held = (
+        applied.join(required, on="posting_id")
+        .join(profile, on=["member_id", "skill"], how="left")
+        .group_by("posting_id", "member_id")
+        .agg(held=(pl.col("added_on") <= pl.col("applied_on")).fill_null(False).sum())
+        .join(needed, on="posting_id")
+        .group_by("posting_id")
+        .agg(
+            with_all=(pl.col("held") == pl.col("required_skills")).sum(),
+            half=(2 * pl.col("held") >= pl.col("required_skills")).mean(),
+            coverage=(pl.col("held") / pl.col("required_skills")).mean(),
+        )
+    )
+    hires = postings.filter(pl.col("hired_member_id").is_not_null()).join(
+        applied, left_on=["posting_id", "hired_member_id"], right_on=["posting_id", "member_id"]
+    ).select(
+        "posting_id",
+        to_fill=months_between(pl.col("opened_on"), pl.col("closed_on")),
+        to_hire=months_between(pl.col("applied_on"), pl.col("closed_on")),
+    )
+    expected = (
+        postings.select("posting_id")
+        .join(counts, on="posting_id", how="left")
+        .join(education, on="posting_id", how="left")
+        .join(needed, on="posting_id", how="left")
+        .join(held, on="posting_id", how="left")
+        .join(hires, on="posting_id", how="left")
+        .with_columns(pl.col("views", "applicants", "required_skills").fill_null(0))
+    )
+    metric = con.sql("SELECT * FROM metrics.posting_insights").pl()
+    joined = metric.join(expected, on="posting_id", suffix="_recount")
+    assert joined.height == metric.height == postings.height
+    for column in ("views", "applicants", "required_skills"):
+        assert (joined[column] == joined[f"{column}_recount"]).all(), column
+    for metric_column, recount in (
+        ("wo_share", "wo_share_recount"), ("vo_share", "vo_share_recount"), ("half_skills_share", "half"),
+        ("skill_coverage", "coverage"),
+    ):
+        a, b = joined[metric_column].to_numpy().astype(float), joined[recount].to_numpy().astype(float)
+        assert np.allclose(a, b, equal_nan=True), metric_column
+    skilled = joined.filter(pl.col("applicants") > 0, pl.col("required_skills") > 0)
+    assert (skilled["applicants_with_all_skills"] == skilled["with_all"]).all()
+    assert np.allclose(skilled["all_skills_share"], skilled["with_all"] / skilled["applicants"])
+    assert joined["months_to_fill"].null_count() == joined["to_fill"].null_count()
+    filled = joined.filter(pl.col("to_fill").is_not_null())
+    assert (filled["months_to_fill"] == filled["to_fill"]).all()
+    assert (filled["months_to_hire"] == filled["to_hire"]).all()
+
+
+def test_skills_based_hiring_matches_a_recount(con):
+    hires = con.sql(
+        "SELECT posting_id, company_id, hired_member_id AS member_id, closed_on AS hired_on FROM raw.postings "
+        "WHERE hired_member_id IS NOT NULL"
+    ).pl()
+    # Posting skills on the profile before the hire month.
+    held = (
+        hires.join(con.sql("SELECT member_id, skill, added_on FROM raw.member_skills").pl(), on="member_id")
+        .filter(pl.col("added_on") < pl.col("hired_on"))
+        .join(con.sql("SELECT posting_id, skill FROM raw.posting_skills").pl(), on=["posting_id", "skill"])
+        .group_by("posting_id")
+        .len("skills_held")
+    )
+    # Pedigree: where the member came from (latest earlier position at another company) ...
+    pos = con.sql(
+        "SELECT position_id, member_id, company_id, start_date, end_date FROM raw.positions"
+    ).pl().sort("member_id", "start_date", pl.col("end_date").fill_null(dt.date(9999, 1, 1)), "position_id")
+    origin = (
+        hires.join(pos.select("member_id", "position_id", pl.col("company_id").alias("came_from"), "start_date"),
+                   on="member_id")
+        .filter((pl.col("start_date") < pl.col("hired_on")) & (pl.col("came_from") != pl.col("company_id")))
+        .sort("start_date", "position_id")
+        .group_by("posting_id")
+        .agg(pl.col("company_id").last(), pl.col("hired_on").last(), pl.col("came_from").last())
+    )
+    # ... and colleagues' spells (consecutive positions at one company, no gap) with theirs.
+    previous = pos.select(pl.col("company_id", "end_date").shift(1).over("member_id").name.prefix("prev_"))
+    spells = (
+        pos.with_columns(previous)
+        .with_columns(
+            new=pl.col("prev_company_id").is_null()
+            | (pl.col("prev_company_id") != pl.col("company_id"))
+            | (pl.col("prev_end_date") != pl.col("start_date")).fill_null(False)
+        )
+        .with_columns(spell=pl.col("new").cast(pl.Int32).cum_sum().over("member_id"))
+        .group_by("member_id", "spell")
+        .agg(
+            pl.col("company_id").first(),
+            came_from=pl.col("prev_company_id").first(),
+            spell_start=pl.col("start_date").first(),
+            spell_end=pl.when(pl.col("end_date").null_count() == 0).then(pl.col("end_date").max()),
+        )
+        .filter(pl.col("came_from").is_not_null() & (pl.col("came_from") != pl.col("company_id")))
+    )
+    pedigree = (
+        origin.join(spells, on=["company_id", "came_from"])
+        .filter((pl.col("spell_start") < pl.col("hired_on"))
+                & (pl.col("spell_end").is_null() | (pl.col("spell_end") > pl.col("hired_on"))))
+        .select("posting_id").unique().with_columns(pedigree=pl.lit(True))
+    )
+    per_hire = (
+        hires.join(held, on="posting_id", how="left")
+        .join(pedigree, on="posting_id", how="left")
+        .with_columns(pl.col("skills_held").fill_null(0), pl.col("pedigree").fill_null(False),
+                      year=pl.col("hired_on").dt.year())
+    )
+    skills, ped = pl.col("skills_held"), pl.col("pedigree")
+    categories = {
+        ("hires", "skills_at_least_1"): skills >= 1,
+        ("hires", "skills_at_least_2"): skills >= 2,
+        ("hires", "skills_at_least_3"): skills >= 3,
+        ("hires", "pedigree"): ped,
+        ("hires_by_basis", "skills_only"): (skills >= 1) & ~ped,
+        ("hires_by_basis", "pedigree_only"): (skills == 0) & ped,
+        ("hires_by_basis", "skills_and_pedigree"): (skills >= 1) & ped,
+        ("hires_by_basis", "neither"): (skills == 0) & ~ped,
+    }
+    expected = {
+        (year, measure, category): (count, total)
+        for (measure, category), condition in categories.items()
+        for year, count, total in per_hire.group_by("year")
+        .agg(condition.sum().alias("count"), pl.len().alias("total"))
+        .iter_rows()
+    }
+    searches = con.sql("SELECT searched_on, skill_filters FROM raw.recruiter_searches").pl()
+    for year, filtering, total in (
+        searches.group_by(year=pl.col("searched_on").dt.year())
+        .agg((pl.col("skill_filters").list.len() > 0).sum(), pl.len())
+        .iter_rows()
+    ):
+        expected[(year, "recruiter_searches", "skill_filter")] = (filtering, total)
+        expected[(year, "recruiter_searches", "no_skill_filter")] = (total - filtering, total)
+    added = con.sql("SELECT year(added_on) AS year, source FROM raw.member_skills").pl()
+    totals = dict(added.group_by("year").len().iter_rows())
+    counts = dict(((y, s), n) for y, s, n in added.group_by("year", "source").len().iter_rows())
+    for year, total in totals.items():
+        for source in ("self", "endorsed", "assessment", "course"):
+            expected[(year, "skills_added", source)] = (counts.get((year, source), 0), total)
+
+    metric = {
+        (year, measure, category): (count, total)
+        for year, measure, category, count, total in con.execute(
+            "SELECT year, measure, category, count, total FROM metrics.skills_based_hiring WHERE source = 'platform'"
+        ).fetchall()
+    }
+    assert metric == expected
+    assert sum(total for (_, m, c), (_, total) in metric.items() if c == "pedigree") == hires.height
+
+
+def test_network_matches_a_recount(con):
+    members = con.sql("SELECT member_id, joined_on FROM raw.members").pl()
+    connections = con.sql("SELECT member_a, member_b, connected_on FROM raw.connections").pl()
+    ends = pl.concat([
+        connections.select(member_id="member_a", other_id="member_b", connected_on="connected_on"),
+        connections.select(member_id="member_b", other_id="member_a", connected_on="connected_on"),
+    ])
+    network = con.sql("SELECT * FROM metrics.network").pl()
+    metric = {row["year"]: row for row in network.filter(pl.col("source") == "platform").iter_rows(named=True)}
+    # The truth shares the platform's network: the same degrees, only the hires differ.
+    degrees = ["year", "members", "connections", "connections_formed", "mean_degree", "median_degree"]
+    assert network.filter(pl.col("source") == "truth").select(degrees).equals(
+        network.filter(pl.col("source") == "platform").select(degrees)
+    )
+    for year in (2016, 2025):
+        year_end = dt.date(year + 1, 1, 1)
+        joined = members.filter(pl.col("joined_on") < year_end)
+        degree = joined.join(
+            ends.filter(pl.col("connected_on") < year_end).group_by("member_id").len("degree"),
+            on="member_id", how="left",
+        )["degree"].fill_null(0).sort().to_numpy()
+        row = metric[year]
+        assert row["members"] == degree.size
+        assert row["connections"] == connections.filter(pl.col("connected_on") < year_end).height
+        assert row["connections_formed"] == connections.filter(pl.col("connected_on").dt.year() == year).height
+        assert row["mean_degree"] == pytest.approx(degree.mean())
+        assert row["median_degree"] == degree[int(np.ceil(0.5 * degree.size)) - 1]
+
+    # Hires in 2020 at another company than the previous one, and a matched placebo company.
+    pos = con.sql(
+        "SELECT member_id, company_id, city, occupation_family, start_date, end_date FROM raw.positions"
+    ).pl().sort("member_id", "start_date", pl.col("end_date").fill_null(dt.date(9999, 1, 1)))
+    hires = pos.with_columns(previous=pl.col("company_id").shift(1).over("member_id")).filter(
+        (pl.col("previous").is_null() | (pl.col("previous") != pl.col("company_id")))
+        & (pl.col("start_date").dt.year() == 2020)
+    )
+    group = ["start_date", "city", "occupation_family"]
+    hires = hires.sort(*group, "member_id", "company_id").with_columns(
+        placebo=pl.col("company_id").shift(-1).over(group).fill_null(pl.col("company_id").first().over(group)),
+        group_hires=pl.len().over(group),
+    )
+    placebos = hires.filter(
+        (pl.col("group_hires") > 1) & (pl.col("previous").is_null() | (pl.col("placebo") != pl.col("previous")))
+    )
+    staff = pos.select(other_id="member_id", company="company_id", since="start_date", until="end_date")
+
+    def knowing_someone(checks: pl.DataFrame, company: str) -> int:
+        found = (
+            checks.select("member_id", "start_date", company=company)
+            .join(ends, on="member_id")
+            .filter(pl.col("connected_on") < pl.col("start_date"))
+            .join(staff, on=["other_id", "company"])
+            .filter(
+                (pl.col("since") <= pl.col("start_date"))
+                & (pl.col("until").is_null() | (pl.col("until") > pl.col("start_date")))
+            )
+        )
+        return found.select("member_id", "start_date", "company").unique().height
+
+    row = metric[2020]
+    assert (row["hires"], row["placebo_hires"]) == (hires.height, placebos.height)
+    assert row["connected_hires"] == knowing_someone(hires, "company_id")
+    assert row["placebo_connected_share"] == pytest.approx(knowing_someone(placebos, "placebo") / placebos.height)

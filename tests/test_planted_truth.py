@@ -361,3 +361,271 @@ def test_skill_sources_follow_the_planted_shares(con):
     n = sum(counts.values())
     z = [(counts.get(s, 0) - p * n) / np.sqrt(n * p * (1 - p)) for s, p in planted.items() if 0 < p < 1]
     assert max(abs(v) for v in z) < Z_TOLERANCE, (counts, planted)
+
+
+# --------------------------------------------------------------------------------------
+# Vacancies: open postings and applications, the two sides of labour-market tightness
+# --------------------------------------------------------------------------------------
+
+
+def planted_posting_months(con) -> tuple[np.ndarray, np.ndarray]:
+    """Expected posting-months open on the first of a month per year, and their variance.
+
+    Given the true hires (employer spells starting in the window, the generator's hire
+    rows), each hire at month s brings a filled posting with chance advertised_share, open
+    from s - ttf to s - 1 (ttf drawn from time_to_fill_months; it exists only if it opened
+    inside the window), and a Poisson(unfilled_per_hire) number of unfilled postings, each
+    opening at s + u (u uniform within the planted spread, clipped to the window) and open
+    for a uniform number of months. Hires draw their postings independently, so the
+    variance of a year's posting-months is the sum over hires of each hire's variance:
+    a E[F^2] - (a E[F])^2 for the filled posting's months F in the year, plus lambda E[U^2]
+    (compound Poisson) for the unfilled ones.
+    """
+    months = int(param(con, "timeline.months"))
+    start = f"{int(param(con, 'timeline.start_year'))}-{int(param(con, 'timeline.start_month')):02d}-01"
+    advertised = param(con, "postings.advertised_share")
+    unfilled = param(con, "postings.unfilled_per_hire")
+    time_to_fill = {int(k): v for k, v in params(con, "postings.time_to_fill_months").items()}
+    spread = int(params(con, "postings.unfilled_open_offset_months")["max"])
+    open_range = params(con, "postings.unfilled_months_open")
+    durations = np.arange(int(open_range["min"]), int(open_range["max"]) + 1)
+    offsets = np.arange(-spread, spread + 1)
+
+    hires = np.zeros(months)
+    for t, n in con.execute(
+        f"SELECT datediff('month', DATE '{start}', start_date), count(*) FROM truth.positions "
+        f"WHERE start_reason IN ('first_job', 'job_change', 'reemployment') AND start_date >= DATE '{start}' "
+        "GROUP BY 1"
+    ).fetchall():
+        hires[t] = n
+    month = np.arange(months)
+    year = month // 12  # the window starts in January (asserted by the caller)
+    years = year[-1] + 1
+
+    def months_open_per_year(first: int, end: int) -> np.ndarray:
+        return np.bincount(year[(month >= first) & (month < end)], minlength=years)
+
+    mean, variance = np.zeros((months, years)), np.zeros((months, years))
+    for s in range(months):
+        filled_mean, filled_square = np.zeros(years), np.zeros(years)
+        for k, p in time_to_fill.items():
+            if s - k >= 0:
+                f = months_open_per_year(s - k, s)
+                filled_mean += p * f
+                filled_square += p * f**2
+        unfilled_mean, unfilled_square = np.zeros(years), np.zeros(years)
+        for u in offsets:
+            opened = min(max(s + u, 0), months - 1)
+            for d in durations:
+                f = months_open_per_year(opened, opened + d)
+                unfilled_mean += f / (offsets.size * durations.size)
+                unfilled_square += f**2 / (offsets.size * durations.size)
+        mean[s] = advertised * filled_mean + unfilled * unfilled_mean
+        variance[s] = advertised * filled_square - (advertised * filled_mean) ** 2 + unfilled * unfilled_square
+    return hires @ mean, hires @ variance
+
+
+def test_open_postings_follow_the_planted_posting_process(con):
+    """Active openings (metrics.vacancies, the numerator of tightness) per year, against the
+    posting-months the planted postings.* parameters predict from the true hires; each year
+    within Z_TOLERANCE standard errors of that exact variance."""
+    assert param(con, "timeline.start_month") == 1
+    expected, variance = planted_posting_months(con)
+    rows = con.execute(
+        "SELECT year(v.period) - ?, v.active_openings * m.months FROM metrics.vacancies v "
+        "JOIN (SELECT year, count(*) AS months FROM raw.calendar GROUP BY year) m ON m.year = year(v.period) "
+        "WHERE v.source = 'truth' AND v.grain = 'year' AND v.occupation_family = 'all' AND v.city = 'all'",
+        [int(param(con, "timeline.start_year"))],
+    ).fetchall()
+    observed = np.zeros(expected.size)
+    for index, posting_months in rows:
+        observed[index] = posting_months
+    z = (observed - expected) / np.sqrt(variance)
+    assert_z_scores(z, "posting-months open per year")
+
+
+def test_applications_per_posting_recover_views_times_apply_share(con):
+    """Applicants per posting (metrics.posting_insights, the denominator's source) recover
+    the planted views_per_posting x apply_share.
+
+    A posting is viewed by Poisson(views_per_posting) members of its family, each applying
+    with chance apply_share, in a month uniform over its open months; a view before the
+    member joined is dropped. So the expected applications (besides the hired member's own)
+    are views x apply_share x the share of members who had joined by the view month, taken
+    from raw.members. One further loss is not in the parameters: a member drawn twice for a
+    posting counts once, keeping the earlier view, so an application is lost when a view
+    without one came first. With M members in a generation block spread over F families,
+    that loses about b = F x views x (1 - apply_share) / (2 M) of the applications (1.9% on
+    the default scenario). Uneven family sizes make b approximate, so each year must lie
+    within Z_TOLERANCE Poisson standard errors of expected x (1 - b), plus b x expected
+    either side: a model off by a few percent still fails.
+    """
+    from synthetic.generate import BLOCK_SIZE  # the generator draws viewers within a block of people
+
+    views, apply_share = param(con, "postings.views_per_posting"), param(con, "postings.apply_share")
+    months = int(param(con, "timeline.months"))
+    start = f"{int(param(con, 'timeline.start_year'))}-{int(param(con, 'timeline.start_month')):02d}-01"
+    joined = con.sql(f"SELECT datediff('month', DATE '{start}', joined_on) AS t FROM raw.members").pl()["t"]
+    joined_by = np.array([(joined <= t).mean() for t in range(months)])
+    cumulative = np.concatenate([[0.0], np.cumsum(joined_by)])
+    postings = con.sql(
+        f"""
+        SELECT year(p.opened_on) AS year, datediff('month', DATE '{start}', p.opened_on) AS first,
+               least(datediff('month', DATE '{start}', coalesce(p.closed_on, p.opened_on + INTERVAL 3 MONTH)),
+                     {months - 1}) AS last,
+               i.applicants - CASE WHEN p.hired_member_id IS NULL THEN 0 ELSE 1 END AS applications
+        FROM raw.postings p JOIN metrics.posting_insights i USING (posting_id)
+        """
+    ).pl()
+    first, last = postings["first"].to_numpy(), postings["last"].to_numpy()
+    joined_share = (cumulative[last + 1] - cumulative[first]) / (last - first + 1)
+    by_year = (
+        postings.with_columns(expected=pl.Series(views * apply_share * joined_share))
+        .group_by("year")
+        .agg(pl.col("applications").sum(), pl.col("expected").sum())
+    )
+    families = len(params(con, "occupation_families.weight"))
+    members = con.execute("SELECT count(*) FROM raw.members").fetchall()[0][0]
+    members_per_block = members * BLOCK_SIZE / param(con, "people")
+    loss = families * views * (1 - apply_share) / (2 * members_per_block)
+    assert 0 < loss < 0.05, loss
+    by_year = by_year.vstack(pl.DataFrame(
+        {"year": [0], "applications": [by_year["applications"].sum()], "expected": [by_year["expected"].sum()]},
+        schema=by_year.schema,
+    ))  # each year, and year 0 for the whole window
+    for year, observed, expected in by_year.iter_rows():
+        centre = expected * (1 - loss)
+        tolerance = Z_TOLERANCE * np.sqrt(centre) + loss * expected
+        assert abs(observed - centre) < tolerance, (year, observed, expected, loss)
+
+
+# --------------------------------------------------------------------------------------
+# Recruiter searches: the planted logistic rise of searches filtering on skills
+# --------------------------------------------------------------------------------------
+
+
+def test_recruiter_searches_filter_on_skills_with_the_planted_share(con):
+    """Each search filters on skills with the planted share of its year, independently of
+    the others, so a year's filtering searches are Binomial(searches, share): the standard
+    error of the yearly share is sqrt(share (1 - share) / searches). Z_TOLERANCE of them (at
+    the default scenario's 50-80 thousand searches a year, at most 1.1 percentage points)
+    keeps the chance of a false alarm over the 14 years under 1 in 10,000, while the mean
+    squared z-score over the years would catch a bias of half a point.
+    """
+    planted = {int(k): v for k, v in params(con, "skill_search_share").items()}
+    rows = con.execute(
+        "SELECT year, count, total, share FROM metrics.skills_based_hiring "
+        "WHERE measure = 'recruiter_searches' AND category = 'skill_filter' ORDER BY year"
+    ).fetchall()
+    assert [r[0] for r in rows] == sorted(planted)
+    p = np.array([planted[year] for year, *_ in rows])
+    n = np.array([total for _, _, total, _ in rows])
+    observed = np.array([share for *_, share in rows])
+    assert_z_scores((observed - p) / np.sqrt(p * (1 - p) / n), "share of recruiter searches filtering on skills")
+    # The logistic rise the seed article reports the end of: about half in the last year.
+    assert p[-1] == pytest.approx(0.5, abs=0.05)
+    assert abs(observed[-1] - 0.5) < 0.05 + Z_TOLERANCE * np.sqrt(0.25 / n[-1]), observed[-1]
+    assert observed[0] < 0.2 and all(np.diff(p) > 0)
+
+
+def test_recruiter_searches_per_posting_follow_the_planted_mean(con):
+    """Poisson: every posting gets searches_per_posting searches on average, all kept."""
+    planted = param(con, "postings.searches_per_posting")
+    searches, postings = con.execute(
+        "SELECT (SELECT count(*) FROM raw.recruiter_searches), (SELECT count(*) FROM raw.postings)"
+    ).fetchall()[0]
+    z = (searches - planted * postings) / np.sqrt(planted * postings)
+    assert abs(z) < Z_TOLERANCE, (searches, postings, planted)
+
+
+# --------------------------------------------------------------------------------------
+# The professional network: colleagues of one team connect with the planted chance
+# --------------------------------------------------------------------------------------
+
+SAME_TEAM_COLLEAGUES_SQL = """
+WITH spells AS (
+    SELECT pe.person_id, pe.member_id, p.company_id, p.occupation_family,
+           datediff('month', DATE '{start}', p.start_date) AS s,
+           coalesce(datediff('month', DATE '{start}', p.end_date), {months}) AS e
+    FROM truth.positions p JOIN truth.people pe USING (person_id)
+),
+one_team AS (
+    SELECT company_id, occupation_family FROM spells GROUP BY ALL
+    HAVING sum(greatest(least(e, {months}) - greatest(s, 0), 0)) / {months} < {single_team_headcount}
+),
+member_spells AS (
+    SELECT s.*, datediff('month', DATE '{start}', m.joined_on) AS joined_t
+    FROM spells s JOIN one_team USING (company_id, occupation_family) JOIN raw.members m USING (member_id)
+),
+pairs AS (
+    SELECT a.member_id AS member_a, b.member_id AS member_b, a.person_id AS person_a, b.person_id AS person_b,
+           a.company_id, a.occupation_family, min(greatest(a.s, b.s, a.joined_t, b.joined_t)) AS met_t
+    FROM member_spells a
+    JOIN member_spells b
+      ON a.company_id = b.company_id AND a.occupation_family = b.occupation_family
+     AND a.member_id < b.member_id AND a.s < b.e AND b.s < a.e
+    GROUP BY ALL
+),
+-- Pairs that also worked together anywhere else may have met (and connected) earlier.
+met_elsewhere AS (
+    SELECT DISTINCT p.member_a, p.member_b
+    FROM pairs p
+    JOIN spells a ON a.member_id = p.member_a
+    JOIN spells b ON b.member_id = p.member_b
+    WHERE a.company_id = b.company_id AND a.s < b.e AND b.s < a.e
+      AND NOT (a.company_id = p.company_id AND a.occupation_family = p.occupation_family
+               AND b.occupation_family = p.occupation_family)
+)
+SELECT p.met_t, c.context, datediff('month', DATE '{start}', c.connected_on) - p.met_t AS lag
+FROM pairs p
+JOIN truth.educations ea ON ea.person_id = p.person_a
+JOIN truth.educations eb ON eb.person_id = p.person_b
+LEFT JOIN raw.connections c ON c.member_a = p.member_a AND c.member_b = p.member_b
+WHERE p.met_t <= {months} - 1 - {max_lag}
+  AND NOT EXISTS (SELECT 1 FROM met_elsewhere x WHERE x.member_a = p.member_a AND x.member_b = p.member_b)
+  AND NOT (ea.institution = eb.institution AND ea.level = eb.level AND ea.field = eb.field
+           AND year(ea.graduation_date) = year(eb.graduation_date))
+"""
+
+
+def test_colleagues_of_one_team_connect_with_the_planted_probability(con):
+    """Member pairs whose positions overlapped in one team connect with network.colleague_probability.
+
+    A company's staff of one occupation family is one team when its mean headcount is under
+    1.5 team sizes (max(1, round(headcount / team_size)) teams); the test takes the groups
+    under 1.4, one team whatever the rounding. Each pair that met (the later of the overlap
+    start and both join months) at least the longest planted lag before the end is one
+    Bernoulli draw of the planted chance, hashed per pair and so independent of the others.
+    Classmates are left out (they may connect as classmates instead); a pair met elsewhere
+    adds about other_per_member / members (under 0.01%), far inside the tolerance of
+    Z_TOLERANCE binomial standard errors (about 1.5 points with the ~10,000 pairs of the
+    default scenario; a team model off by a few points fails it). The lags of the pairs
+    that connected follow the planted lag distribution within the same tolerance.
+    """
+    lags = params(con, "network.lag_months")
+    sql = SAME_TEAM_COLLEAGUES_SQL.format(
+        start=f"{int(param(con, 'timeline.start_year'))}-{int(param(con, 'timeline.start_month')):02d}-01",
+        months=int(param(con, "timeline.months")),
+        single_team_headcount=1.4 * param(con, "network.team_size"),
+        max_lag=max(int(k) for k in lags),
+    )
+    pairs = con.sql(sql).pl()
+    p = param(con, "network.colleague_probability")
+    n = pairs.height
+    assert n > 2_000, f"only {n} same-team pairs: too few to test"
+    connected = pairs.filter(pl.col("context").is_not_null())
+    se = np.sqrt(p * (1 - p) / n)
+    assert abs(connected.height / n - p) < Z_TOLERANCE * se, (
+        f"{connected.height / n:.3f} of {n} same-team pairs connected, planted {p}"
+    )
+
+    colleagues = connected.filter(pl.col("context") == "colleagues")
+    counts = dict(colleagues.group_by("lag").len().iter_rows())
+    z = [
+        (counts.get(int(lag), 0) - colleagues.height * share) / np.sqrt(colleagues.height * share * (1 - share))
+        for lag, share in lags.items()
+        if 0 < share < 1
+    ]
+    assert_z_scores(np.array(z), "lags of connecting colleagues")
+    off_planted = colleagues.filter(~pl.col("lag").is_in([int(k) for k in lags])).height
+    assert off_planted <= 0.01 * colleagues.height, f"{off_planted} connections with a lag that was not planted"

@@ -17,7 +17,23 @@ from synthetic.tables import GENERATED_TABLES
 
 # Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
 METRIC_COLUMNS = {
+    "vacancies": "source VARCHAR, grain VARCHAR, period DATE, occupation_family VARCHAR, city VARCHAR, "
+    "active_openings DOUBLE, postings_opened BIGINT, postings_filled BIGINT, median_months_to_fill DOUBLE, "
+    "mean_months_to_fill DOUBLE, applications BIGINT, active_applicants DOUBLE, tightness DOUBLE",
+    "company_insights": "source VARCHAR, company_id BIGINT, year INTEGER, headcount_start BIGINT, "
+    "headcount_end BIGINT, average_headcount DOUBLE, growth DOUBLE, hires BIGINT, leavers BIGINT, attrition DOUBLE, "
+    "management_hires BIGINT, promotions_to_management BIGINT, median_tenure_years DOUBLE, "
+    "hires_from_other_employers BIGINT, top_source_company_id BIGINT, top_source_hires BIGINT, "
+    "top_source_industry VARCHAR, top_source_industry_hires BIGINT, leavers_to_other_employers BIGINT, "
+    "top_destination_company_id BIGINT, top_destination_leavers BIGINT, top_destination_industry VARCHAR, "
+    "top_destination_industry_leavers BIGINT",
+    "posting_insights": "posting_id BIGINT, views BIGINT, applicants BIGINT, vo_share DOUBLE, mbo_share DOUBLE, "
+    "hbo_share DOUBLE, wo_share DOUBLE, required_skills BIGINT, applicants_with_all_skills BIGINT, "
+    "all_skills_share DOUBLE, half_skills_share DOUBLE, skill_coverage DOUBLE, months_to_fill BIGINT, "
+    "months_to_hire BIGINT",
     "monthly_stocks": "source VARCHAR, month DATE, year INTEGER, employed BIGINT, population BIGINT",
+    "skills_based_hiring": "source VARCHAR, year BIGINT, measure VARCHAR, category VARCHAR, count BIGINT, "
+    "total BIGINT, share DOUBLE",
     "platform_attribution": "source VARCHAR, year BIGINT, hires BIGINT, attributed_hires BIGINT, "
     "attributed_share DOUBLE, invisible_hires BIGINT, invisible_share DOUBLE",
     "hires": "source VARCHAR, grain VARCHAR, period DATE, hires BIGINT, separations BIGINT, quits BIGINT, "
@@ -69,6 +85,9 @@ METRIC_COLUMNS = {
     "nowcast": "month DATE, months_before_cutoff BIGINT, reported_job_changes BIGINT, "
     "signup_job_changes BIGINT, completion DOUBLE, nowcast_job_changes DOUBLE, estimated_undercount DOUBLE, "
     "platform_employed DOUBLE, reported_rate DOUBLE, nowcast_rate DOUBLE, truth_rate DOUBLE",
+    "network": "source VARCHAR, year INTEGER, members BIGINT, connections BIGINT, connections_formed BIGINT, mean_degree DOUBLE, "
+    "median_degree BIGINT, hires BIGINT, connected_hires BIGINT, connected_hire_share DOUBLE, "
+    "placebo_hires BIGINT, placebo_connected_share DOUBLE",
 }
 
 # A consistent little world, window 2020-01 .. 2021-12. Member/person 1 changes employer
@@ -138,6 +157,50 @@ INSERT INTO truth.applications VALUES
     (1, 2, 1, 100, 'platform', '2020-03-01', true), (2, 4, 2, NULL, 'off_platform', '2021-01-01', true);
 INSERT INTO metrics.platform_attribution VALUES
     ('platform', 2020, 2, 1, 0.5, NULL, NULL), ('truth', 2020, 3, 1, 0.333, 1, 0.333);
+-- Vacancies: posting 100 (ICT, Utrecht) is open on 1 March 2020, member 2 applies that month,
+-- the posting is filled in April after 2 months; the yearly rows match metrics.hires' 2.0 openings.
+INSERT INTO metrics.vacancies VALUES
+    ('platform', 'month', '2020-03-01', 'ICT', 'Utrecht', 1.0, 0, 0, NULL, NULL, 1, 1.0, 1.0),
+    ('platform', 'month', '2020-03-01', 'ICT', 'all', 1.0, 0, 0, NULL, NULL, 1, 1.0, 1.0),
+    ('platform', 'month', '2020-03-01', 'all', 'Utrecht', 1.0, 0, 0, NULL, NULL, 1, 1.0, 1.0),
+    ('platform', 'month', '2020-03-01', 'all', 'all', 1.0, 0, 0, NULL, NULL, 1, 1.0, 1.0),
+    ('platform', 'month', '2020-04-01', 'all', 'all', 0.0, 0, 1, 2.0, 2.0, 0, 0.0, NULL),
+    ('platform', 'year', '2020-01-01', 'ICT', 'all', 2.0, 1, 1, 2.0, 2.0, 1, 0.25, 8.0),
+    ('platform', 'year', '2020-01-01', 'all', 'Utrecht', 2.0, 1, 1, 2.0, 2.0, 1, 0.25, 8.0),
+    ('platform', 'year', '2020-01-01', 'all', 'all', 2.0, 1, 1, 2.0, 2.0, 1, 0.25, 8.0),
+    ('truth', 'month', '2020-03-01', 'all', 'all', 1.0, 0, NULL, NULL, NULL, 1, 1.0, 1.0);
+-- Company insights for 2020 whose hires (5) and leavers (3) match metrics.hires' platform year.
+INSERT INTO metrics.company_insights VALUES
+    ('platform', 1, 2020, 10, 12, 11.0, 0.2, 4, 2, 0.18181818181818182, 1, 0, 2.5,
+     2, 2, 1, 'Finance', 2, 1, 2, 1, 'Finance', 1),
+    ('platform', 2, 2020, 5, 5, 5.0, 0.0, 1, 1, 0.2, 0, 1, 4.0,
+     0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL);
+-- Posting insights: member 2 (HBO) applied to posting 100 in March 2020 holding neither of its
+-- skills yet and was hired in April; posting 101 has a view and no applicant.
+INSERT INTO metrics.posting_insights VALUES
+    (100, 1, 1, 0.0, 0.0, 1.0, 0.0, 2, 0, 0.0, 0.0, 0.0, 2, 1),
+    (101, 1, 0, NULL, NULL, NULL, NULL, 1, 0, NULL, NULL, NULL, NULL, NULL);
+-- Recruiter searches for postings 100 (python, sql) and 101 (sql); what skills_based_hiring
+-- makes of the little world in 2020: member 2's hire, held no posting skill yet, no earlier employer.
+INSERT INTO raw.recruiter_searches VALUES
+    (1, 1, 100, '2020-02-01', 'Analyst', ['python', 'sql']),
+    (2, 1, 100, '2020-03-01', 'Analyst', []),
+    (3, 2, 101, '2021-04-01', 'Developer', ['sql']);
+INSERT INTO metrics.skills_based_hiring VALUES
+    ('platform', 2020, 'hires', 'skills_at_least_1', 0, 1, 0.0),
+    ('platform', 2020, 'hires', 'skills_at_least_2', 0, 1, 0.0),
+    ('platform', 2020, 'hires', 'skills_at_least_3', 0, 1, 0.0),
+    ('platform', 2020, 'hires', 'pedigree', 0, 1, 0.0),
+    ('platform', 2020, 'hires_by_basis', 'skills_only', 0, 1, 0.0),
+    ('platform', 2020, 'hires_by_basis', 'pedigree_only', 0, 1, 0.0),
+    ('platform', 2020, 'hires_by_basis', 'skills_and_pedigree', 0, 1, 0.0),
+    ('platform', 2020, 'hires_by_basis', 'neither', 1, 1, 1.0),
+    ('platform', 2020, 'recruiter_searches', 'skill_filter', 1, 2, 0.5),
+    ('platform', 2020, 'recruiter_searches', 'no_skill_filter', 1, 2, 0.5),
+    ('platform', 2020, 'skills_added', 'self', 1, 2, 0.5),
+    ('platform', 2020, 'skills_added', 'endorsed', 1, 2, 0.5),
+    ('platform', 2020, 'skills_added', 'assessment', 0, 2, 0.0),
+    ('platform', 2020, 'skills_added', 'course', 0, 2, 0.0);
 INSERT INTO metrics.monthly_stocks VALUES
     ('truth', '2020-01-01', 2020, 3, 4), ('platform', '2020-01-01', 2020, 2, 3);
 INSERT INTO metrics.job_change_rate VALUES
@@ -194,6 +257,14 @@ INSERT INTO metrics.job_change_rate VALUES
 INSERT INTO metrics.nowcast VALUES
     ('2021-11-01', 1, 4, 1, 0.5, 7.0, 0.42857142857142855, 10.0, 0.4, 0.7, 0.5),
     ('2021-12-01', 0, 1, 0, 0.25, 4.0, 0.75, 10.0, 0.1, 0.4, 0.5);
+-- Members 1 and 2 were colleagues at Acme (2020), 2 and 3 classmates; 1 met 3 elsewhere.
+-- Neither 2020 hire knew someone at the new employer, and each was alone in its month,
+-- city and family (no placebo); the truth has the same hires (person 4 is no member).
+INSERT INTO raw.connections VALUES
+    (1, 2, '2020-04-01', 'colleagues'), (1, 3, '2021-02-01', 'other'), (2, 3, '2021-06-01', 'classmates');
+INSERT INTO metrics.network VALUES
+    ('platform', 2020, 2, 1, 1, 1.0, 1, 2, 0, 0.0, 0, NULL), ('platform', 2021, 3, 3, 2, 2.0, 2, 0, 0, NULL, 0, NULL),
+    ('truth', 2020, 2, 1, 1, 1.0, 1, 2, 0, 0.0, 0, NULL), ('truth', 2021, 3, 3, 2, 2.0, 2, 0, 0, NULL, 0, NULL);
 """
 
 
@@ -421,6 +492,153 @@ CORRUPTIONS = {
         ("shares_within_bounds", "UPDATE metrics.platform_attribution SET attributed_share = 1.5 WHERE source = 'platform'"),
         ("attributed_within_hires", "UPDATE metrics.platform_attribution SET attributed_hires = 9 WHERE source = 'platform'"),
     ],
+    "raw.recruiter_searches": [
+        ("key_unique", "INSERT INTO raw.recruiter_searches VALUES (3, 2, 101, '2021-05-01', 'Developer', [])"),
+        (
+            "company_id_foreign_key",
+            "UPDATE raw.recruiter_searches SET company_id = 99 WHERE search_id = 3",
+            {"search_matches_posting"},  # the posting's company is 2
+        ),
+        ("posting_id_foreign_key", "UPDATE raw.recruiter_searches SET posting_id = 999 WHERE search_id = 2"),
+        ("searched_on_in_window", "UPDATE raw.recruiter_searches SET searched_on = '2022-01-01' WHERE search_id = 3"),
+        ("skill_filters_well_formed", "UPDATE raw.recruiter_searches SET skill_filters = NULL WHERE search_id = 2"),
+        (
+            "skill_filters_well_formed",
+            "UPDATE raw.recruiter_searches SET skill_filters = ['python', 'python'] WHERE search_id = 1",
+        ),
+        ("search_matches_posting", "UPDATE raw.recruiter_searches SET searched_on = '2020-05-01' WHERE search_id = 2"),
+        ("search_matches_posting", "UPDATE raw.recruiter_searches SET occupation = 'Developer' WHERE search_id = 1"),
+        ("skill_filters_from_posting", "UPDATE raw.recruiter_searches SET skill_filters = ['python'] WHERE search_id = 3"),
+    ],
+    "metrics.skills_based_hiring": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.skills_based_hiring SELECT * FROM metrics.skills_based_hiring "
+            "WHERE category = 'pedigree'",
+        ),
+        (
+            "measure_and_category_known",
+            "UPDATE metrics.skills_based_hiring SET category = 'import' WHERE category = 'assessment'",
+        ),
+        (
+            # Still adding up to the total, with the right shares: only the sign is wrong.
+            "counts_not_negative",
+            "UPDATE metrics.skills_based_hiring SET count = CASE category WHEN 'self' THEN 2 ELSE -1 END, "
+            "share = CASE category WHEN 'self' THEN 1.0 ELSE -0.5 END "
+            "WHERE category IN ('self', 'assessment')",
+        ),
+        ("share_identity", "UPDATE metrics.skills_based_hiring SET share = 0.6 WHERE category = 'skill_filter'"),
+        (
+            "parts_add_up",
+            "UPDATE metrics.skills_based_hiring SET count = 2, share = 1.0 WHERE category = 'no_skill_filter'",
+        ),
+        (
+            "hire_measures_consistent",
+            "UPDATE metrics.skills_based_hiring SET count = 1, share = 1.0 WHERE category = 'skills_at_least_2'",
+        ),
+    ],
+    "metrics.vacancies": [
+        ("key_unique", "INSERT INTO metrics.vacancies SELECT * FROM metrics.vacancies WHERE source = 'truth'"),
+        ("counts_not_negative", "UPDATE metrics.vacancies SET postings_opened = -1 WHERE period = '2020-04-01'"),
+        ("tightness_identity", "UPDATE metrics.vacancies SET tightness = 2.0 WHERE source = 'truth'"),
+        ("tightness_identity", "UPDATE metrics.vacancies SET tightness = NULL WHERE grain = 'year'"),
+        (
+            "applicants_within_applications",
+            "UPDATE metrics.vacancies SET active_applicants = 2.0, tightness = 0.5 WHERE source = 'truth'",
+        ),
+        ("fills_only_on_platform", "UPDATE metrics.vacancies SET postings_filled = 0 WHERE source = 'truth'"),
+        (
+            "fills_only_on_platform",
+            "UPDATE metrics.vacancies SET median_months_to_fill = NULL WHERE period = '2020-04-01'",
+        ),
+        (
+            "fills_only_on_platform",
+            "UPDATE metrics.vacancies SET mean_months_to_fill = -1.0 WHERE period = '2020-04-01'",
+        ),
+        (
+            "segments_add_up",
+            "UPDATE metrics.vacancies SET applications = 2 "
+            "WHERE grain = 'month' AND occupation_family = 'ICT' AND city = 'Utrecht'",
+        ),
+        (
+            "segments_add_up",
+            "UPDATE metrics.vacancies SET active_openings = 3.0, tightness = 12.0 "
+            "WHERE grain = 'year' AND city = 'Utrecht'",
+        ),
+        (
+            "openings_match_hires",
+            "UPDATE metrics.hires SET job_openings = 3.0 WHERE source = 'platform' AND grain = 'year'",
+        ),
+        ("openings_match_hires", "DELETE FROM metrics.vacancies WHERE grain = 'year'"),
+    ],
+    "metrics.company_insights": [
+        (
+            # A second row for company 2 that adds nothing: only the key is broken.
+            "key_unique",
+            "INSERT INTO metrics.company_insights SELECT * REPLACE (0 AS hires, 0 AS leavers, 0.0 AS attrition) "
+            "FROM metrics.company_insights WHERE company_id = 2",
+        ),
+        ("company_id_foreign_key", "UPDATE metrics.company_insights SET company_id = 99 WHERE company_id = 2"),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.company_insights SET promotions_to_management = -1 WHERE company_id = 2",
+        ),
+        (
+            "headcount_identity",
+            "UPDATE metrics.company_insights SET headcount_end = 13, average_headcount = 11.5, growth = 0.3, "
+            "attrition = 2 / 11.5 WHERE company_id = 1",
+        ),
+        ("ratio_identities", "UPDATE metrics.company_insights SET attrition = 0.5 WHERE company_id = 1"),
+        ("ratio_identities", "UPDATE metrics.company_insights SET growth = NULL WHERE company_id = 1"),
+        ("flows_within_totals", "UPDATE metrics.company_insights SET management_hires = 5 WHERE company_id = 1"),
+        (
+            "flows_within_totals",
+            "UPDATE metrics.company_insights SET top_source_company_id = NULL, top_source_hires = NULL "
+            "WHERE company_id = 1",
+        ),
+        (
+            "flows_within_totals",
+            "UPDATE metrics.company_insights SET top_destination_industry_leavers = 2 WHERE company_id = 1",
+        ),
+        (
+            "tenure_only_with_headcount",
+            "UPDATE metrics.company_insights SET median_tenure_years = NULL WHERE company_id = 2",
+        ),
+        (
+            "hires_match_metrics_hires",
+            "UPDATE metrics.hires SET hires = 6 WHERE source = 'platform' AND grain = 'year'",
+        ),
+    ],
+    "metrics.posting_insights": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.posting_insights SELECT * FROM metrics.posting_insights WHERE posting_id = 101",
+        ),
+        ("posting_id_foreign_key", "UPDATE metrics.posting_insights SET posting_id = 999 WHERE posting_id = 101"),
+        ("counts_not_negative", "UPDATE metrics.posting_insights SET required_skills = -1 WHERE posting_id = 101"),
+        ("applicants_within_views", "UPDATE metrics.posting_insights SET views = 0 WHERE posting_id = 100"),
+        (
+            "education_shares_add_up",
+            "UPDATE metrics.posting_insights SET wo_share = 0.5 WHERE posting_id = 100",
+        ),
+        ("education_shares_add_up", "UPDATE metrics.posting_insights SET vo_share = 0.0 WHERE posting_id = 101"),
+        (
+            "skill_shares_consistent",
+            "UPDATE metrics.posting_insights SET all_skills_share = 0.5 WHERE posting_id = 100",
+        ),
+        (
+            "skill_shares_consistent",
+            "UPDATE metrics.posting_insights SET applicants_with_all_skills = NULL WHERE posting_id = 101",
+        ),
+        (
+            "hire_times_for_platform_hires",
+            "UPDATE metrics.posting_insights SET months_to_hire = 3 WHERE posting_id = 100",
+        ),
+        (
+            "hire_times_for_platform_hires",
+            "UPDATE metrics.posting_insights SET months_to_fill = 1, months_to_hire = 0 WHERE posting_id = 101",
+        ),
+    ],
     "metrics.monthly_stocks": [
         ("key_unique", "INSERT INTO metrics.monthly_stocks VALUES ('truth', '2020-01-01', 2020, 3, 4)"),
         ("counts_not_negative", "UPDATE metrics.monthly_stocks SET employed = -1 WHERE source = 'truth'"),
@@ -598,6 +816,42 @@ CORRUPTIONS = {
         (
             "completion_is_cumulative",
             "UPDATE metrics.reporting_lag SET completion = 0.9 WHERE lag_months = 1",
+        ),
+    ],
+    "raw.connections": [
+        ("key_unique", "INSERT INTO raw.connections VALUES (1, 2, '2021-01-01', 'other')"),
+        (
+            "key_unique",
+            "UPDATE raw.connections SET member_b = NULL WHERE member_a = 2",
+            {"member_b_foreign_key"},  # a NULL references no member either
+        ),
+        (
+            "member_a_before_member_b",
+            "UPDATE raw.connections SET member_a = member_b, member_b = member_a WHERE member_a = 2",
+        ),
+        ("member_a_foreign_key", "UPDATE raw.connections SET member_a = 0 WHERE member_b = 2"),
+        ("member_b_foreign_key", "UPDATE raw.connections SET member_b = 99 WHERE member_a = 2"),
+        ("context_in_set", "UPDATE raw.connections SET context = 'family' WHERE member_b = 3"),
+        ("connected_on_not_after_window", "UPDATE raw.connections SET connected_on = '2022-01-01' WHERE member_a = 2"),
+        ("not_before_joining", "UPDATE raw.connections SET connected_on = '2020-02-01' WHERE member_b = 2"),
+        ("not_before_joining", "UPDATE raw.connections SET connected_on = '2020-12-01' WHERE member_a = 2"),
+    ],
+    "metrics.network": [
+        ("key_unique", "INSERT INTO metrics.network SELECT * FROM metrics.network WHERE year = 2021 AND source = 'truth'"),
+        ("key_unique", "UPDATE metrics.network SET source = NULL WHERE source = 'truth' AND year = 2020"),
+        ("counts_not_negative", "UPDATE metrics.network SET placebo_hires = -1 WHERE year = 2021"),
+        ("shares_within_bounds", "UPDATE metrics.network SET connected_hire_share = 1.5 WHERE year = 2020"),
+        (
+            "connections_add_up",
+            "UPDATE metrics.network SET connections_formed = 1 WHERE year = 2021 AND source = 'truth'",
+        ),
+        ("degree_identity", "UPDATE metrics.network SET mean_degree = 1.5 WHERE year = 2021"),
+        ("degree_identity", "UPDATE metrics.network SET mean_degree = NULL WHERE year = 2020"),
+        ("connected_within_hires", "UPDATE metrics.network SET connected_hires = 3 WHERE year = 2020"),
+        ("totals_match_the_tables", "DELETE FROM raw.connections WHERE member_a = 2"),
+        (
+            "totals_match_the_tables",
+            "UPDATE metrics.network SET members = 4, mean_degree = 1.5 WHERE year = 2021 AND source = 'platform'",
         ),
     ],
     "metrics.nowcast": [

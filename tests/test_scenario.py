@@ -55,6 +55,22 @@ def _lag_distribution_not_summing_to_one(d):
     d["platform"]["reporting_lag_months"][0] = 0.9
 
 
+def _skill_search_share_of_one(d):
+    d["platform"]["skill_search_share"]["end"] = 1.0  # a logistic curve never reaches 1
+
+
+def _negative_searches_per_posting(d):
+    d["postings"]["searches_per_posting"] = -1
+
+
+def _colleague_probability_above_one(d):
+    d["network"]["colleague_probability"] = 1.5
+
+
+def _network_lags_not_summing_to_one(d):
+    d["network"]["lag_months"][0] = 0.9
+
+
 BROKEN = [
     (_unknown_key, "dynamics.job_chnage_hazard", "unknown key"),
     (_negative_people, "people", "greater than 0"),
@@ -64,6 +80,10 @@ BROKEN = [
     (_unknown_city_of_institution, "education.institutions[0].city", "'Gotham'"),
     (_missing_year_of_macro_cycle, "dynamics.job_change_multiplier", "missing [2022]"),
     (_lag_distribution_not_summing_to_one, "platform.reporting_lag_months", "sum to 1"),
+    (_colleague_probability_above_one, "network.colleague_probability", "less than or equal to 1"),
+    (_network_lags_not_summing_to_one, "network.lag_months", "sum to 1"),
+    (_skill_search_share_of_one, "platform.skill_search_share.end", "less than 1"),
+    (_negative_searches_per_posting, "postings.searches_per_posting", "greater than or equal to 0"),
 ]
 
 
