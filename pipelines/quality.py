@@ -597,10 +597,14 @@ SUITES: dict[str, list[QualityCheck]] = {
         key_unique("source", "year"),
         counts_not_negative(
             "members", "connections", "connections_formed", "mean_degree", "median_degree", "hires",
-            "connected_hires", "placebo_hires",
+            "connected_hires", "matched_hires",
         ),
         between(
-            "shares_within_bounds", ["connected_hire_share", "placebo_connected_share"], 0, 1, "lie in [0, 1]"
+            "shares_within_bounds",
+            ["connected_hire_share", "matched_connected_share", "placebo_connected_share"],
+            0,
+            1,
+            "lie in [0, 1]",
         ),
         violations(
             "connections_add_up",
@@ -623,9 +627,9 @@ SUITES: dict[str, list[QualityCheck]] = {
         ),
         violations(
             "connected_within_hires",
-            "Connected hires and placebo hires are hires: never more than the hires of the year.",
-            "SELECT source, year, hires, connected_hires, placebo_hires FROM {table} "
-            "WHERE connected_hires > hires OR placebo_hires > hires",
+            "Connected hires and matched hires are hires: never more than the hires of the year.",
+            "SELECT source, year, hires, connected_hires, matched_hires FROM {table} "
+            "WHERE connected_hires > hires OR matched_hires > hires",
         ),
         violations(
             "totals_match_the_tables",

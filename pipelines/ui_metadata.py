@@ -358,9 +358,9 @@ def _network(con) -> alt.HConcatChart:
     )
     shares = frame(
         con,
-        "SELECT source, year, 'at the new employer' AS company, connected_hire_share AS share "
+        "SELECT source, year, 'at the new employer' AS company, matched_connected_share AS share "
         "FROM metrics.network UNION ALL "
-        "SELECT source, year, 'at a matched other hire''s employer', placebo_connected_share FROM metrics.network "
+        "SELECT source, year, 'at the partner''s employer', placebo_connected_share FROM metrics.network "
         "ORDER BY source, company, year",
     )
     half = (WIDTH - 40) // 2
@@ -379,7 +379,7 @@ def _network(con) -> alt.HConcatChart:
     )
     share_title = alt.Title(
         "Hires who knew someone there before starting",
-        subtitle="solid: at the new employer; dashed: at a matched other hire's employer",
+        subtitle="solid: at the new employer; dashed: at the employer of a matched other hire",
     )
     by_share = (
         alt.Chart(shares, width=half, height=HEIGHT, title=share_title)
@@ -389,7 +389,13 @@ def _network(con) -> alt.HConcatChart:
             y=alt.Y("share:Q", title="share of hires", axis=alt.Axis(format="%")),
             color=alt.Color("source:N", scale=SOURCE_COLORS, title=None, legend=alt.Legend(orient="bottom")),
             # A dash legend under a colour scale draws no line, so the subtitle explains the dashes.
-            strokeDash=alt.StrokeDash("company:N", sort="descending", legend=None),
+            strokeDash=alt.StrokeDash(
+                "company:N",
+                scale=alt.Scale(
+                    domain=["at the new employer", "at the partner's employer"], range=[[1, 0], [4, 4]]
+                ),
+                legend=None,
+            ),
             tooltip=["source", "company", "year", alt.Tooltip("share:Q", format=".1%")],
         )
     )
@@ -981,9 +987,9 @@ METRIC_CHARTS: dict[str, Chart] = {
         "The professional network: connections per member, and hires who knew someone at the employer",
         ("metrics.network",),
         "Mean and median first-degree connections of the members who had joined by the end of each year; "
-        "and the share of hires with a connection working at the new employer before the start, beside the "
-        "same share at the employer of another hire of the same month, city and occupation family: equal "
-        "in truth, where careers ignore the network.",
+        "and the share of matched hires with a connection already working at the new employer, beside the "
+        "same share at the employer of their partner (another hire of the same month, city and occupation "
+        "family): equal in truth, where careers ignore the network.",
         _network,
     ),
     "vacancies": Chart(

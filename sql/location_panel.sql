@@ -34,17 +34,22 @@ located_each_january AS (
     FROM januaries j
     JOIN positions p ON p.start_date <= j.snapshot AND (p.end_date IS NULL OR p.end_date > j.snapshot)
     GROUP BY ALL
+),
+located_with_next_january AS (
+    SELECT
+        *,
+        lead(snapshot) OVER next_january AS next_snapshot,
+        lead(city) OVER next_january AS next_city
+    FROM located_each_january
+    WINDOW next_january AS (PARTITION BY source, person_id ORDER BY snapshot)
 )
 SELECT
-    here.source,
-    year(here.snapshot) AS year,
-    here.person_id,
-    here.occupation_family,
-    here.city AS origin_city,
-    later.city AS destination_city
-FROM located_each_january here
-JOIN located_each_january later
-    ON later.source = here.source
-    AND later.person_id = here.person_id
-    AND later.snapshot = here.snapshot + INTERVAL 1 YEAR
+    source,
+    year(snapshot) AS year,
+    person_id,
+    occupation_family,
+    city AS origin_city,
+    next_city AS destination_city
+FROM located_with_next_january
+WHERE next_snapshot = snapshot + INTERVAL 1 YEAR
 ORDER BY source, year, person_id

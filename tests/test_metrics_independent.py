@@ -578,38 +578,57 @@ def test_network_matches_a_recount(con):
         assert row["mean_degree"] == pytest.approx(degree.mean())
         assert row["median_degree"] == degree[int(np.ceil(0.5 * degree.size)) - 1]
 
-    # Hires in 2020 at another company than the previous one, and a matched placebo company.
+    # Hires in 2020: first positions at a company; each paired with the next hire of its
+    # month, city and family (cyclically), kept when neither company employed the other member before.
     pos = con.sql(
         "SELECT member_id, company_id, city, occupation_family, start_date, end_date FROM raw.positions"
-    ).pl().sort("member_id", "start_date", pl.col("end_date").fill_null(dt.date(9999, 1, 1)))
-    hires = pos.with_columns(previous=pl.col("company_id").shift(1).over("member_id")).filter(
-        (pl.col("previous").is_null() | (pl.col("previous") != pl.col("company_id")))
-        & (pl.col("start_date").dt.year() == 2020)
-    )
+    ).pl()
+    firsts = pos.sort("start_date", pl.col("end_date").fill_null(dt.date(9999, 1, 1))).group_by(
+        "member_id", "company_id"
+    ).first()
     group = ["start_date", "city", "occupation_family"]
-    hires = hires.sort(*group, "member_id", "company_id").with_columns(
-        placebo=pl.col("company_id").shift(-1).over(group).fill_null(pl.col("company_id").first().over(group)),
-        group_hires=pl.len().over(group),
+    hires = (
+        firsts.filter(pl.col("start_date").dt.year() == 2020)
+        .sort(*group, "member_id", "company_id")
+        .with_columns(
+            partner=pl.col("member_id").shift(-1).over(group).fill_null(pl.col("member_id").first().over(group)),
+            partner_company=pl.col("company_id").shift(-1).over(group)
+            .fill_null(pl.col("company_id").first().over(group)),
+            group_hires=pl.len().over(group),
+        )
     )
-    placebos = hires.filter(
-        (pl.col("group_hires") > 1) & (pl.col("previous").is_null() | (pl.col("placebo") != pl.col("previous")))
+    own_former = firsts.select("member_id", partner_company="company_id", own_since="start_date")
+    partner_former = firsts.select(partner="member_id", company_id="company_id", partner_since="start_date")
+    matched = (
+        hires.join(own_former, on=["member_id", "partner_company"], how="left")
+        .join(partner_former, on=["partner", "company_id"], how="left")
+        .filter(
+            (pl.col("group_hires") > 1)
+            & ~(pl.col("own_since") < pl.col("start_date")).fill_null(False)
+            & ~(pl.col("partner_since") < pl.col("start_date")).fill_null(False)
+        )
     )
     staff = pos.select(other_id="member_id", company="company_id", since="start_date", until="end_date")
 
-    def knowing_someone(checks: pl.DataFrame, company: str) -> int:
+    def with_insider(checks: pl.DataFrame, company: str) -> set:
         found = (
             checks.select("member_id", "start_date", company=company)
             .join(ends, on="member_id")
             .filter(pl.col("connected_on") < pl.col("start_date"))
             .join(staff, on=["other_id", "company"])
             .filter(
-                (pl.col("since") <= pl.col("start_date"))
+                (pl.col("since") < pl.col("start_date"))
                 & (pl.col("until").is_null() | (pl.col("until") > pl.col("start_date")))
             )
         )
-        return found.select("member_id", "start_date", "company").unique().height
+        return set(found.select("member_id", "start_date").iter_rows())
 
     row = metric[2020]
-    assert (row["hires"], row["placebo_hires"]) == (hires.height, placebos.height)
-    assert row["connected_hires"] == knowing_someone(hires, "company_id")
-    assert row["placebo_connected_share"] == pytest.approx(knowing_someone(placebos, "placebo") / placebos.height)
+    assert (row["hires"], row["matched_hires"]) == (hires.height, matched.height)
+    insiders_at_own = with_insider(hires, "company_id")
+    assert row["connected_hires"] == len(insiders_at_own)
+    matched_keys = set(matched.select("member_id", "start_date").iter_rows())
+    assert row["matched_connected_share"] == pytest.approx(len(insiders_at_own & matched_keys) / matched.height)
+    assert row["placebo_connected_share"] == pytest.approx(
+        len(with_insider(matched, "partner_company")) / matched.height
+    )

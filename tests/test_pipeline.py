@@ -62,6 +62,21 @@ def test_every_asset_materializes_and_every_check_passes(materialized):
     assert failed == []
 
 
+def test_each_shard_is_a_step_of_its_own(materialized):
+    """Shards run as dynamic steps (one per shard, as a distributed executor would spread
+    them), and the lake they write together holds every person once."""
+    result, warehouse = materialized
+    shard_steps = sorted(
+        e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS" and "generate_lake_shard" in e.step_key
+    )
+    shards = ScenarioResource(people=SMALL).load().shards
+    assert shard_steps == [f"parquet_lake.generate_lake_shard[shard_{k}]" for k in range(shards)]
+    lake = warehouse.with_name("lake")
+    assert sorted(p.name for p in (lake / "truth_people").iterdir()) == [f"shard={k}" for k in range(shards)]
+    people = duckdb.sql(f"SELECT count(DISTINCT person_id) FROM read_parquet('{lake}/truth_people/*/*.parquet')")
+    assert people.fetchall()[0][0] == SMALL
+
+
 def test_the_warehouse_answers_the_headline_questions(materialized):
     _, path = materialized
     con = duckdb.connect(str(path), read_only=True)

@@ -596,11 +596,13 @@ def test_colleagues_of_one_team_connect_with_the_planted_probability(con):
     under 1.4, one team whatever the rounding. Each pair that met (the later of the overlap
     start and both join months) at least the longest planted lag before the end is one
     Bernoulli draw of the planted chance, hashed per pair and so independent of the others.
-    Classmates are left out (they may connect as classmates instead); a pair met elsewhere
-    adds about other_per_member / members (under 0.01%), far inside the tolerance of
-    Z_TOLERANCE binomial standard errors (about 1.5 points with the ~10,000 pairs of the
-    default scenario; a team model off by a few points fails it). The lags of the pairs
-    that connected follow the planted lag distribution within the same tolerance.
+    Pairs that also worked together elsewhere (they may have met, and connected, earlier) and
+    classmates (they may connect as classmates instead) are left out; a pair met at random
+    adds about other_per_member / members (under 0.01%). The tolerance is Z_TOLERANCE binomial
+    standard errors, wide enough for a false alarm to be rarer than 1 in a million yet only
+    0.4 points with the ~390,000 pairs of the default scenario: a team model that misplaces
+    a few percent of the pairs, or draws that depend on each other, fails it. The lags of the
+    pairs that connected follow the planted lag distribution within the same tolerance.
     """
     lags = params(con, "network.lag_months")
     sql = SAME_TEAM_COLLEAGUES_SQL.format(

@@ -87,7 +87,7 @@ METRIC_COLUMNS = {
     "platform_employed DOUBLE, reported_rate DOUBLE, nowcast_rate DOUBLE, truth_rate DOUBLE",
     "network": "source VARCHAR, year INTEGER, members BIGINT, connections BIGINT, connections_formed BIGINT, mean_degree DOUBLE, "
     "median_degree BIGINT, hires BIGINT, connected_hires BIGINT, connected_hire_share DOUBLE, "
-    "placebo_hires BIGINT, placebo_connected_share DOUBLE",
+    "matched_hires BIGINT, matched_connected_share DOUBLE, placebo_connected_share DOUBLE",
 }
 
 # A consistent little world, window 2020-01 .. 2021-12. Member/person 1 changes employer
@@ -263,8 +263,10 @@ INSERT INTO metrics.nowcast VALUES
 INSERT INTO raw.connections VALUES
     (1, 2, '2020-04-01', 'colleagues'), (1, 3, '2021-02-01', 'other'), (2, 3, '2021-06-01', 'classmates');
 INSERT INTO metrics.network VALUES
-    ('platform', 2020, 2, 1, 1, 1.0, 1, 2, 0, 0.0, 0, NULL), ('platform', 2021, 3, 3, 2, 2.0, 2, 0, 0, NULL, 0, NULL),
-    ('truth', 2020, 2, 1, 1, 1.0, 1, 2, 0, 0.0, 0, NULL), ('truth', 2021, 3, 3, 2, 2.0, 2, 0, 0, NULL, 0, NULL);
+    ('platform', 2020, 2, 1, 1, 1.0, 1, 2, 0, 0.0, 0, NULL, NULL),
+    ('platform', 2021, 3, 3, 2, 2.0, 2, 0, 0, NULL, 0, NULL, NULL),
+    ('truth', 2020, 2, 1, 1, 1.0, 1, 2, 0, 0.0, 0, NULL, NULL),
+    ('truth', 2021, 3, 3, 2, 2.0, 2, 0, 0, NULL, 0, NULL, NULL);
 """
 
 
@@ -839,7 +841,7 @@ CORRUPTIONS = {
     "metrics.network": [
         ("key_unique", "INSERT INTO metrics.network SELECT * FROM metrics.network WHERE year = 2021 AND source = 'truth'"),
         ("key_unique", "UPDATE metrics.network SET source = NULL WHERE source = 'truth' AND year = 2020"),
-        ("counts_not_negative", "UPDATE metrics.network SET placebo_hires = -1 WHERE year = 2021"),
+        ("counts_not_negative", "UPDATE metrics.network SET matched_hires = -1 WHERE year = 2021"),
         ("shares_within_bounds", "UPDATE metrics.network SET connected_hire_share = 1.5 WHERE year = 2020"),
         (
             "connections_add_up",

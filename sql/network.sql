@@ -1,0 +1,239 @@
+-- The professional network per year: how many connections members have at the end of
+-- the year, how many they made in it, and whether hired members knew someone at their
+-- new employer. The network exists on the platform alone (raw.connections); the truth
+-- rows share its degrees and take hires and employers from truth.positions of members.
+--
+-- Degree: a member's first-degree connections (raw.connections, either side) formed by the
+-- end of the year, over the members who had joined by then (connections before the window
+-- count in the first year's stock). Hire: the member's first position at a company,
+-- starting in the year (the hires of metrics.hires at a new employer: a return to a
+-- former employer is left out, since the member knows people there already). Connected
+-- hire: before the start month the member had a connection who already worked at the
+-- hiring company, from before the start month into it (start_date < month < end_date,
+-- positions of the same source; a connection hired the same month is no insider).
+-- Placebo: each hire is paired with another hire of the same month, city and occupation
+-- family (the next by member_id, cyclically); the pair is matched when neither company is
+-- a former employer of the other's member. For matched hires the same question is asked of
+-- the partner's company. If knowing someone did not steer hiring, the matched hires would
+-- know an insider at their own employer as often as at their partner's (the truth plants
+-- no such effect: careers are drawn before the network).
+-- Columns:
+--   source: 'platform' (hires from raw.positions) or 'truth' (hires from truth.positions of members).
+--   year: Calendar year.
+--   members: Members who had joined by the end of the year.
+--   connections: Connections formed by the end of the year.
+--   connections_formed: Connections formed in the year.
+--   mean_degree: Mean connections per member at the end of the year (2 x connections / members).
+--   median_degree: Median connections per member at the end of the year (the lower median).
+--   hires: Hires in the year: members' first positions at a company.
+--   connected_hires: Hires whose member had, before the start, a connection already working at the
+--     hiring company.
+--   connected_hire_share: connected_hires / hires.
+--   matched_hires: Hires matched with a partner hire of the same month, city and occupation family.
+--   matched_connected_share: Share of matched_hires with a connection already working at their own new
+--     employer.
+--   placebo_connected_share: Share of matched_hires with a connection already working at the partner's
+--     new employer.
+WITH years AS (
+    SELECT DISTINCT year FROM raw.calendar
+),
+window_start AS (
+    SELECT min(month) AS first_month, min(year) AS first_year FROM raw.calendar
+),
+member_first_years AS (
+    SELECT m.member_id, greatest(year(m.joined_on), w.first_year) AS first_year
+    FROM raw.members m CROSS JOIN window_start w
+),
+connection_ends AS (
+    SELECT member_a AS member_id, member_b AS other_id, connected_on FROM raw.connections
+    UNION ALL
+    SELECT member_b, member_a, connected_on FROM raw.connections
+),
+connections_per_member_year AS (
+    SELECT c.member_id, greatest(year(c.connected_on), w.first_year) AS year, count(*) AS formed
+    FROM connection_ends c CROSS JOIN window_start w
+    GROUP BY c.member_id, greatest(year(c.connected_on), w.first_year)
+),
+degree_per_member_year AS (
+    SELECT
+        my.year,
+        sum(coalesce(c.formed, 0)) OVER (
+            PARTITION BY my.member_id ORDER BY my.year ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS degree
+    FROM (SELECT m.member_id, y.year FROM member_first_years m JOIN years y ON y.year >= m.first_year) my
+    LEFT JOIN connections_per_member_year c ON c.member_id = my.member_id AND c.year = my.year
+),
+members_per_degree AS (
+    SELECT year, degree, count(*) AS members FROM degree_per_member_year GROUP BY year, degree
+),
+members_up_to_degree AS (
+    SELECT
+        year,
+        degree,
+        members,
+        sum(members) OVER (PARTITION BY year ORDER BY degree ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+            AS members_at_most,
+        sum(members) OVER (PARTITION BY year) AS all_members
+    FROM members_per_degree
+),
+degrees_per_year AS (
+    SELECT
+        year,
+        max(all_members) AS members,
+        sum(degree * members) AS degree_total,
+        min(CASE WHEN 2 * members_at_most >= all_members THEN degree END) AS median_degree
+    FROM members_up_to_degree
+    GROUP BY year
+),
+connections_added_per_year AS (
+    SELECT
+        greatest(year(c.connected_on), w.first_year) AS year,
+        count(*) AS added_to_stock,
+        sum(CASE WHEN year(c.connected_on) >= w.first_year THEN 1 ELSE 0 END) AS formed
+    FROM raw.connections c CROSS JOIN window_start w
+    GROUP BY greatest(year(c.connected_on), w.first_year)
+),
+connections_by_year_end AS (
+    SELECT
+        y.year,
+        coalesce(a.formed, 0) AS formed,
+        sum(coalesce(a.added_to_stock, 0)) OVER (
+            ORDER BY y.year ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS connections
+    FROM years y LEFT JOIN connections_added_per_year a ON a.year = y.year
+),
+positions AS (
+    SELECT 'platform' AS source, member_id, company_id, city, occupation_family, start_date, end_date
+    FROM raw.positions
+    UNION ALL
+    SELECT 'truth', pe.member_id, p.company_id, p.city, p.occupation_family, p.start_date, p.end_date
+    FROM truth.positions p JOIN truth.people pe ON pe.person_id = p.person_id
+    WHERE pe.member_id IS NOT NULL
+),
+first_positions_at_companies AS (
+    SELECT source, member_id, company_id, city, occupation_family, start_date
+    FROM (
+        SELECT
+            *,
+            row_number() OVER (
+                PARTITION BY source, member_id, company_id ORDER BY start_date, end_date NULLS LAST
+            ) AS nth_at_company
+        FROM positions
+    ) numbered
+    WHERE nth_at_company = 1
+),
+hires AS (
+    SELECT f.*
+    FROM first_positions_at_companies f CROSS JOIN window_start w
+    WHERE f.start_date >= w.first_month
+),
+-- Hires of one month, city and occupation family, each paired with the next by member_id
+-- (cyclically): its partner.
+hires_with_partners AS (
+    SELECT
+        h.*,
+        coalesce(lead(member_id) OVER by_group, first_value(member_id) OVER by_group) AS partner_member_id,
+        coalesce(lead(company_id) OVER by_group, first_value(company_id) OVER by_group) AS partner_company_id,
+        count(*) OVER (PARTITION BY source, start_date, city, occupation_family) AS group_hires
+    FROM hires h
+    WINDOW by_group AS (
+        PARTITION BY source, start_date, city, occupation_family ORDER BY member_id, company_id
+    )
+),
+-- A pair is matched when neither company is a former employer of the other's member: then,
+-- if the network does not steer hiring, the two companies are alike for the member.
+matched_hires AS (
+    SELECT h.source, h.member_id, h.start_date, h.partner_company_id
+    FROM hires_with_partners h
+    LEFT JOIN first_positions_at_companies own_former
+        ON own_former.source = h.source AND own_former.member_id = h.member_id
+        AND own_former.company_id = h.partner_company_id AND own_former.start_date < h.start_date
+    LEFT JOIN first_positions_at_companies partner_former
+        ON partner_former.source = h.source AND partner_former.member_id = h.partner_member_id
+        AND partner_former.company_id = h.company_id AND partner_former.start_date < h.start_date
+    WHERE h.group_hires > 1 AND own_former.member_id IS NULL AND partner_former.member_id IS NULL
+),
+companies_to_check AS (
+    SELECT source, 'hire' AS kind, member_id, start_date, company_id AS checked_company_id
+    FROM hires
+    UNION ALL
+    SELECT source, 'placebo', member_id, start_date, partner_company_id
+    FROM matched_hires
+),
+connections_of_hired_members AS (
+    SELECT c.member_id, c.other_id, c.connected_on
+    FROM connection_ends c
+    JOIN (SELECT DISTINCT member_id FROM hires) hired ON hired.member_id = c.member_id
+),
+-- Each hire's connections before the start (a few dozen), then whether one of them worked
+-- at the company: the LEFT JOIN keeps the planner from starting with all the company's
+-- staff, and every row streams into the aggregate.
+checks_with_an_insider AS (
+    SELECT
+        k.source,
+        k.kind,
+        k.member_id,
+        k.start_date,
+        max(CASE WHEN p.member_id IS NULL THEN 0 ELSE 1 END) AS has_insider
+    FROM companies_to_check k
+    JOIN connections_of_hired_members c ON c.member_id = k.member_id AND c.connected_on < k.start_date
+    LEFT JOIN positions p
+        ON p.source = k.source AND p.member_id = c.other_id AND p.company_id = k.checked_company_id
+        AND p.start_date < k.start_date AND (p.end_date IS NULL OR p.end_date > k.start_date)
+    GROUP BY k.source, k.kind, k.member_id, k.start_date
+),
+hires_checked AS (
+    SELECT h.source, h.member_id, h.start_date, coalesce(x.has_insider, 0) AS connected
+    FROM hires h
+    LEFT JOIN checks_with_an_insider x
+        ON x.source = h.source AND x.kind = 'hire' AND x.member_id = h.member_id
+        AND x.start_date = h.start_date
+),
+matched_checked AS (
+    SELECT
+        m.source,
+        m.start_date,
+        h.connected,
+        coalesce(x.has_insider, 0) AS placebo_connected
+    FROM matched_hires m
+    JOIN hires_checked h ON h.source = m.source AND h.member_id = m.member_id AND h.start_date = m.start_date
+    LEFT JOIN checks_with_an_insider x
+        ON x.source = m.source AND x.kind = 'placebo' AND x.member_id = m.member_id
+        AND x.start_date = m.start_date
+),
+hires_per_year AS (
+    SELECT source, year(start_date) AS year, count(*) AS hires, sum(connected) AS connected_hires
+    FROM hires_checked
+    GROUP BY source, year(start_date)
+),
+matched_per_year AS (
+    SELECT
+        source,
+        year(start_date) AS year,
+        count(*) AS matched_hires,
+        sum(connected) AS matched_connected,
+        sum(placebo_connected) AS placebo_connected
+    FROM matched_checked
+    GROUP BY source, year(start_date)
+)
+SELECT
+    s.source,
+    y.year,
+    CAST(coalesce(d.members, 0) AS BIGINT) AS members,
+    CAST(e.connections AS BIGINT) AS connections,
+    CAST(e.formed AS BIGINT) AS connections_formed,
+    CAST(d.degree_total AS DOUBLE) / d.members AS mean_degree,
+    CAST(d.median_degree AS BIGINT) AS median_degree,
+    CAST(coalesce(h.hires, 0) AS BIGINT) AS hires,
+    CAST(coalesce(h.connected_hires, 0) AS BIGINT) AS connected_hires,
+    CAST(h.connected_hires AS DOUBLE) / nullif(h.hires, 0) AS connected_hire_share,
+    CAST(coalesce(m.matched_hires, 0) AS BIGINT) AS matched_hires,
+    CAST(m.matched_connected AS DOUBLE) / nullif(m.matched_hires, 0) AS matched_connected_share,
+    CAST(m.placebo_connected AS DOUBLE) / nullif(m.matched_hires, 0) AS placebo_connected_share
+FROM years y
+CROSS JOIN (SELECT 'platform' AS source UNION ALL SELECT 'truth') s
+JOIN connections_by_year_end e ON e.year = y.year
+LEFT JOIN degrees_per_year d ON d.year = y.year
+LEFT JOIN hires_per_year h ON h.source = s.source AND h.year = y.year
+LEFT JOIN matched_per_year m ON m.source = s.source AND m.year = y.year
+ORDER BY s.source, y.year
