@@ -98,9 +98,12 @@ weighted_cells AS MATERIALIZED (
     UNION ALL
     SELECT 'platform', c.*, 1.0 FROM cells c WHERE source = 'platform'
     UNION ALL
+    -- ON, not USING: after USING, Spark's c.* puts the join columns first.
     SELECT 'corrected', c.*, w.weight
     FROM cells c
-    JOIN metrics.raking_weights w USING (year, education_level, occupation_family, city)
+    JOIN metrics.raking_weights w
+        ON w.year = c.year AND w.education_level = c.education_level
+        AND w.occupation_family = c.occupation_family AND w.city = c.city
     WHERE c.source = 'platform'
 ),
 job_change_estimates AS (

@@ -40,13 +40,13 @@ window_bounds AS (
 followed_graduates AS (
     SELECT
         g.source, h.horizon_years, g.level, g.field, g.institution,
-        coalesce(m.became_manager < g.graduation_date + to_years(h.horizon_years), false) AS became_manager
+        coalesce(m.became_manager < g.graduation_date + h.horizon, false) AS became_manager
     FROM graduates g
-    CROSS JOIN (VALUES (5), (10)) h(horizon_years)
+    CROSS JOIN (VALUES (5, INTERVAL 5 YEAR), (10, INTERVAL 10 YEAR)) h(horizon_years, horizon)
     CROSS JOIN window_bounds w
     LEFT JOIN first_management m USING (source, person_id)
     WHERE g.graduation_date >= w.first_month
-      AND g.graduation_date + to_years(h.horizon_years) <= w.last_month
+      AND g.graduation_date + h.horizon <= w.last_month
 ),
 counts AS (
     SELECT

@@ -107,12 +107,12 @@ monthly_with_change AS (
 by_period AS (
     SELECT source, 'month' AS grain, month AS period, hires, separations, quits,
            employment::DOUBLE AS employment, employment_change, job_openings::DOUBLE AS job_openings,
-           members::DOUBLE AS members, platform_hires, 1440.0 * (last_day(month) - month + 1) AS minutes
+           members::DOUBLE AS members, platform_hires, 1440.0 * day(last_day(month)) AS minutes
     FROM monthly_with_change
     UNION ALL
     SELECT source, 'year', make_date(year, 1, 1), sum(hires), sum(separations), sum(quits),
            avg(employment), sum(employment_change), avg(job_openings), avg(members), sum(platform_hires),
-           1440.0 * sum(last_day(month) - month + 1)
+           1440.0 * sum(day(last_day(month)))
     FROM monthly_with_change
     GROUP BY source, year
 )

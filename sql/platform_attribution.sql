@@ -19,10 +19,11 @@
 --   invisible_hires: Hires the platform has no record of (truth only; NULL for the platform).
 --   invisible_share: invisible_hires / hires (truth only).
 WITH positions AS (
-    SELECT 'platform' AS source, member_id, company_id, start_date, end_date
+    -- person_id orders each career on its own: in the truth, non-members share a NULL member_id.
+    SELECT 'platform' AS source, member_id AS person_id, member_id, company_id, start_date, end_date
     FROM raw.positions
     UNION ALL
-    SELECT 'truth', pe.member_id, p.company_id, p.start_date, p.end_date
+    SELECT 'truth', p.person_id, pe.member_id, p.company_id, p.start_date, p.end_date
     FROM truth.positions p JOIN truth.people pe USING (person_id)
 ),
 positions_after_previous AS (
@@ -31,7 +32,7 @@ positions_after_previous AS (
         lag(company_id) OVER w AS previous_company_id,
         lag(end_date) OVER w AS previous_end_date
     FROM positions
-    WINDOW w AS (PARTITION BY source, member_id ORDER BY start_date, end_date NULLS LAST)
+    WINDOW w AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
 ),
 hires AS (
     SELECT source, member_id, company_id, start_date

@@ -100,7 +100,7 @@ raking(step, year, education_level, occupation_family, city, members, weight) AS
     FROM raking r
     JOIN targets t
         ON t.year = r.year
-        AND t.dimension = ['education_level', 'occupation_family', 'city'][r.step % 3 + 1]
+        AND t.dimension = CASE r.step % 3 WHEN 0 THEN 'education_level' WHEN 1 THEN 'occupation_family' ELSE 'city' END
         AND t.segment = CASE r.step % 3 WHEN 0 THEN r.education_level WHEN 1 THEN r.occupation_family ELSE r.city END
     WHERE r.step < 3 * 25
 )

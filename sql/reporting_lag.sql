@@ -56,7 +56,7 @@ reference_job_changes AS (
         AND p.start_date BETWEEN w.reference_first_month AND w.reference_last_month
 ),
 lags AS (
-    SELECT lag_months FROM range(0, 37) t(lag_months)
+    SELECT unnest(range(0, 37)) AS lag_months
 ),
 per_lag AS (
     SELECT l.lag_months, count(r.lag_months) AS job_changes

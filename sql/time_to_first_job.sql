@@ -125,9 +125,11 @@ SELECT
         AS employed_6m_share,
     CASE WHEN max(longest_follow_up) >= 11 THEN 1 - coalesce(arg_max(survival, k) FILTER (WHERE k <= 11), 1.0) END
         AS employed_12m_share,
-    min(k) FILTER (WHERE survival <= 0.5) AS median_months,
-    min(k) FILTER (WHERE survival <= 0.75) AS p25_months,
-    min(k) FILTER (WHERE survival <= 0.25) AS p75_months
+    -- exp(sum(ln)) can put a survival of exactly 0.5 a rounding error above it (which way
+    -- depends on the math library); 1e-9 is far below any real step of S (S / at_risk).
+    min(k) FILTER (WHERE survival <= 0.5 + 1e-9) AS median_months,
+    min(k) FILTER (WHERE survival <= 0.75 + 1e-9) AS p25_months,
+    min(k) FILTER (WHERE survival <= 0.25 + 1e-9) AS p75_months
 FROM kaplan_meier
 GROUP BY source, graduation_year, level, field, institution
 ORDER BY source, graduation_year, level, field, institution
