@@ -1,0 +1,256 @@
+-- Vacancies and labour-market tightness: open postings, postings filled, time to fill,
+-- active applicants and tightness (active openings / active applicants), per month and
+-- year, per occupation family and city ('all' for totals), for the platform and the truth.
+--
+-- Active opening in month m (as metrics.hires' job openings): a posting open on the first
+-- of m, opened_on <= m < closed_on (NULL closed_on = still open); yearly rows average the
+-- year's months. Every posting is on the platform, so both sources count the same
+-- openings (hires never advertised have no posting, on either side). Filled: a posting
+-- closed with a hire through the platform (hired_member_id), counted in the month it
+-- closed. Time to fill (the field's definition: posting opened to hire) = months from
+-- opened_on to closed_on: the generator closes a filled posting in the month the hire
+-- starts, and closed_on is known for every filled posting, while the hired member's
+-- position may reach the profile late or never. The truth has no record of which posting
+-- a hire off the platform filled (it closes like an unfilled one), so fills and fill
+-- times are NULL for the truth. Active applicants in month m: distinct people applying in
+-- m to a posting of the cell; platform: 'apply' events in raw.posting_events; truth: every
+-- application in truth.applications, those off the platform placed in the family and city
+-- of the job they led to (the simulated world records an off-platform application only
+-- for the hire it led to). Yearly rows average the monthly counts, so yearly tightness is
+-- average openings / average monthly applicants. Tightness above 1: more openings than
+-- people applying. Families, not the 58 occupations: occupation x city x month would leave
+-- most cells with a posting or two.
+-- Columns:
+--   source: 'platform' (computed from raw.*) or 'truth' (from truth.*).
+--   grain: 'year' or 'month'.
+--   period: First day of the year or of the month.
+--   occupation_family: Occupation family of the postings and applications, or 'all'.
+--   city: City of the job, or 'all'.
+--   active_openings: Postings open on the first of the month (yearly: average over its months).
+--   postings_opened: Postings opened in the period.
+--   postings_filled: Postings closed in the period with a hire through the platform (NULL for the truth).
+--   median_months_to_fill: Median months from opening to the hire, postings filled in the period (platform).
+--   mean_months_to_fill: Mean months from opening to the hire, postings filled in the period (platform).
+--   applications: Applications made in the period.
+--   active_applicants: Distinct people applying in the month (yearly: average over its months).
+--   tightness: active_openings / active_applicants (NULL without applicants).
+WITH months_per_year AS (
+    SELECT year, count(*) AS months FROM raw.calendar GROUP BY year
+),
+open_posting_months AS (
+    -- one row per posting and month it is open on the first of
+    SELECT c.month, c.year, p.occupation_family, p.city
+    FROM raw.postings p
+    JOIN raw.calendar c ON c.month >= p.opened_on AND c.month < coalesce(p.closed_on, DATE '9999-12-01')
+),
+posting_facts AS (
+    SELECT month, year, occupation_family, city, 1 AS open_on_first, 0 AS opened
+    FROM open_posting_months
+    UNION ALL
+    SELECT opened_on, year(opened_on), occupation_family, city, 0, 1
+    FROM raw.postings
+),
+filled_postings AS (
+    SELECT closed_on AS month, year(closed_on) AS year, occupation_family, city,
+           (year(closed_on) - year(opened_on)) * 12 + month(closed_on) - month(opened_on) AS months_to_fill
+    FROM raw.postings
+    WHERE hired_member_id IS NOT NULL
+),
+posting_counts AS (
+    SELECT
+        'month' AS grain,
+        month AS period,
+        CASE WHEN grouping(occupation_family) = 1 THEN 'all' ELSE occupation_family END AS occupation_family,
+        CASE WHEN grouping(city) = 1 THEN 'all' ELSE city END AS city,
+        CAST(sum(open_on_first) AS DOUBLE) AS active_openings,
+        CAST(sum(opened) AS BIGINT) AS postings_opened
+    FROM posting_facts
+    GROUP BY GROUPING SETS (
+        (month, occupation_family, city), (month, occupation_family), (month, city), (month)
+    )
+    UNION ALL
+    SELECT
+        'year',
+        make_date(f.year, 1, 1),
+        CASE WHEN grouping(f.occupation_family) = 1 THEN 'all' ELSE f.occupation_family END,
+        CASE WHEN grouping(f.city) = 1 THEN 'all' ELSE f.city END,
+        CAST(sum(f.open_on_first) AS DOUBLE) / max(m.months),
+        CAST(sum(f.opened) AS BIGINT)
+    FROM posting_facts f
+    JOIN months_per_year m ON m.year = f.year
+    GROUP BY GROUPING SETS (
+        (f.year, f.occupation_family, f.city), (f.year, f.occupation_family), (f.year, f.city), (f.year)
+    )
+),
+fill_counts AS (
+    -- filled postings per cell and months to fill: medians from counts, with no list of
+    -- every posting in memory
+    SELECT
+        'month' AS grain,
+        month AS period,
+        CASE WHEN grouping(occupation_family) = 1 THEN 'all' ELSE occupation_family END AS occupation_family,
+        CASE WHEN grouping(city) = 1 THEN 'all' ELSE city END AS city,
+        months_to_fill,
+        count(*) AS postings
+    FROM filled_postings
+    GROUP BY GROUPING SETS (
+        (month, occupation_family, city, months_to_fill), (month, occupation_family, months_to_fill),
+        (month, city, months_to_fill), (month, months_to_fill)
+    )
+    UNION ALL
+    SELECT
+        'year',
+        make_date(year, 1, 1),
+        CASE WHEN grouping(occupation_family) = 1 THEN 'all' ELSE occupation_family END,
+        CASE WHEN grouping(city) = 1 THEN 'all' ELSE city END,
+        months_to_fill,
+        count(*)
+    FROM filled_postings
+    GROUP BY GROUPING SETS (
+        (year, occupation_family, city, months_to_fill), (year, occupation_family, months_to_fill),
+        (year, city, months_to_fill), (year, months_to_fill)
+    )
+),
+fill_counts_running AS (
+    SELECT
+        *,
+        sum(postings) OVER (
+            PARTITION BY grain, period, occupation_family, city
+            ORDER BY months_to_fill ROWS UNBOUNDED PRECEDING
+        ) AS filled_up_to,
+        sum(postings) OVER (PARTITION BY grain, period, occupation_family, city) AS filled
+    FROM fill_counts
+),
+fills AS (
+    -- the median is the mean of the two middle values (the same one for an odd count): the
+    -- lower is the first whose running count reaches half the postings, the upper the first
+    -- to pass it
+    SELECT
+        grain,
+        period,
+        occupation_family,
+        city,
+        CAST(max(filled) AS BIGINT) AS postings_filled,
+        (min(CASE WHEN 2 * filled_up_to >= filled THEN months_to_fill END)
+         + min(CASE WHEN 2 * filled_up_to > filled THEN months_to_fill END)) / CAST(2 AS DOUBLE)
+            AS median_months_to_fill,
+        CAST(sum(postings * months_to_fill) AS DOUBLE) / max(filled) AS mean_months_to_fill
+    FROM fill_counts_running
+    GROUP BY grain, period, occupation_family, city
+),
+applications AS (
+    SELECT 'platform' AS source, e.member_id AS person_id, e.occurred_on AS month, p.occupation_family, p.city
+    FROM raw.posting_events e
+    JOIN raw.postings p ON p.posting_id = e.posting_id
+    WHERE e.event = 'apply'
+    UNION ALL
+    SELECT 'truth', a.person_id, a.applied_on, p.occupation_family, p.city
+    FROM truth.applications a
+    JOIN raw.postings p ON p.posting_id = a.posting_id
+    UNION ALL
+    -- off the platform: the hire the application led to, starting in its month or the next
+    SELECT 'truth', a.person_id, a.applied_on, h.occupation_family, h.city
+    FROM truth.applications a
+    JOIN truth.positions h
+        ON h.person_id = a.person_id AND h.company_id = a.company_id
+        AND h.start_date BETWEEN a.applied_on AND a.applied_on + INTERVAL 1 MONTH
+        AND h.start_reason IN ('first_job', 'job_change', 'reemployment')
+    WHERE a.posting_id IS NULL
+),
+rollup_levels AS (
+    -- the cells every application counts in: its family and city, and the 'all' totals
+    SELECT FALSE AS all_families, FALSE AS all_cities
+    UNION ALL SELECT FALSE, TRUE
+    UNION ALL SELECT TRUE, FALSE
+    UNION ALL SELECT TRUE, TRUE
+),
+applicants_per_cell AS (
+    -- one row per person and cell applied in: counting distinct people with a plain
+    -- aggregate, which spills to disk at any size
+    SELECT
+        a.source,
+        a.month,
+        CASE WHEN r.all_families THEN 'all' ELSE a.occupation_family END AS occupation_family,
+        CASE WHEN r.all_cities THEN 'all' ELSE a.city END AS city,
+        a.person_id,
+        count(*) AS applications
+    FROM applications a
+    CROSS JOIN rollup_levels r
+    GROUP BY
+        a.source,
+        a.month,
+        CASE WHEN r.all_families THEN 'all' ELSE a.occupation_family END,
+        CASE WHEN r.all_cities THEN 'all' ELSE a.city END,
+        a.person_id
+),
+applicants_by_month AS (
+    SELECT source, month, occupation_family, city,
+           CAST(sum(applications) AS BIGINT) AS applications, count(*) AS active_applicants
+    FROM applicants_per_cell
+    GROUP BY source, month, occupation_family, city
+),
+applicant_counts AS (
+    SELECT source, 'month' AS grain, month AS period, occupation_family, city,
+           applications, CAST(active_applicants AS DOUBLE) AS active_applicants
+    FROM applicants_by_month
+    UNION ALL
+    SELECT a.source, 'year', make_date(year(a.month), 1, 1), a.occupation_family, a.city,
+           CAST(sum(a.applications) AS BIGINT), CAST(sum(a.active_applicants) AS DOUBLE) / max(m.months)
+    FROM applicants_by_month a
+    JOIN months_per_year m ON m.year = year(a.month)
+    GROUP BY a.source, year(a.month), a.occupation_family, a.city
+),
+sources AS (
+    SELECT 'platform' AS source
+    UNION ALL
+    SELECT 'truth'
+),
+cell_parts AS (
+    -- a cell has at most one row of each part; posting counts are the same for both sources
+    SELECT s.source, c.grain, c.period, c.occupation_family, c.city, c.active_openings, c.postings_opened,
+           CAST(NULL AS BIGINT) AS postings_filled, CAST(NULL AS DOUBLE) AS median_months_to_fill,
+           CAST(NULL AS DOUBLE) AS mean_months_to_fill,
+           CAST(NULL AS BIGINT) AS applications, CAST(NULL AS DOUBLE) AS active_applicants
+    FROM posting_counts c CROSS JOIN sources s
+    UNION ALL
+    SELECT 'platform', grain, period, occupation_family, city, NULL, NULL,
+           postings_filled, median_months_to_fill, mean_months_to_fill, NULL, NULL
+    FROM fills
+    UNION ALL
+    SELECT source, grain, period, occupation_family, city, NULL, NULL, NULL, NULL, NULL,
+           applications, active_applicants
+    FROM applicant_counts
+),
+cells AS (
+    SELECT
+        source,
+        grain,
+        period,
+        occupation_family,
+        city,
+        coalesce(max(active_openings), 0.0) AS active_openings,
+        coalesce(max(postings_opened), 0) AS postings_opened,
+        coalesce(max(postings_filled), 0) AS postings_filled,
+        max(median_months_to_fill) AS median_months_to_fill,
+        max(mean_months_to_fill) AS mean_months_to_fill,
+        coalesce(max(applications), 0) AS applications,
+        coalesce(max(active_applicants), 0.0) AS active_applicants
+    FROM cell_parts
+    GROUP BY source, grain, period, occupation_family, city
+)
+SELECT
+    source,
+    grain,
+    period,
+    occupation_family,
+    city,
+    active_openings,
+    postings_opened,
+    CASE WHEN source = 'platform' THEN postings_filled END AS postings_filled,
+    median_months_to_fill,
+    mean_months_to_fill,
+    applications,
+    active_applicants,
+    active_openings / nullif(active_applicants, 0) AS tightness
+FROM cells
+ORDER BY source, grain, period, occupation_family, city
