@@ -388,6 +388,12 @@ def report_sections(city: str = DEFAULT_CITY) -> list[Section]:
             ),
             m["time_to_first_job"],
         )),
+        Section("marketplace", "How tight is the market, and do skills, pedigree or contacts get people hired?", (
+            m["vacancies"],
+            m["company_insights"],
+            m["skills_based_hiring"],
+            m["network"],
+        )),
         Section("platform-vs-truth", "How far is the platform's view from the truth?", (
             Chart(
                 "membership_by_education", "Who the platform sees: members by education", ("truth.people",),
