@@ -212,7 +212,8 @@ def measure(stage: str, args: argparse.Namespace, folder: Path) -> dict:
         out.seek(0)
         lines = out.read().strip().splitlines()
     if child.returncode != 0 or not lines:
-        raise SystemExit(f"stage {stage} failed with exit code {child.returncode}")
+        raise SystemExit(f"stage {stage} failed with exit code {child.returncode} after {wall:.0f} s "
+                         f"(peak {_gib(tree_peak)} GiB for the process tree)")
     result = json.loads(lines[-1])
     result.update(wall=wall, max_process_rss=usage.ru_maxrss * 1024, tree_rss=tree_peak)
     return result
@@ -230,6 +231,9 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=None, help="default: the scenario's")
     parser.add_argument("--folder", help="where the lake and warehouse go (default: a temporary folder)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--stages", default=",".join((*STAGES, "faker")),
+                        help="comma-separated subset of generate,load,metrics,checks,faker (in that order; "
+                             "each needs the ones before it, faker none)")
     parser.add_argument("--stage", choices=(*STAGES, "faker"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -239,17 +243,23 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{psutil.virtual_memory().total / 2**30:.0f} GiB; python {platform.python_version()}")
     print(f"people: {args.people:,}; generator workers: {args.workers}; faker people: {args.faker_people:,}\n")
-    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
-        results = {stage: measure(stage, args, Path(folder)) for stage in (*STAGES, "faker")}
-
+    stages = [s for s in (*STAGES, "faker") if s in args.stages.split(",")]
     header = f"{'stage':<10} {'wall s':>8} {'work s':>8} {'rows':>13} {'rows/s':>12} {'max proc GiB':>13} {'tree GiB':>9}"
     print(header)
-    print("-" * len(header))
-    for stage, r in results.items():
-        rows = sum(r["rows"].values())
-        rate = f"{rows / r['seconds']:,.0f}" if rows else ""
-        print(f"{stage:<10} {r['wall']:>8.1f} {r['seconds']:>8.1f} {rows:>13,} {rate:>12} "
-              f"{_gib(r['max_process_rss']):>13} {_gib(r['tree_rss']):>9}")
+    print("-" * len(header), flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
+        for stage in stages:  # each line as soon as its stage ends: a long run shows progress
+            r = results[stage] = measure(stage, args, Path(folder))
+            rows = sum(r["rows"].values())
+            rate = f"{rows / r['seconds']:,.0f}" if rows else ""
+            print(f"{stage:<10} {r['wall']:>8.1f} {r['seconds']:>8.1f} {rows:>13,} {rate:>12} "
+                  f"{_gib(r['max_process_rss']):>13} {_gib(r['tree_rss']):>9}", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"people": args.people, "workers": args.workers,
+                                               "faker_people": args.faker_people, "stages": results}, indent=2))
+    if set(stages) != {*STAGES, "faker"}:
+        return
     generated = sum(results["generate"]["rows"].values()) / results["generate"]["seconds"]
     faker = sum(results["faker"]["rows"].values()) / results["faker"]["seconds"]
     totals = {
@@ -271,11 +281,6 @@ def main() -> None:
     print("slowest check suites: " + ", ".join(f"{name} {s:.1f}s" for name, s in slowest))
     if results["checks"]["failed"]:
         print(f"failed checks: {', '.join(results['checks']['failed'])}")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"people": args.people, "workers": args.workers,
-                                               "faker_people": args.faker_people, "stages": results,
-                                               "generator_rows_per_s": generated, "faker_rows_per_s": faker},
-                                              indent=2))
 
 
 if __name__ == "__main__":

@@ -237,7 +237,10 @@ def build_metric(con, metric: MetricSql) -> int:
     con.execute("CREATE SCHEMA IF NOT EXISTS metrics")
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {metric.qualified_name} AS {metric.query}")
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {metric.qualified_name} AS {metric.query}")
+        except duckdb.Error as err:  # name the file: DuckDB's message alone does not say which query
+            raise type(err)(f"sql/{metric.path.name}: {err}") from err
         pause_point("metrics")
         actual = [r[0] for r in con.execute(f"DESCRIBE {metric.qualified_name}").fetchall()]
         undocumented = [c for c in actual if c not in metric.columns]
