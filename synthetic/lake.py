@@ -30,8 +30,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthetic.connections import write_connections
+from synthetic.companies import Companies
 from synthetic.generate import block_count, generate_block, world_companies
-from synthetic.model import compile_model
+from synthetic.model import Model, compile_model
+from synthetic.pools import NamePools
 from synthetic.pause import pause_point
 from synthetic.parameters import parameters_frame
 from synthetic.scenario import Scenario
@@ -91,10 +93,24 @@ def write_table_file(frame: pl.DataFrame, root: Path, lake_name: str, shard: int
     return frame.height
 
 
+# The compiled model, companies and name pools of the scenario this process last generated.
+# Building the companies takes seconds at country size; a worker process generates many
+# chunks of one scenario, so it builds them once, not once per chunk.
+_WORLD: dict[str, tuple[Model, Companies, NamePools]] = {}
+
+
+def _world(scenario: Scenario) -> tuple[Model, Companies, NamePools]:
+    key = scenario.model_dump_json()
+    if key not in _WORLD:
+        _WORLD.clear()
+        model = compile_model(scenario)
+        _WORLD[key] = (model, *world_companies(model))
+    return _WORLD[key]
+
+
 def generate_chunk(scenario: Scenario, shard: int, part: int, blocks: list[int], root: str) -> dict[str, int]:
     """Generate the given blocks and write them as file ``part`` of shard ``shard``."""
-    model = compile_model(scenario)
-    companies, pools = world_companies(model)
+    model, companies, pools = _world(scenario)
     parts: dict[str, list[pl.DataFrame]] = {}
     for block in blocks:
         for table, frame in generate_block(model, companies, pools, block).items():
@@ -147,8 +163,7 @@ def new_staging(lake: str | Path) -> Path:
 
 def write_global_tables(scenario: Scenario, staging: Path) -> dict[str, int]:
     """Tables that do not depend on people: companies, the skill taxonomy, the planted parameters."""
-    model = compile_model(scenario)
-    companies, _ = world_companies(model)
+    model, companies, _ = _world(scenario)
     frames = {
         "raw_companies": companies.frame(model),
         "raw_skills": pl.DataFrame(
