@@ -160,60 +160,54 @@ companies_to_check AS (
     SELECT source, 'placebo', member_id, start_date, partner_company_id
     FROM matched_hires
 ),
-connections_of_hired_members AS (
-    SELECT c.member_id, c.other_id, c.connected_on
-    FROM connection_ends c
-    JOIN (SELECT DISTINCT member_id FROM hires) hired ON hired.member_id = c.member_id
-),
--- Each hire's connections before the start (a few dozen), then whether one of them worked
--- at the company: the LEFT JOIN keeps the planner from starting with all the company's
--- staff, and every row streams into the aggregate.
-checks_with_an_insider AS (
+-- Each check's connections before the start (a few dozen: some 50 million rows at a
+-- million people), then whether one of them worked at the company. The LEFT JOIN keeps
+-- the planner from starting with all the company's staff and lets every row stream into
+-- one aggregate; grouping on (member, month) with a flag per source and kind keeps that
+-- aggregate to two narrow keys, so it spills rather than running out of memory.
+insiders_per_member_month AS (
     SELECT
-        k.source,
-        k.kind,
         k.member_id,
         k.start_date,
-        max(CASE WHEN p.member_id IS NULL THEN 0 ELSE 1 END) AS has_insider
+        max(CASE WHEN k.source = 'platform' AND k.kind = 'hire' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+            AS platform_hire,
+        max(CASE WHEN k.source = 'platform' AND k.kind = 'placebo' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+            AS platform_placebo,
+        max(CASE WHEN k.source = 'truth' AND k.kind = 'hire' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+            AS truth_hire,
+        max(CASE WHEN k.source = 'truth' AND k.kind = 'placebo' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+            AS truth_placebo
     FROM companies_to_check k
-    JOIN connections_of_hired_members c ON c.member_id = k.member_id AND c.connected_on < k.start_date
+    JOIN connection_ends c ON c.member_id = k.member_id AND c.connected_on < k.start_date
     LEFT JOIN positions p
         ON p.source = k.source AND p.member_id = c.other_id AND p.company_id = k.checked_company_id
         AND p.start_date < k.start_date AND (p.end_date IS NULL OR p.end_date > k.start_date)
-    GROUP BY k.source, k.kind, k.member_id, k.start_date
+    GROUP BY k.member_id, k.start_date
 ),
 hires_checked AS (
-    SELECT h.source, h.member_id, h.start_date, coalesce(x.has_insider, 0) AS connected
-    FROM hires h
-    LEFT JOIN checks_with_an_insider x
-        ON x.source = h.source AND x.kind = 'hire' AND x.member_id = h.member_id
-        AND x.start_date = h.start_date
-),
-matched_checked AS (
     SELECT
-        m.source,
-        m.start_date,
-        h.connected,
-        coalesce(x.has_insider, 0) AS placebo_connected
-    FROM matched_hires m
-    JOIN hires_checked h ON h.source = m.source AND h.member_id = m.member_id AND h.start_date = m.start_date
-    LEFT JOIN checks_with_an_insider x
-        ON x.source = m.source AND x.kind = 'placebo' AND x.member_id = m.member_id
-        AND x.start_date = m.start_date
+        h.source,
+        h.start_date,
+        CASE WHEN h.source = 'platform' THEN coalesce(x.platform_hire, 0) ELSE coalesce(x.truth_hire, 0) END
+            AS connected,
+        CASE WHEN m.member_id IS NULL THEN 0 ELSE 1 END AS matched,
+        CASE WHEN h.source = 'platform' THEN coalesce(x.platform_placebo, 0) ELSE coalesce(x.truth_placebo, 0) END
+            AS placebo_connected
+    FROM hires h
+    LEFT JOIN insiders_per_member_month x ON x.member_id = h.member_id AND x.start_date = h.start_date
+    LEFT JOIN matched_hires m
+        ON m.source = h.source AND m.member_id = h.member_id AND m.start_date = h.start_date
 ),
 hires_per_year AS (
-    SELECT source, year(start_date) AS year, count(*) AS hires, sum(connected) AS connected_hires
-    FROM hires_checked
-    GROUP BY source, year(start_date)
-),
-matched_per_year AS (
     SELECT
         source,
         year(start_date) AS year,
-        count(*) AS matched_hires,
-        sum(connected) AS matched_connected,
-        sum(placebo_connected) AS placebo_connected
-    FROM matched_checked
+        count(*) AS hires,
+        sum(connected) AS connected_hires,
+        sum(matched) AS matched_hires,
+        sum(matched * connected) AS matched_connected,
+        sum(matched * placebo_connected) AS placebo_connected
+    FROM hires_checked
     GROUP BY source, year(start_date)
 )
 SELECT
@@ -227,13 +221,12 @@ SELECT
     CAST(coalesce(h.hires, 0) AS BIGINT) AS hires,
     CAST(coalesce(h.connected_hires, 0) AS BIGINT) AS connected_hires,
     CAST(h.connected_hires AS DOUBLE) / nullif(h.hires, 0) AS connected_hire_share,
-    CAST(coalesce(m.matched_hires, 0) AS BIGINT) AS matched_hires,
-    CAST(m.matched_connected AS DOUBLE) / nullif(m.matched_hires, 0) AS matched_connected_share,
-    CAST(m.placebo_connected AS DOUBLE) / nullif(m.matched_hires, 0) AS placebo_connected_share
+    CAST(coalesce(h.matched_hires, 0) AS BIGINT) AS matched_hires,
+    CAST(h.matched_connected AS DOUBLE) / nullif(h.matched_hires, 0) AS matched_connected_share,
+    CAST(h.placebo_connected AS DOUBLE) / nullif(h.matched_hires, 0) AS placebo_connected_share
 FROM years y
 CROSS JOIN (SELECT 'platform' AS source UNION ALL SELECT 'truth') s
 JOIN connections_by_year_end e ON e.year = y.year
 LEFT JOIN degrees_per_year d ON d.year = y.year
 LEFT JOIN hires_per_year h ON h.source = s.source AND h.year = y.year
-LEFT JOIN matched_per_year m ON m.source = s.source AND m.year = y.year
 ORDER BY s.source, y.year
