@@ -56,17 +56,19 @@ WITH positions AS (
     JOIN truth.people pe USING (person_id)
 ),
 frame AS MATERIALIZED (
+    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
+    -- both positions tables), so each person matches at most one position per 1 January:
+    -- no aggregate is needed to pick one.
     SELECT
         p.source,
         year(c.month) AS year,
         p.person_id,
-        arg_max(p.education_level, p.start_date) AS education_level,
-        arg_max(p.occupation_family, p.start_date) AS occupation_family,
-        arg_max(p.city, p.start_date) AS city
+        p.education_level,
+        p.occupation_family,
+        p.city
     FROM raw.calendar c
     JOIN positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
     WHERE month(c.month) = 1
-    GROUP BY ALL
 ),
 positions_after_previous AS (
     SELECT

@@ -27,15 +27,17 @@
 --   representativeness: member_share / workforce_share.
 --   dissimilarity: Half the sum of |member_share - workforce_share| over the dimension's segments.
 WITH employed_on_1_january AS (
+    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
+    -- both positions tables), so each person matches at most one position per 1 January:
+    -- no aggregate is needed to pick one.
     SELECT
         c.month AS day,
         p.person_id,
-        arg_max(p.occupation_family, p.start_date) AS occupation_family,
-        arg_max(p.city, p.start_date) AS city
+        p.occupation_family,
+        p.city
     FROM raw.calendar c
     JOIN truth.positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
     WHERE month(c.month) = 1
-    GROUP BY ALL
 ),
 workforce AS (
     SELECT

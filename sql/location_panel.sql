@@ -25,15 +25,17 @@ januaries AS (
     SELECT month AS snapshot FROM raw.calendar WHERE month(month) = 1
 ),
 located_each_january AS (
+    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
+    -- both positions tables), so each person matches at most one position per 1 January:
+    -- no aggregate is needed to pick one.
     SELECT
         p.source,
         j.snapshot,
         p.person_id,
-        arg_max(p.city, p.start_date) AS city,
-        arg_max(p.occupation_family, p.start_date) AS occupation_family
+        p.city,
+        p.occupation_family
     FROM januaries j
     JOIN positions p ON p.start_date <= j.snapshot AND (p.end_date IS NULL OR p.end_date > j.snapshot)
-    GROUP BY ALL
 ),
 located_with_next_january AS (
     SELECT

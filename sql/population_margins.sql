@@ -20,15 +20,17 @@ WITH window_bounds AS (
     SELECT min(month) AS first_month FROM raw.calendar
 ),
 employed_on_1_january AS (
+    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
+    -- both positions tables), so each person matches at most one position per 1 January:
+    -- no aggregate is needed to pick one.
     SELECT
         year(c.month) AS year,
         p.person_id,
-        arg_max(p.occupation_family, p.start_date) AS occupation_family,
-        arg_max(p.city, p.start_date) AS city
+        p.occupation_family,
+        p.city
     FROM raw.calendar c
     JOIN truth.positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
     WHERE month(c.month) = 1
-    GROUP BY ALL
 ),
 employed AS (
     SELECT e.year, pe.highest_education_level AS education_level, e.occupation_family, e.city

@@ -35,16 +35,18 @@ WITH RECURSIVE member_positions AS (
     JOIN raw.members m USING (member_id)
 ),
 employed_members AS (
+    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
+    -- both positions tables), so each person matches at most one position per 1 January:
+    -- no aggregate is needed to pick one.
     SELECT
         year(c.month) AS year,
         p.member_id,
-        arg_max(p.highest_education_level, p.start_date) AS education_level,
-        arg_max(p.occupation_family, p.start_date) AS occupation_family,
-        arg_max(p.city, p.start_date) AS city
+        p.highest_education_level AS education_level,
+        p.occupation_family,
+        p.city
     FROM raw.calendar c
     JOIN member_positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
     WHERE month(c.month) = 1
-    GROUP BY ALL
 ),
 cells AS (
     SELECT year, education_level, occupation_family, city, count(*) AS members
