@@ -55,7 +55,7 @@ WITH positions AS (
     FROM truth.positions p
     JOIN truth.people pe USING (person_id)
 ),
-frame AS MATERIALIZED (
+frame AS (
     -- A person holds one position at a time (no_overlapping_positions, a blocking check on
     -- both positions tables), so each person matches at most one position per 1 January:
     -- no aggregate is needed to pick one.
@@ -155,12 +155,21 @@ share_estimates AS (
     JOIN group_totals t USING (year, metric, dimension, group_value)
     LEFT JOIN category_totals c USING (kind, year, metric, dimension, group_value, category)
 ),
+education_levels AS (
+    SELECT 'platform' AS source, member_id AS person_id, highest_education_level AS education_level
+    FROM raw.members
+    UNION ALL
+    SELECT 'truth', person_id, highest_education_level FROM truth.people
+),
 panel_moves AS (
-    -- The location panel per 1 January cell (its city is the origin) and destination.
-    SELECT f.source, l.year, f.education_level, f.occupation_family, f.city, l.destination_city, count(*) AS people
+    -- The location panel per 1 January cell and destination. The panel's row for a person
+    -- and year is the frame's (the same 1 January position: occupation family, and city as
+    -- the origin), so only the education level is looked up, per person.
+    SELECT l.source, l.year, e.education_level, l.occupation_family, l.origin_city AS city, l.destination_city,
+           count(*) AS people
     FROM metrics.location_panel l
-    JOIN frame f USING (source, year, person_id)
-    GROUP BY ALL
+    JOIN education_levels e ON e.source = l.source AND e.person_id = l.person_id
+    GROUP BY l.source, l.year, e.education_level, l.occupation_family, l.origin_city, l.destination_city
 ),
 weighted_moves AS (
     SELECT w.kind, m.year, m.city AS origin_city, m.destination_city, w.weight * m.people AS weighted, m.people
