@@ -1,4 +1,5 @@
-"""Careers, simulated month by month for all people of a block at once.
+"""Careers, simulated month by month for all people of a block at once (and for the
+people of several blocks at once, each block drawing from its own random stream).
 
 State per person: out of the labour market, searching (first job or after a layoff),
 or employed at a company in a city with an occupation and seniority. Each month every
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.companies import Companies
-from synthetic.model import GroupedSampler, Model, categorical
+from synthetic.model import GroupedSampler, Model, lexsort_ints
 from synthetic.people import People
 
 OUT, SEARCH_FIRST, SEARCH_AGAIN, EMPLOYED, RETIRED = 0, 1, 2, 3, 4
@@ -86,51 +87,66 @@ class _CityChooser:
         self.C = C
 
     def move(self, rng, origin: np.ndarray, family: np.ndarray) -> np.ndarray:
-        regional = rng.random(origin.size) < self.local_share[origin]
-        national = self.national.sample(rng, family * self.C + origin)
-        local = self.local.sample(rng, origin)
-        return np.where(regional, local, national)
+        k = origin.size
+        return self.move_with(rng.random(k), rng.random(k), rng.random(k), origin, family)
 
-    def anywhere_for(self, rng, family: np.ndarray) -> np.ndarray:
-        return self.anywhere.sample(rng, family)
+    def move_with(self, u_regional, u_national, u_local, origin, family) -> np.ndarray:
+        """``move`` with its three uniforms per row drawn by the caller, in that order."""
+        regional = u_regional < self.local_share[origin]
+        national = self.national.sample_with(family * self.C + origin, u_national)
+        local = self.local.sample_with(origin, u_local)
+        return np.where(regional, local, national)
 
     def by_population_only(self, rng, size: int) -> np.ndarray:
         return self.by_population.sample(rng, np.zeros(size, dtype=np.int64))
 
 
-def _pick_company(rng, companies: Companies, city, family, n_families: int, avoid=None) -> tuple[np.ndarray, np.ndarray]:
-    """Company per row in the row's city; returns (company, ok). ok=False if only `avoid` was available."""
-    groups = city * n_families + family
-    company = companies.by_city_family.sample(rng, groups)
-    ok = np.ones(company.size, dtype=bool)
-    if avoid is not None:
-        clash = company == avoid
-        for _ in range(MAX_COMPANY_REDRAWS):
-            if not clash.any():
-                break
-            company[clash] = companies.by_city_family.sample(rng, groups[clash])
-            clash = company == avoid
-        ok = ~clash
-    return company, ok
+def _pick_company(rng, companies: Companies, city, family, n_families: int) -> np.ndarray:
+    """Company per row in the row's city."""
+    return companies.by_city_family.sample(rng, city * n_families + family)
 
 
-def simulate_careers(model: Model, rng: np.random.Generator, people: People, companies: Companies) -> Positions:
-    sc, dyn = model.scenario, model.scenario.dynamics
-    n, T, F = len(people), model.months, len(model.families)
-    chooser = _CityChooser(model)
-    events = _Events()
-    separations: list[tuple[np.ndarray, int]] = []
+class _Streams:
+    """The random streams of several blocks, stepped together.
 
+    The people of the blocks are laid end to end (rows ``bounds[b]:bounds[b + 1]`` are
+    block b). A block's draws come from its own stream, in the order and sizes they would
+    have one block at a time, so a block's careers do not depend on which blocks are
+    simulated with it. ``Generator.random(k * c)`` yields the same numbers as k calls of
+    ``random(c)``, so the draws of several steps can be taken in one call per block.
+    """
+
+    def __init__(self, rngs: list[np.random.Generator], sizes: list[int]) -> None:
+        self.rngs = rngs
+        self.bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    def per_block(self, rows: np.ndarray) -> np.ndarray:
+        """How many of the (sorted) ``rows`` fall in each block."""
+        return np.diff(np.searchsorted(rows, self.bounds))
+
+    def uniforms(self, counts, steps: int = 1) -> np.ndarray:
+        """[steps, sum(counts)]: block b draws ``counts[b]`` numbers per step, step after step."""
+        draws = [rng.random(steps * int(c)).reshape(steps, int(c)) for rng, c in zip(self.rngs, counts) if c]
+        return np.concatenate(draws, axis=1) if draws else np.empty((steps, 0))
+
+
+def simulate_careers(
+    model: Model, rng: np.random.Generator, people: People, companies: Companies
+) -> Positions:
+    """The careers of one block."""
+    return simulate_careers_blocks(model, [rng], [people], companies)[0]
+
+
+def _initial_jobs(model: Model, rng, people: People, companies: Companies, chooser: _CityChooser):
+    """One block's labour market at the start of the timeline: state per person and the jobs held."""
+    dyn, n, F = model.scenario.dynamics, len(people), len(model.families)
     state = np.full(n, OUT, dtype=np.int64)
     company = np.full(n, -1, dtype=np.int64)
     city = model.institution_city[people.institution].copy()
     seniority = np.zeros(n, dtype=np.int64)
     employer_since = np.zeros(n, dtype=np.int64)
-    family, occupation = people.family, people.occupation
     promo_factor = model.level_promotion_factor[people.level]
-    change_factor = model.family_job_change[family]
 
-    # --- the world at the start of the timeline ------------------------------------
     active = (people.graduation_t < 0) & (people.retirement_t > 0)
     elapsed = -people.graduation_t
     first_job_after = rng.geometric(people.first_job_hazard) - 1
@@ -147,44 +163,96 @@ def simulate_careers(model: Model, rng: np.random.Generator, people: People, com
     # the simulated years then act on, so the planted attractiveness shows up as net flows.
     stays = rng.random(idx.size) < dyn.first_job_in_school_city
     city[idx] = np.where(stays, city[idx], chooser.by_population_only(rng, idx.size))
-    company[idx], _ = _pick_company(rng, companies, city[idx], family[idx], F)
+    company[idx] = _pick_company(rng, companies, city[idx], people.family[idx], F)
     employer_since[idx] = -np.maximum(tenure, 1)
     state[idx] = EMPLOYED
+    return state, company, city, seniority, employer_since, idx
+
+
+def _rows_by_month(month: np.ndarray, months: int) -> list[np.ndarray]:
+    """For each month 0 .. months - 1, the rows (ascending) whose ``month`` it is."""
+    order = np.argsort(month, kind="stable")
+    cuts = np.searchsorted(month[order], np.arange(months + 1))
+    return [order[cuts[t] : cuts[t + 1]] for t in range(months)]
+
+
+def simulate_careers_blocks(
+    model: Model, rngs: list[np.random.Generator], blocks: list[People], companies: Companies
+) -> list[Positions]:
+    """The careers of several blocks of people, each block drawing from its own stream.
+
+    Stepping many blocks month by month together does the same arithmetic on longer
+    arrays: the per-call cost of numpy, which dominates on one block's few thousand
+    people, is paid once per month instead of once per block and month.
+    """
+    dyn = model.scenario.dynamics
+    T, F = model.months, len(model.families)
+    chooser = _CityChooser(model)
+    by_city_family = companies.by_city_family
+    streams = _Streams(rngs, [len(p) for p in blocks])
+    n = int(streams.bounds[-1])
+    events = _Events()
+    separations: list[tuple[np.ndarray, int]] = []
+
+    # --- the world at the start of the timeline, block by block ----------------------
+    initial = [_initial_jobs(model, rng, p, companies, chooser) for rng, p in zip(rngs, blocks)]
+    state, company, city, seniority, employer_since = (
+        np.concatenate([b[i] for b in initial]) for i in range(5)
+    )
+    idx = np.concatenate([b[5] + off for b, off in zip(initial, streams.bounds)])
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in blocks])
+
+    family, occupation = cat("family"), cat("occupation")
+    graduation_t, retirement_t = cat("graduation_t"), cat("retirement_t")
+    first_job_hazard = cat("first_job_hazard")
+    promo_factor = model.level_promotion_factor[cat("level")]
+    change_factor = model.family_job_change[family]
     events.add(idx, employer_since[idx], company[idx], city[idx], occupation[idx], seniority[idx], INITIAL)
 
     short_tenure = dyn.short_tenure_months
+    # Who retires, and who graduates, in each month of the timeline (ascending rows).
+    retire_at, graduate_at = _rows_by_month(retirement_t, T), _rows_by_month(graduation_t, T)
+    # Each person's promotion hazard, kept up to date as seniority changes.
+    p_promo = model.promotion_hazard[seniority] * promo_factor
+    u = np.empty(n)
     for t in range(T):
         # Every transition this month is decided on the state at the start of the month.
-        u = rng.random(n)
+        for rng, lo, hi in zip(streams.rngs, streams.bounds[:-1], streams.bounds[1:]):
+            rng.random(out=u[lo:hi])
         employed = state == EMPLOYED
         search_first = state == SEARCH_FIRST
         search_again = state == SEARCH_AGAIN
 
-        retiring = people.retirement_t == t
-        left = np.flatnonzero(retiring & employed)
+        retiring = retire_at[t]
+        left = retiring[employed[retiring]]
         if left.size:
             separations.append((left, t))
         state[retiring] = RETIRED
-        employed &= ~retiring
-        search_first &= ~retiring
-        search_again &= ~retiring
+        employed[retiring] = search_first[retiring] = search_again[retiring] = False
 
+        # p_change = job_change_hazard x multiplier of the year x short-tenure factor (1 after
+        # short_tenure months) x family factor. The layoff + change threshold takes one of
+        # two values per person, which change only with the year's multiplier.
         p_layoff = dyn.layoff_hazard
-        tenure = t - employer_since
-        p_change = (
-            dyn.job_change_hazard
-            * model.job_change_multiplier[t]
-            * np.where(tenure < short_tenure, dyn.short_tenure_factor, 1.0)
-            * change_factor
-        )
-        p_promo = model.promotion_hazard[seniority] * promo_factor
-        laid_off = employed & (u < p_layoff)
-        changing = employed & (u >= p_layoff) & (u < p_layoff + p_change)
-        promoted = employed & (u >= p_layoff + p_change) & (u < p_layoff + p_change + p_promo)
+        if t == 0 or model.job_change_multiplier[t] != model.job_change_multiplier[t - 1]:
+            rate = dyn.job_change_hazard * model.job_change_multiplier[t]
+            change_short = p_layoff + (rate * dyn.short_tenure_factor) * change_factor
+            change_long = p_layoff + rate * change_factor
+        short = employer_since > t - short_tenure  # tenure below short_tenure months
+        up_to_change = np.where(short, change_short, change_long)
+        below_layoff = u < p_layoff
+        below_change = u < up_to_change
+        below_promo = u < up_to_change + p_promo
+        laid_off = employed & below_layoff
+        changing = employed & below_change & ~below_layoff
+        promoted = employed & below_promo & ~below_change
         # Graduates of this month start searching; their first job can start this month.
-        graduating = (people.graduation_t == t) & (state == OUT)
+        graduating = graduate_at[t][state[graduate_at[t]] == OUT]
         state[graduating] = SEARCH_FIRST
-        found_first = (search_first | graduating) & (u < people.first_job_hazard)
+        search_first[graduating] = True
+        found_first = search_first & (u < first_job_hazard)
         found_again = search_again & (u < dyn.reemployment_hazard)
 
         # Layoffs: the position ends, the person searches again from next month.
@@ -194,44 +262,87 @@ def simulate_careers(model: Model, rng: np.random.Generator, people: People, com
             state[idx] = SEARCH_AGAIN
             company[idx] = -1
 
-        # Employer changes, possibly with a promotion and a move.
+        # Employer changes, possibly with a promotion and a move. Per changer, in stream
+        # order: move?, regional?, national city, local city, company, then redraws of a
+        # company that is the current employer, and the promotion draw of those who moved on.
         idx = np.flatnonzero(changing)
-        if idx.size:
-            moving = rng.random(idx.size) < dyn.move_on_change
-            new_city = np.where(moving, chooser.move(rng, city[idx], family[idx]), city[idx])
-            new_company, ok = _pick_company(rng, companies, new_city, family[idx], F, avoid=company[idx])
-            idx, new_city, new_company = idx[ok], new_city[ok], new_company[ok]
-            up = rng.random(idx.size) < dyn.promotion_on_change
-            seniority[idx] = np.minimum(seniority[idx] + up, 3)
-            city[idx], company[idx], employer_since[idx] = new_city, new_company, t
-            events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], JOB_CHANGE)
+        moving, u_regional, u_national, u_local, u_company = streams.uniforms(streams.per_block(idx), 5)
+        moving = moving < dyn.move_on_change
+        moved = chooser.move_with(u_regional, u_national, u_local, city[idx], family[idx])
+        new_city = np.where(moving, moved, city[idx])
+        groups = new_city * F + family[idx]
+        new_company = by_city_family.sample_with(groups, u_company)
+        clash = new_company == company[idx]
+        for _ in range(MAX_COMPANY_REDRAWS):
+            if not clash.any():
+                break
+            again = np.flatnonzero(clash)
+            new_company[again] = by_city_family.sample_with(
+                groups[again], streams.uniforms(streams.per_block(idx[again]))[0]
+            )
+            clash = new_company == company[idx]
+        ok = ~clash
+        idx, new_city, new_company = idx[ok], new_city[ok], new_company[ok]
+
+        # The rest of the month's draws, one call per block: the changers' promotions,
+        # then three per first job, then five per return to work.
+        first = np.flatnonzero(found_first)
+        back = np.flatnonzero(found_again)
+        n_up, n_first, n_back = streams.per_block(idx), streams.per_block(first), streams.per_block(back)
+        u_up, u_first, u_back = [], [], []
+        for rng, a, b, c in zip(streams.rngs, n_up, n_first, n_back):
+            r = rng.random(int(a + 3 * b + 5 * c))
+            u_up.append(r[:a])
+            u_first.append(r[a : a + 3 * b].reshape(3, b))
+            u_back.append(r[a + 3 * b :].reshape(5, c))
+        u_up = np.concatenate(u_up)
+        u_first, u_back = np.concatenate(u_first, axis=1), np.concatenate(u_back, axis=1)
+
+        up = u_up < dyn.promotion_on_change
+        seniority[idx] = np.minimum(seniority[idx] + up, 3)
+        p_promo[idx] = model.promotion_hazard[seniority[idx]] * promo_factor[idx]
+        city[idx], company[idx], employer_since[idx] = new_city, new_company, t
+        events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], JOB_CHANGE)
 
         # Promotions at the same employer.
         idx = np.flatnonzero(promoted)
         if idx.size:
             seniority[idx] += 1
+            p_promo[idx] = model.promotion_hazard[seniority[idx]] * promo_factor[idx]
             events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], PROMOTION)
 
         # First jobs: in the school's city or wherever the family's pull leads.
-        idx = np.flatnonzero(found_first)
+        idx = first
         if idx.size:
-            stays = rng.random(idx.size) < dyn.first_job_in_school_city
-            city[idx] = np.where(stays, city[idx], chooser.anywhere_for(rng, family[idx]))
-            company[idx], _ = _pick_company(rng, companies, city[idx], family[idx], F)
+            stays = u_first[0] < dyn.first_job_in_school_city
+            city[idx] = np.where(stays, city[idx], chooser.anywhere.sample_with(family[idx], u_first[1]))
+            company[idx] = by_city_family.sample_with(city[idx] * F + family[idx], u_first[2])
             seniority[idx], employer_since[idx], state[idx] = 0, t, EMPLOYED
+            p_promo[idx] = model.promotion_hazard[0] * promo_factor[idx]
             events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], FIRST_JOB)
 
         # Back to work after a gap, possibly elsewhere.
-        idx = np.flatnonzero(found_again)
+        idx = back
         if idx.size:
-            moving = rng.random(idx.size) < dyn.move_on_change
-            city[idx] = np.where(moving, chooser.move(rng, city[idx], family[idx]), city[idx])
-            company[idx], _ = _pick_company(rng, companies, city[idx], family[idx], F)
+            moving = u_back[0] < dyn.move_on_change
+            moved = chooser.move_with(u_back[1], u_back[2], u_back[3], city[idx], family[idx])
+            city[idx] = np.where(moving, moved, city[idx])
+            company[idx] = by_city_family.sample_with(city[idx] * F + family[idx], u_back[4])
             employer_since[idx], state[idx] = t, EMPLOYED
             events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], REEMPLOYMENT)
 
-
-    return _close_positions(events, separations, n)
+    positions = _close_positions(events, separations, n)
+    # Split by block: rows are sorted by person, and a block's people are one run of rows.
+    cuts = np.searchsorted(positions.person, streams.bounds)
+    return [
+        Positions(
+            **{
+                name: (values[lo:hi] - off if name == "person" else values[lo:hi])
+                for name, values in vars(positions).items()
+            }
+        )
+        for lo, hi, off in zip(cuts[:-1], cuts[1:], streams.bounds[:-1])
+    ]
 
 
 def _close_positions(events: _Events, separations, n: int) -> Positions:
@@ -242,7 +353,7 @@ def _close_positions(events: _Events, separations, n: int) -> Positions:
     all_person = np.concatenate([person, sep_person])
     all_t = np.concatenate([start, sep_t])
     is_start = np.concatenate([np.ones(person.size, bool), np.zeros(sep_person.size, bool)])
-    order = np.lexsort((all_t, all_person))
+    order = lexsort_ints((all_t, all_person))
     all_person, all_t, is_start = all_person[order], all_t[order], is_start[order]
     next_same = np.append(all_person[1:] == all_person[:-1], False)
     end = np.where(next_same, np.append(all_t[1:], -1), -1)

@@ -3,20 +3,20 @@
 People are generated in fixed blocks of BLOCK_SIZE. Block b draws from its own random
 stream ``SeedSequence(seed, spawn_key=(1, b))`` and allocates row identifiers in its own
 range, so a block's rows are the same whichever shard or process generates it: the
-shard count only decides which blocks a shard writes.
+shard count only decides which blocks a shard writes. Several blocks are generated
+together (generate_blocks), each still from its own stream, and come out as Arrow tables.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 
-from synthetic.careers import REASONS, simulate_careers
+from synthetic.careers import REASONS, simulate_careers_blocks
 from synthetic.companies import Companies, draw_companies
 from synthetic.marketplace import SKILL_SOURCES, draw_posting_events, draw_skill_sources
 from synthetic.model import Model
-from synthetic.people import draw_people
+from synthetic.people import People, draw_people
 from synthetic.platform import draw_member_skills, draw_membership, member_ids, observe_positions
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
@@ -42,30 +42,87 @@ def world_companies(model: Model) -> tuple[Companies, NamePools]:
     return draw_companies(model, rng, sc.people, pools), pools
 
 
-def _null_where(values: pl.Series, missing: np.ndarray) -> pl.Series:
-    return pl.select(pl.when(pl.Series(missing)).then(None).otherwise(values)).to_series().alias(values.name)
+def _nullable(values: np.ndarray, missing: np.ndarray) -> pa.Array:
+    return pa.array(values, mask=np.asarray(missing, dtype=bool))
 
 
-def _dates(model: Model, t: np.ndarray, missing: np.ndarray | None = None) -> pl.Series:
-    dates = pl.Series(model.month_dates(t)).cast(pl.Date)
-    return dates if missing is None else _null_where(dates, missing)
+def _dates(model: Model, t: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    """Month indices -> dates on the first of the month (NULL where ``missing``).
+
+    The calendar conversion runs once per distinct month, not per row: a gather from
+    the days of the few hundred months the rows span.
+    """
+    t = np.asarray(t, dtype=np.int64)
+    if t.size == 0:
+        return pa.array([], type=pa.date32())
+    low = int(t.min())
+    days = model.month_dates(np.arange(low, int(t.max()) + 1)).astype(np.int32)[t - low]
+    return pa.array(days, mask=missing).view(pa.date32())
 
 
-def _pick(labels: list[str], codes: np.ndarray) -> pl.Series:
-    # A gather from the few labels, in polars: no Python string object per row.
-    return pl.Series(labels, dtype=pl.String).gather(np.asarray(codes, dtype=np.int64))
+def _pick(labels: list[str], codes: np.ndarray) -> pa.DictionaryArray:
+    """Labels by code, dictionary-coded: the few labels once, and an int32 code per row.
+
+    No string is built per row, and Parquet writes the column as the labels' dictionary
+    page and the codes without hashing a string.
+    """
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(codes, dtype=np.int32)), pa.array(labels, type=pa.string())
+    )
+
+
+def _label(labels: list[str], codes: np.ndarray) -> pa.Array:
+    """Labels by code as plain strings (for a list column's values)."""
+    return pa.array(labels, type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+
+
+def _table(columns: dict[str, object]) -> pa.Table:
+    return pa.table({name: v if isinstance(v, pa.Array) else pa.array(v) for name, v in columns.items()})
 
 
 _SENIORITY_TITLE = np.array(["Junior ", "", "Senior ", "Lead "], dtype=object)
 
 
-def generate_block(model: Model, companies: Companies, pools: NamePools, block: int) -> dict[str, pl.DataFrame]:
+def block_people(model: Model, pools: NamePools, block: int) -> tuple[np.random.Generator, People]:
+    """The random stream of a block and its people, the stream's first draws."""
     sc = model.scenario
     rng = block_rng(sc.seed, block)
-    first_id = block * BLOCK_SIZE + 1
     n = min(BLOCK_SIZE, sc.people - block * BLOCK_SIZE)
-    people = draw_people(model, rng, first_id, n, pools)
-    positions = simulate_careers(model, rng, people, companies)
+    return rng, draw_people(model, rng, block * BLOCK_SIZE + 1, n, pools)
+
+
+def generate_blocks(
+    model: Model, companies: Companies, pools: NamePools, blocks: list[int]
+) -> dict[str, pa.Table]:
+    """Every table of the given blocks, the blocks' rows one after the other.
+
+    The careers of all the blocks are simulated together (one month at a time over all
+    their people), each block drawing from its own stream as it would alone, so the rows
+    of a block do not depend on the blocks generated with it.
+    """
+    streams = [block_people(model, pools, block) for block in blocks]
+    careers = simulate_careers_blocks(model, [rng for rng, _ in streams], [p for _, p in streams], companies)
+    parts: dict[str, list[pa.Table]] = {}
+    for block, (rng, people), positions in zip(blocks, streams, careers):
+        for table, data in _block_tables(model, companies, pools, block, rng, people, positions).items():
+            parts.setdefault(table, []).append(data)
+    return {table: pa.concat_tables(tables) for table, tables in parts.items()}
+
+
+def generate_block(model: Model, companies: Companies, pools: NamePools, block: int) -> dict[str, pa.Table]:
+    return generate_blocks(model, companies, pools, [block])
+
+
+def _block_tables(
+    model: Model,
+    companies: Companies,
+    pools: NamePools,
+    block: int,
+    rng: np.random.Generator,
+    people: People,
+    positions,
+) -> dict[str, pa.Table]:
+    """The tables of one block from its people and careers; the block's stream goes on from there."""
     membership = draw_membership(model, rng, people)
     reported = observe_positions(model, rng, positions, membership)
 
@@ -81,7 +138,7 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
     skills = draw_member_skills(model, rng, people, membership)
 
     mids = member_ids(people.person_id).astype(np.int64)
-    full_name = pools.first_names[people.first_name] + " " + pools.last_names[people.last_name]
+    full_name = pools.full_names(people.first_name, people.last_name)
     school_city = model.institution_city[people.institution]
 
     # Latest city: of the last true position (truth) and of the last visible one (platform).
@@ -93,7 +150,7 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
     platform_city = school_city.copy()
     platform_city[vis_person[last_vis]] = positions.city[reported.rows[last_vis]]
 
-    def position_columns(rows: np.ndarray, end_t: np.ndarray) -> dict[str, pl.Series]:
+    def position_columns(rows: np.ndarray, end_t: np.ndarray) -> dict[str, pa.Array]:
         occ = positions.occupation[rows]
         sen = positions.seniority[rows]
         titles = _pick(
@@ -101,7 +158,7 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
             sen * len(model.occupations) + occ,
         )
         return {
-            "company_id": pl.Series(companies.company_id[positions.company[rows]]),
+            "company_id": companies.company_id[positions.company[rows]],
             "title": titles,
             "occupation": _pick(model.occupations, occ),
             "occupation_family": _pick(model.families, model.occupation_family[occ]),
@@ -112,7 +169,7 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
         }
 
     all_rows = np.arange(positions.person.size)
-    truth_positions = pl.DataFrame(
+    truth_positions = _table(
         {
             "position_id": position_id,
             "person_id": people.person_id[positions.person],
@@ -120,7 +177,7 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
             "start_reason": _pick(list(REASONS), positions.reason),
         }
     )
-    raw_positions = pl.DataFrame(
+    raw_positions = _table(
         {
             "position_id": position_id[reported.rows],
             "member_id": mids[positions.person[reported.rows]],
@@ -129,22 +186,23 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
         }
     )
 
-    educations = pl.DataFrame(
-        {
-            "person_id": people.person_id,
-            "institution": _pick(model.institutions, people.institution),
-            "level": _pick(model.levels, people.level),
-            "field": _pick(model.fields, people.field),
-            "start_date": _dates(model, people.study_start_t),
-            "graduation_date": _dates(model, people.graduation_t),
+    def education_columns(rows: np.ndarray) -> dict[str, pa.Array]:
+        return {
+            "institution": _pick(model.institutions, people.institution[rows]),
+            "level": _pick(model.levels, people.level[rows]),
+            "field": _pick(model.fields, people.field[rows]),
+            "start_date": _dates(model, people.study_start_t[rows]),
+            "graduation_date": _dates(model, people.graduation_t[rows]),
         }
-    )
-    truth_people = pl.DataFrame(
+
+    everyone = np.arange(len(people))
+    educations = _table({"person_id": people.person_id, **education_columns(everyone)})
+    truth_people = _table(
         {
             "person_id": people.person_id,
-            "member_id": _null_where(pl.Series(mids), ~membership.is_member),
-            "full_name": pl.Series(full_name, dtype=pl.String),
-            "birth_year": pl.Series(people.birth_year, dtype=pl.Int32),
+            "member_id": _nullable(mids, ~membership.is_member),
+            "full_name": full_name,
+            "birth_year": pa.array(people.birth_year, type=pa.int32()),
             "highest_education_level": _pick(model.levels, people.level),
             "labour_market_entry": _dates(model, people.graduation_t),
             "retirement": _dates(model, people.retirement_t),
@@ -152,24 +210,23 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
         }
     )
     member_rows = np.flatnonzero(membership.is_member)
-    local = pools.email_local_parts(people.first_name[member_rows], people.last_name[member_rows])
-    domain = pools.email_domains[rng.integers(0, len(pools.email_domains), member_rows.size)]
-    raw_members = pl.DataFrame(
+    domain = rng.integers(0, len(pools.email_domains), member_rows.size)
+    raw_members = _table(
         {
             "member_id": mids[member_rows],
-            "full_name": pl.Series(full_name[member_rows], dtype=pl.String),
-            "email": pl.Series(local + "." + mids[member_rows].astype(str).astype(object) + "@" + domain, dtype=pl.String),
+            "full_name": full_name.take(pa.array(member_rows)),
+            "email": pools.emails(
+                people.first_name[member_rows], people.last_name[member_rows], mids[member_rows], domain
+            ),
             "joined_on": _dates(model, membership.join_t[member_rows]),
             "city": _pick(model.cities, platform_city[member_rows]),
             "highest_education_level": _pick(model.levels, people.level[member_rows]),
         }
     )
-    raw_educations = (
-        educations.filter(pl.Series(membership.is_member)).rename({"person_id": "member_id"}).with_columns(pl.Series("member_id", mids[member_rows]))
-    )
+    raw_educations = _table({"member_id": mids[member_rows], **education_columns(member_rows)})
     hired = postings.hired_position
     hired_member = np.where(postings.platform_hire, mids[positions.person[np.maximum(hired, 0)]], -1)
-    raw_postings = pl.DataFrame(
+    raw_postings = _table(
         {
             "posting_id": posting_id,
             "company_id": companies.company_id[postings.company],
@@ -179,37 +236,32 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
             "seniority": _pick(model.seniorities, postings.seniority),
             "opened_on": _dates(model, postings.opened_t),
             "closed_on": _dates(model, postings.closed_t, missing=postings.closed_t < 0),
-            "hired_member_id": _null_where(pl.Series(hired_member), hired_member < 0),
+            "hired_member_id": _nullable(hired_member, hired_member < 0),
         }
     )
-    raw_posting_skills = pl.DataFrame(
+    raw_posting_skills = _table(
         {"posting_id": posting_id[posting_row], "skill": _pick(model.skills, posting_skill)}
-    )
-    raw_member_skills = pl.DataFrame(
-        {
-            "member_id": mids[skills.person],
-            "skill": _pick(model.skills, skills.skill),
-            "source": pl.Series(["self"] * skills.person.size, dtype=pl.String),
-            "added_on": _dates(model, skills.added_t),
-        }
     )
     # The marketplace comes last: its draws leave every table above as it was without it.
     sources = draw_skill_sources(model, rng, skills.person.size)
-    raw_member_skills = raw_member_skills.with_columns(source=_pick(list(SKILL_SOURCES), sources))
+    raw_member_skills = _table(
+        {
+            "member_id": mids[skills.person],
+            "skill": _pick(model.skills, skills.skill),
+            "source": _pick(list(SKILL_SOURCES), sources),
+            "added_on": _dates(model, skills.added_t),
+        }
+    )
     events = draw_posting_events(model, rng, postings, positions, people.family, membership)
-    event_member = mids[events.person]
-    raw_posting_events = pl.concat(
-        [
-            pl.DataFrame(
-                {
-                    "member_id": event_member[rows],
-                    "posting_id": posting_id[events.posting[rows]],
-                    "event": pl.Series([event] * rows.size, dtype=pl.String),
-                    "occurred_on": _dates(model, events.t[rows]),
-                }
-            )
-            for event, rows in (("view", np.arange(events.person.size)), ("apply", np.flatnonzero(events.applied)))
-        ]
+    # Every event is a view; applications are listed again, after all the views.
+    rows = np.concatenate([np.arange(events.person.size), np.flatnonzero(events.applied)])
+    raw_posting_events = _table(
+        {
+            "member_id": mids[events.person[rows]],
+            "posting_id": posting_id[events.posting[rows]],
+            "event": _pick(["view", "apply"], np.arange(rows.size) >= events.person.size),
+            "occurred_on": _dates(model, events.t[rows]),
+        }
     )
     truth_applications = _applications(model, positions, postings, events, hires, people, companies, posting_id, id_base)
     # Recruiter searches come after the marketplace: every table above keeps its draws.
@@ -231,7 +283,7 @@ def generate_block(model: Model, companies: Companies, pools: NamePools, block: 
     }
 
 
-def _applications(model, positions, postings, events, hires, people, companies, posting_id, id_base) -> pl.DataFrame:
+def _applications(model, positions, postings, events, hires, people, companies, posting_id, id_base) -> pa.Table:
     """truth.applications: the platform's applications, and one off-platform application per other hire."""
     applied = np.flatnonzero(events.applied)
     on_platform_posting = events.posting[applied]
@@ -244,34 +296,36 @@ def _applications(model, positions, postings, events, hires, people, companies, 
     company = np.concatenate([postings.company[on_platform_posting], positions.company[elsewhere]])
     applied_t = np.concatenate([events.t[applied], np.maximum(positions.start_t[elsewhere] - 1, 0)])
     n_platform, n = applied.size, applied.size + elsewhere.size
-    return pl.DataFrame(
+    off_platform = np.arange(n) >= n_platform
+    return _table(
         {
             "application_id": id_base + 1 + np.arange(n, dtype=np.int64),
             "person_id": people.person_id[person],
             "company_id": companies.company_id[company],
-            "posting_id": _null_where(
-                pl.Series(np.concatenate([posting_id[on_platform_posting], np.zeros(elsewhere.size, np.int64)])),
-                np.arange(n) >= n_platform,
+            "posting_id": _nullable(
+                np.concatenate([posting_id[on_platform_posting], np.zeros(elsewhere.size, np.int64)]),
+                off_platform,
             ),
-            "channel": pl.Series(["platform"] * n_platform + ["off_platform"] * elsewhere.size, dtype=pl.String),
+            "channel": _pick(["platform", "off_platform"], off_platform),
             "applied_on": _dates(model, applied_t),
             "hired": np.concatenate([was_hired, np.ones(elsewhere.size, bool)]),
         }
     )
 
 
-def _recruiter_searches(model, searches, postings, companies, posting_id, id_base) -> pl.DataFrame:
+def _recruiter_searches(model, searches, postings, companies, posting_id, id_base) -> pa.Table:
     """raw.recruiter_searches: one row per search, its skill filters as a list (empty = none)."""
-    skills = _pick(model.skills, searches.filter_skill).to_arrow()
-    filters = pa.LargeListArray.from_arrays(pa.array(searches.filter_offsets, type=pa.int64()), skills)
+    filters = pa.ListArray.from_arrays(
+        pa.array(searches.filter_offsets.astype(np.int32)), _label(model.skills, searches.filter_skill)
+    )
     posting = searches.posting
-    return pl.DataFrame(
+    return _table(
         {
             "search_id": id_base + 1 + np.arange(posting.size, dtype=np.int64),
             "company_id": companies.company_id[postings.company[posting]],
             "posting_id": posting_id[posting],
             "searched_on": _dates(model, searches.t),
             "occupation": _pick(model.occupations, postings.occupation[posting]),
-            "skill_filters": pl.Series(filters, dtype=pl.List(pl.String)),
+            "skill_filters": filters,
         }
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthetic.model import GroupedSampler, Model
+from synthetic.model import GroupedSampler, Model, lexsort_ints
 from synthetic.platform import Membership
 from synthetic.postings import Postings
 
@@ -72,7 +72,7 @@ def draw_posting_events(
     hire_t = np.maximum(postings.opened_t[hires], membership.join_t[hired_person[hires]])
     t = np.concatenate([t[keep], hire_t])
     # One view (and at most one application) per member and posting: keep the first.
-    order = np.lexsort((~applied, t, posting, person))
+    order = lexsort_ints((~applied, t, posting, person))
     person, posting, applied, t = person[order], posting[order], applied[order], t[order]
     first_of_pair = np.concatenate([[True], (person[1:] != person[:-1]) | (posting[1:] != posting[:-1])])
     return PostingEvents(person=person[first_of_pair], posting=posting[first_of_pair],

@@ -20,40 +20,116 @@ def categorical(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.
     return np.searchsorted(cdf, rng.random(size) * cdf[-1], side="right").clip(0, len(weights) - 1)
 
 
+def lexsort_ints(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key primary) for integer or boolean keys, faster.
+
+    The keys, each shifted to start at 0, and then the row number are packed into one
+    int64. Packed values are all distinct, so a single plain sort of them gives exactly
+    lexsort's (stable) order. Keys whose ranges do not fit fall back to lexsort.
+    """
+    n = np.asarray(keys[0]).size
+    packed, span = np.zeros(n, dtype=np.int64), 1
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    for key in reversed(keys):
+        key = np.asarray(key).astype(np.int64)
+        low = int(key.min())
+        width = int(key.max()) - low + 1
+        span *= width
+        if span * n >= 2**62:
+            return np.lexsort(keys)
+        packed = packed * width + (key - low)
+    return np.argsort(packed * n + np.arange(n, dtype=np.int64))
+
+
+_GUIDE_STEPS = 4  # keys still unplaced after this many steps past their guide are searched
+
+
 @dataclass(frozen=True)
 class GroupedSampler:
     """Samples an item per row from a weight table chosen by the row's group code.
 
     All groups' cumulative weights are laid end to end, group g occupying the interval
-    (g, g + 1]; a draw for group g is ``g + u`` looked up in that single sorted array.
-    One ``searchsorted`` call then serves rows of every group at once.
+    (g, g + 1]; a draw for group g is ``g + u``, and its item is at the first cumulative
+    weight >= g + u in that single sorted array (``searchsorted``), for rows of every
+    group at once.
+
+    A guide table finds that position without a binary search over the whole array
+    (hundreds of thousands of entries for companies by city and family): group g's
+    interval is cut into as many equal buckets as it has items, ``guide`` holds the
+    position of each bucket's lower edge, and a key steps forward from its bucket's
+    guide, usually zero or one step. The position found is the same as searchsorted's.
     """
 
     cdf: np.ndarray  # concatenated, group g scaled into (g, g + 1]
     items: np.ndarray  # item index at each cdf position
     has_items: np.ndarray  # bool per group
+    buckets: np.ndarray  # per group: its number of items = of guide buckets
+    first_bucket: np.ndarray  # per group: index of its first bucket
+    edges: np.ndarray  # lower edge of each bucket (g + k / buckets[g])
+    guide: np.ndarray  # searchsorted(cdf, edge): the position of each bucket's lower edge
 
     @classmethod
     def from_matrix(cls, weights: np.ndarray) -> GroupedSampler:
         """``weights[g, i]``: weight of item i in group g (zeros allowed)."""
-        cdfs, items = [], []
-        for g, row in enumerate(np.asarray(weights, dtype=np.float64)):
+        weights = np.asarray(weights, dtype=np.float64)
+        cdfs, items, edges = [], [], []
+        buckets = np.zeros(weights.shape[0], dtype=np.int64)
+        for g, row in enumerate(weights):
             idx = np.flatnonzero(row > 0)
             if idx.size == 0:
                 continue
             cum = np.cumsum(row[idx])
             cdfs.append(g + cum / cum[-1])
             items.append(idx)
-        has = (np.asarray(weights) > 0).any(axis=1)
-        return cls(np.concatenate(cdfs), np.concatenate(items), has)
+            edges.append(g + np.arange(idx.size) / idx.size)
+            buckets[g] = idx.size
+        cdf, edges = np.concatenate(cdfs), np.concatenate(edges)
+        return cls(
+            cdf=cdf,
+            items=np.concatenate(items),
+            has_items=(weights > 0).any(axis=1),
+            buckets=buckets,
+            first_bucket=np.cumsum(buckets) - buckets,
+            edges=edges,
+            guide=np.searchsorted(cdf, edges, side="left"),
+        )
 
     def sample(self, rng: np.random.Generator, groups: np.ndarray) -> np.ndarray:
         if groups.size and not self.has_items[groups].all():
             raise ValueError("a group with no positive weight was sampled")
-        u = rng.random(groups.size)
+        return self.lookup(groups, rng.random(groups.size))
+
+    def sample_with(self, groups: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """``sample`` with the uniforms drawn by the caller (one per row, in row order)."""
+        if groups.size and not self.has_items[groups].all():
+            raise ValueError("a group with no positive weight was sampled")
+        return self.lookup(groups, u)
+
+    def lookup(self, groups: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Item for each (group, uniform); every group must have items."""
         # u is in [0, 1); keep it off the exact group boundary at the low end.
-        pos = np.searchsorted(self.cdf, groups + np.maximum(u, 1e-12), side="left")
-        return self.items[np.minimum(pos, self.items.size - 1)]
+        keys = groups + np.maximum(u, 1e-12)
+        size = self.buckets[groups]
+        bucket = self.first_bucket[groups] + np.minimum(((keys - groups) * size).astype(np.int64), size - 1)
+        # Rounding may put a key just below its bucket's edge: take the bucket before.
+        low = np.flatnonzero(self.edges[bucket] > keys)
+        while low.size:
+            bucket[low] -= 1
+            low = low[self.edges[bucket[low]] > keys[low]]
+        # From the edge's position (no cumulative weight below the edge is >= the key),
+        # step to the first cumulative weight >= key.
+        last = self.cdf.size - 1
+        pos = self.guide[bucket]
+        ahead = np.flatnonzero(self.cdf[np.minimum(pos, last)] < keys)
+        for _ in range(_GUIDE_STEPS):
+            if not ahead.size:
+                break
+            pos[ahead] += 1
+            ahead = ahead[(pos[ahead] <= last) & (self.cdf[np.minimum(pos[ahead], last)] < keys[ahead])]
+        if ahead.size:
+            pos[ahead] = np.searchsorted(self.cdf, keys[ahead], side="left")
+        return self.items[np.minimum(pos, last)]
 
 
 @dataclass

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.careers import Positions
-from synthetic.model import Model, categorical
+from synthetic.model import Model, categorical, lexsort_ints
 from synthetic.people import People
 
 MEMBER_ID_MULTIPLIER = 2654435761  # odd, so person_id -> member_id is a bijection mod 2**32
@@ -129,7 +129,7 @@ def draw_member_skills(model: Model, rng, people: People, membership: Membership
     ev_lo = np.repeat(lo[member_row, year], n_events)
     ev_span = np.repeat(months_on[member_row, year], n_events)
     ev_t = ev_lo + np.floor(rng.random(ev_member.size) * ev_span).astype(np.int64)
-    order = np.lexsort((ev_t, ev_member))
+    order = lexsort_ints((ev_t, ev_member))
     ev_member, ev_t = ev_member[order], ev_t[order]
     # k-th skill of a member = family skill list at (offset + k): never the same skill twice.
     first = np.concatenate([[True], ev_member[1:] != ev_member[:-1]]) if ev_member.size else np.empty(0, bool)

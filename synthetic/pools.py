@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from faker import Faker
 
 FIRST_NAMES = 1200
@@ -31,10 +33,31 @@ class NamePools:
     company_names: np.ndarray
     email_domains: np.ndarray
 
-    def email_local_parts(self, first_idx: np.ndarray, last_idx: np.ndarray) -> np.ndarray:
-        firsts = np.array([_ascii_slug(n) for n in self.first_names], dtype=object)
-        lasts = np.array([_ascii_slug(n) for n in self.last_names], dtype=object)
-        return firsts[first_idx] + "." + lasts[last_idx]
+    # The pools as Arrow strings, built once: names and addresses are joined by Arrow
+    # kernels from indices, with no Python string per row.
+    @cached_property
+    def _arrow(self) -> dict[str, pa.Array]:
+        return {
+            "first": pa.array(list(self.first_names), type=pa.string()),
+            "last": pa.array(list(self.last_names), type=pa.string()),
+            "first_slug": pa.array([_ascii_slug(n) for n in self.first_names], type=pa.string()),
+            "last_slug": pa.array([_ascii_slug(n) for n in self.last_names], type=pa.string()),
+            "domain": pa.array(list(self.email_domains), type=pa.string()),
+        }
+
+    def full_names(self, first_idx: np.ndarray, last_idx: np.ndarray) -> pa.Array:
+        """'First Last' per row."""
+        a = self._arrow
+        return pc.binary_join_element_wise(a["first"].take(first_idx), a["last"].take(last_idx), " ")
+
+    def emails(
+        self, first_idx: np.ndarray, last_idx: np.ndarray, member_id: np.ndarray, domain_idx: np.ndarray
+    ) -> pa.Array:
+        """'first.last.<member_id>@<domain>' per row, names as ASCII slugs."""
+        a = self._arrow
+        first, last = a["first_slug"].take(first_idx), a["last_slug"].take(last_idx)
+        local = pc.binary_join_element_wise(first, last, pa.array(member_id).cast(pa.string()), ".")
+        return pc.binary_join_element_wise(local, a["domain"].take(domain_idx), "@")
 
 
 def _unique(draw, count: int, attempts: int) -> list[str]:

@@ -71,16 +71,20 @@ def draw_posting_skills(model: Model, rng, postings: Postings) -> tuple[np.ndarr
     probs = model.occupation_skill_prob
     nnz_per_occ = (probs > 0).sum(axis=1)
     occ_ptr = np.concatenate([[0], np.cumsum(nnz_per_occ)])
-    occ_skill = np.concatenate([np.flatnonzero(row > 0) for row in probs])
-    occ_prob = np.concatenate([row[row > 0] for row in probs])
+    occ_skill = np.flatnonzero(probs.ravel() > 0) % probs.shape[1]  # row by row, as occ_ptr
+    occ_prob = probs[probs > 0]
 
+    # One row per posting and skill of its occupation; ``slot`` indexes the occupation's skill list.
     counts = nnz_per_occ[postings.occupation]
     posting = np.repeat(np.arange(postings.occupation.size), counts)
-    # position of each expanded row inside its occupation's skill list
     within = np.arange(posting.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    slot = occ_ptr[postings.occupation[posting]] + within
-    skill = occ_skill[slot]
-    years = model.month_year[postings.opened_t[posting]] - model.scenario.postings.skills_base_year
-    p = np.minimum(occ_prob[slot] * np.exp(model.skill_trend[skill] * years), 1.0)
+    slot = np.repeat(occ_ptr[postings.occupation], counts) + within
+    years = model.month_year[postings.opened_t] - model.scenario.postings.skills_base_year
+    # The probability of every (slot, year) once, then one gather per row: the same
+    # products as per row, min(p * exp(trend * years), 1), computed a few thousand times.
+    low = int(years.min()) if years.size else 0
+    span = np.arange(low, int(years.max()) + 1 if years.size else low + 1)
+    table = np.minimum(occ_prob[:, None] * np.exp(model.skill_trend[occ_skill][:, None] * span[None, :]), 1.0)
+    p = table.ravel()[slot * span.size + np.repeat(years - low, counts)]
     keep = rng.random(posting.size) < p
-    return posting[keep], skill[keep]
+    return posting[keep], occ_skill[slot[keep]]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthetic.model import Model
+from synthetic.model import Model, lexsort_ints
 from synthetic.postings import Postings
 
 OPEN_POSTING_SEARCH_MONTHS = 3
@@ -59,6 +59,21 @@ def skill_pools(model: Model, postings: Postings, posting_row: np.ndarray, posti
     return offsets, skills[order]
 
 
+def _order_by_key_within(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``np.lexsort((key, group))`` for a sorted integer ``group`` and float keys in [0, 1).
+
+    One stable sort of ``group + key``: rounding keeps the order of the keys within a
+    group, and a group's values never pass the next group's. Only two keys of a group
+    that round to one value could be ordered differently; then lexsort decides.
+    """
+    combined = group + key
+    order = np.argsort(combined, kind="stable")
+    ordered, ordered_group = combined[order], group[order]
+    if np.any((ordered[1:] == ordered[:-1]) & (ordered_group[1:] == ordered_group[:-1])):
+        return np.lexsort((key, group))
+    return order
+
+
 def draw_recruiter_searches(
     model: Model, rng, postings: Postings, posting_row: np.ndarray, posting_skill: np.ndarray
 ) -> RecruiterSearches:
@@ -83,7 +98,7 @@ def draw_recruiter_searches(
     search = np.repeat(np.arange(filtering.size), pool_size)
     within = np.arange(search.size) - np.repeat(np.cumsum(pool_size) - pool_size, pool_size)
     candidate = pool_skill[pool_offsets[posting[filtering]][search] + within]
-    order = np.lexsort((rng.random(search.size), search))
+    order = _order_by_key_within(search, rng.random(search.size))
     search, candidate = search[order], candidate[order]
     rank = np.arange(search.size) - np.repeat(np.cumsum(pool_size) - pool_size, pool_size)
     keep = rank < wanted[search]
@@ -91,6 +106,6 @@ def draw_recruiter_searches(
 
     # Within a search, skills in alphabetical order: the list reads the same whatever the draw order.
     name_rank = np.argsort(np.argsort(np.array(model.skills, dtype=object)))
-    order = np.lexsort((name_rank[candidate], search))
+    order = lexsort_ints((name_rank[candidate], search))
     offsets = np.concatenate([[0], np.cumsum(np.bincount(search, minlength=posting.size))])
     return RecruiterSearches(posting=posting, t=t, filter_offsets=offsets, filter_skill=candidate[order])
