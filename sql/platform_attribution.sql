@@ -34,7 +34,9 @@ positions_after_previous AS (
     FROM positions
     WINDOW w AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
 ),
-hires AS (
+-- Read three times, each streaming (re-ranking the positions) instead of one stored copy:
+-- at ten million people that copy alone would not fit DuckDB's memory.
+hires AS NOT MATERIALIZED (
     SELECT source, member_id, company_id, start_date
     FROM positions_after_previous
     WHERE (previous_company_id IS DISTINCT FROM company_id OR previous_end_date <> start_date)
@@ -57,21 +59,34 @@ truth_hires_seen AS (
     JOIN raw.positions r ON r.member_id = h.member_id AND r.company_id = h.company_id AND r.start_date = h.start_date
     WHERE h.source = 'truth'
 ),
+-- A member holds one position at a time, so a (member, company, start) key is one hire and
+-- the distinct attributed and seen keys count hires; a non-member (NULL member_id) is
+-- neither attributed nor seen.
+hires_per_year AS (
+    SELECT source, year(start_date) AS year, count(*) AS hires
+    FROM hires
+    GROUP BY source, year(start_date)
+),
+attributed_per_year AS (
+    SELECT source, year(start_date) AS year, count(*) AS attributed_hires
+    FROM attributed
+    GROUP BY source, year(start_date)
+),
+seen_per_year AS (
+    SELECT year(start_date) AS year, count(*) AS seen_hires
+    FROM truth_hires_seen
+    GROUP BY year(start_date)
+),
 per_year AS (
     SELECT
         h.source,
-        year(h.start_date) AS year,
-        count(*) AS hires,
-        count(a.member_id) AS attributed_hires,
-        count(*) - count(s.member_id) AS unseen_hires
-    FROM hires h
-    LEFT JOIN attributed a
-        ON a.source = h.source AND a.member_id = h.member_id AND a.company_id = h.company_id
-        AND a.start_date = h.start_date
-    LEFT JOIN truth_hires_seen s
-        ON h.source = 'truth' AND s.member_id = h.member_id AND s.company_id = h.company_id
-        AND s.start_date = h.start_date
-    GROUP BY h.source, year(h.start_date)
+        h.year,
+        h.hires,
+        coalesce(a.attributed_hires, 0) AS attributed_hires,
+        h.hires - coalesce(s.seen_hires, 0) AS unseen_hires
+    FROM hires_per_year h
+    LEFT JOIN attributed_per_year a ON a.source = h.source AND a.year = h.year
+    LEFT JOIN seen_per_year s ON h.source = 'truth' AND s.year = h.year
 )
 SELECT
     source,
