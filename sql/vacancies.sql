@@ -157,37 +157,45 @@ applications AS (
         AND h.start_reason IN ('first_job', 'job_change', 'reemployment')
     WHERE a.posting_id IS NULL
 ),
-rollup_levels AS (
-    -- the cells every application counts in: its family and city, and the 'all' totals
-    SELECT FALSE AS all_families, FALSE AS all_cities
-    UNION ALL SELECT FALSE, TRUE
-    UNION ALL SELECT TRUE, FALSE
-    UNION ALL SELECT TRUE, TRUE
+applications_per_person_cell AS (
+    SELECT source, month, occupation_family, city, person_id, count(*) AS applications
+    FROM applications
+    GROUP BY source, month, occupation_family, city, person_id
 ),
-applicants_per_cell AS (
-    -- one row per person and cell applied in: counting distinct people with a plain
-    -- aggregate, which spills to disk at any size
+-- A person counts once in every cell they applied in, rolled up or not: flag the first of
+-- their rows in their family, in their city and in the month, and sum the flags per cell.
+-- Sorting spills to disk at any size, where one aggregate per person and rolled-up cell
+-- (four per application) runs out of memory at ten million people.
+applications_flagged AS (
     SELECT
-        a.source,
-        a.month,
-        CASE WHEN r.all_families THEN 'all' ELSE a.occupation_family END AS occupation_family,
-        CASE WHEN r.all_cities THEN 'all' ELSE a.city END AS city,
-        a.person_id,
-        count(*) AS applications
-    FROM applications a
-    CROSS JOIN rollup_levels r
-    GROUP BY
-        a.source,
-        a.month,
-        CASE WHEN r.all_families THEN 'all' ELSE a.occupation_family END,
-        CASE WHEN r.all_cities THEN 'all' ELSE a.city END,
-        a.person_id
+        *,
+        CASE WHEN lag(occupation_family) OVER by_person IS DISTINCT FROM occupation_family THEN 1 ELSE 0 END
+            AS first_in_family,
+        CASE WHEN row_number() OVER (
+                PARTITION BY source, month, person_id, city ORDER BY occupation_family
+             ) = 1 THEN 1 ELSE 0 END AS first_in_city,
+        CASE WHEN row_number() OVER by_person = 1 THEN 1 ELSE 0 END AS first_in_month
+    FROM applications_per_person_cell
+    WINDOW by_person AS (PARTITION BY source, month, person_id ORDER BY occupation_family, city)
 ),
 applicants_by_month AS (
-    SELECT source, month, occupation_family, city,
-           CAST(sum(applications) AS BIGINT) AS applications, count(*) AS active_applicants
-    FROM applicants_per_cell
-    GROUP BY source, month, occupation_family, city
+    SELECT
+        source,
+        month,
+        CASE WHEN grouping(occupation_family) = 1 THEN 'all' ELSE occupation_family END AS occupation_family,
+        CASE WHEN grouping(city) = 1 THEN 'all' ELSE city END AS city,
+        CAST(sum(applications) AS BIGINT) AS applications,
+        CASE
+            WHEN grouping(occupation_family) = 0 AND grouping(city) = 0 THEN count(*)
+            WHEN grouping(city) = 1 AND grouping(occupation_family) = 0 THEN sum(first_in_family)
+            WHEN grouping(occupation_family) = 1 AND grouping(city) = 0 THEN sum(first_in_city)
+            ELSE sum(first_in_month)
+        END AS active_applicants
+    FROM applications_flagged
+    GROUP BY GROUPING SETS (
+        (source, month, occupation_family, city), (source, month, occupation_family), (source, month, city),
+        (source, month)
+    )
 ),
 applicant_counts AS (
     SELECT source, 'month' AS grain, month AS period, occupation_family, city,
