@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import psutil
@@ -160,9 +159,6 @@ def stage_faker(folder: Path, people: int) -> dict:
 
 
 def run_stage(args: argparse.Namespace) -> None:
-    # GX imports pyspark (a test dependency) when it is installed, and pyspark warns about
-    # pandas 3 on import: noise in the figures, as in the test configuration.
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     folder = Path(args.folder)
     if args.stage == "generate":
         result = stage_generate(folder, args.people, args.workers, args.shards)
