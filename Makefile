@@ -22,9 +22,15 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Materialize every asset (generate -> warehouse -> metrics, with all checks) on the default
 # scenario. Optional: make run PEOPLE=500000 SEED=7 SCENARIO=path/to/scenario.yaml
+# The settings reach Dagster as EGS_* variables, exported by make so that no value passes
+# through the shell. A check runs first: a bad value (or scenario) stops the run in a
+# second with one line naming it, instead of a traceback after Dagster has started.
+run: export EGS_PEOPLE = $(PEOPLE)
+run: export EGS_SEED = $(SEED)
+run: export EGS_SCENARIO = $(or $(SCENARIO),netherlands)
 run: $(STAMP)
-	EGS_PEOPLE=$(PEOPLE) EGS_SEED=$(SEED) EGS_SCENARIO=$(or $(SCENARIO),netherlands) \
-		$(BIN)/dagster job execute -m pipelines.definitions -j main
+	@$(BIN)/python -c 'import sys; from pipelines.resources import check_settings; sys.exit(check_settings())'
+	$(BIN)/dagster job execute -m pipelines.definitions -j main
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

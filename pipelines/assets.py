@@ -4,8 +4,8 @@
 - ``raw/*``, ``truth/*`` (warehouse): the lake loaded into DuckDB in one transaction.
 - ``metrics/<name>`` (metrics): one asset per ``sql/<name>.sql`` file, discovered from
   the folder; its dependencies are the tables the query reads.
-- ``published_warehouse`` (publish): the checked working database swapped in as the
-  file analysts open.
+- ``published_warehouse`` (publish): the checked working database, the report and the
+  release of the same run, made visible together (pipelines/publication.py).
 """
 
 
@@ -20,20 +20,30 @@ from pipelines.resources import ScenarioResource, WarehouseResource
 from pipelines.ui_metadata import metric_metadata, table_preview
 from pipelines.warehouse import (
     CALENDAR_COMMENT,
-    LakeError,
+    WAREHOUSE_BYTES_PER_PERSON,
     MetricSql,
     build_metric,
     discover_metrics,
     load_lake,
-    publish_database,
     reset_database,
 )
-from synthetic.lake import finish_lake, generate_shard, new_staging, shard_blocks
+from pipelines.publication import PublishError, clear_other_staging, forget_build, publish, record_build
+from synthetic.lake import (
+    LAKE_BYTES_PER_PERSON,
+    finish_lake,
+    generate_shard,
+    new_staging,
+    require_free_space,
+    shard_blocks,
+)
+from synthetic.manifest import LakeError, check_lake_target
 from synthetic.pause import pause_point
 from synthetic.tables import GENERATED_TABLES, Table
 
 LAKE_KEY = dg.AssetKey("parquet_lake")
 PUBLISHED_KEY = dg.AssetKey("published_warehouse")
+REPORT_KEY = dg.AssetKey("insight_report")
+RELEASE_KEY = dg.AssetKey(["release", "public_release"])
 # Every step that writes the lake or the DuckDB file is in this pool; dagster_home/dagster.yaml
 # limits it to one run at a time, so queued runs launched together never write at once.
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -68,7 +78,15 @@ def _table_spec(table: Table) -> dg.AssetSpec:
 def plan_lake_shards(context: dg.OpExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
     """Validate the scenario, open a staging lake, and emit one step per shard."""
     sc = scenario.load()  # validation first: a bad scenario stops here, before anything is written
-    staging = new_staging(warehouse.lake)
+    layout = warehouse.layout
+    old_working = layout.working.stat().st_size if layout.working.exists() else 0  # rebuilt, so freed
+    needed = sc.people * (LAKE_BYTES_PER_PERSON + 2 * WAREHOUSE_BYTES_PER_PERSON) - old_working
+    try:
+        check_lake_target(Path(warehouse.lake))
+        require_free_space(layout.root, needed, f"a run of {sc.people:,} people (lake, working and published warehouse)")
+        staging = new_staging(warehouse.lake)
+    except LakeError as err:
+        raise dg.Failure(description=str(err), allow_retries=False) from None
     plan = shard_blocks(sc.people, sc.shards)
     context.log.info(f"{sc.people:,} people in {len(plan)} shards, staged in {staging}")
     for shard, blocks in enumerate(plan):
@@ -86,7 +104,15 @@ def generate_lake_shard(context: dg.OpExecutionContext, scenario: ScenarioResour
     """
     sc = scenario.load()
     started = time.perf_counter()
-    rows = generate_shard(sc, shard["shard"], shard["blocks"], shard["staging"], workers=scenario.workers or os.cpu_count() or 1)
+    try:
+        rows = generate_shard(
+            sc, shard["shard"], shard["blocks"], shard["staging"], workers=scenario.workers or os.cpu_count() or 1
+        )
+    except BaseException:
+        # A failed shard fails the run: the staging lake will never be finished, and a disk
+        # that filled up should not stay full.
+        shutil.rmtree(shard["staging"], ignore_errors=True)
+        raise
     blocks = shard["blocks"]
     context.log.info(
         f"shard {shard['shard']}: blocks {blocks[0]}-{blocks[-1]}, {rows.get('truth_people', 0):,} people, "
@@ -160,15 +186,24 @@ def parquet_lake():
 def load_warehouse(context: dg.AssetExecutionContext, scenario: ScenarioResource, warehouse: WarehouseResource):
     """Load every lake table into a fresh working database (schemas raw and truth) in one transaction."""
     sc = scenario.load()
+    layout = warehouse.layout
+    forget_build(layout)
+    clear_other_staging(layout, context.run_id)  # what failed or killed runs staged and never published
     reset_database(warehouse.working_path)  # whatever a killed run left there is rebuilt
     con = warehouse.connect()
     try:
         rows = load_lake(con, warehouse.lake, sc)
         previews = {name: table_preview(con, name) for name in rows}
     except LakeError as err:  # the message names the file and the remedy; no traceback needed
-        raise dg.Failure(description=str(err), allow_retries=False) from None
-    finally:
         con.close()
+        reset_database(warehouse.working_path)  # half a database is of no use: give the space back
+        raise dg.Failure(description=str(err), allow_retries=False) from None
+    except BaseException:
+        con.close()
+        reset_database(warehouse.working_path)
+        raise
+    con.close()
+    record_build(layout, context.run_id)
     context.log.info(f"loaded {sum(rows.values()):,} rows into {warehouse.working_path}")
     for name, count in rows.items():
         yield dg.MaterializeResult(
@@ -213,20 +248,36 @@ def _warehouse_keys() -> list[dg.AssetKey]:
 
 @dg.asset(
     key=PUBLISHED_KEY,
-    deps=_warehouse_keys(),
+    deps=[*_warehouse_keys(), REPORT_KEY, RELEASE_KEY],
     pool=WAREHOUSE_POOL,
     group_name="publish",
     kinds={"duckdb"},
     description=(
-        "The warehouse file analysts open (data/warehouse.duckdb by default): the working database, "
-        "copied and renamed over the published file in one atomic step once every table is built "
-        "and every blocking check has passed. Readers holding the old file keep their version; "
-        "new connections see the new one."
+        "What analysts open, published together from this run once every table, the report and the "
+        "release are built and every blocking check has passed: data/warehouse.duckdb, data/report/ and "
+        "data/public/ by default. The three are assembled into a new snapshot, opened and checked, and "
+        "made visible in one atomic switch; a failure or kill at any point leaves all three as they "
+        "were. Readers holding the old file keep their version; new connections see the new one."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    size = publish_database(warehouse.working_path, warehouse.path)
-    context.log.info(f"published {warehouse.path} ({size / 1e6:.1f} MB)")
+    layout = warehouse.layout
+    try:
+        published = publish(layout, context.run_id, log=context.log.warning)
+    except PublishError as err:  # the message says why and that nothing changed
+        raise dg.Failure(description=str(err), allow_retries=False) from None
+    context.log.info(
+        f"published {layout.published}, {layout.report} and {layout.release} "
+        f"({published.warehouse_bytes / 1e6:.1f} MB, {published.tables} tables)"
+    )
     return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(warehouse.path), "size_mb": round(size / 1e6, 1)}
+        metadata={
+            "path": dg.MetadataValue.path(str(layout.published)),
+            "report": dg.MetadataValue.path(str(layout.report / "index.html")),
+            "release": dg.MetadataValue.path(str(layout.release)),
+            "snapshot": dg.MetadataValue.path(str(published.snapshot)),
+            "size_mb": round(published.warehouse_bytes / 1e6, 1),
+            "tables": published.tables,
+            "recovered": dg.MetadataValue.md("\n".join(f"- {p}" for p in published.recovered) or "none"),
+        }
     )

@@ -14,6 +14,7 @@ from pipelines.checks import build_quality_checks
 from pipelines.release import public_release
 from pipelines.report import insight_report
 from pipelines.resources import default_resources
+from pipelines.runs import dead_run_sensor
 
 
 main_job = dg.define_asset_job(
@@ -38,6 +39,8 @@ defs = dg.Definitions(
     asset_checks=build_quality_checks(),
     jobs=[main_job],
     schedules=[main_schedule],
+    # Runs whose process died would hold the one-run queue for ever (pipelines/runs.py).
+    sensors=[dead_run_sensor],
     resources=default_resources(),
     executor=dg.in_process_executor,
 )

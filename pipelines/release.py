@@ -11,9 +11,16 @@ statistical offices, LinkedIn and the US Census Bureau's LEHD:
   by subtraction, so more cells are suppressed until no suppressed cell is an exact linear
   combination of released ones, and the suppressed parts of any total together count at
   least ``min_cell_size`` people;
+- complements: a count nested in another (graduates hold those employed within 12 months,
+  members hold departures) reveals the group between them by subtraction, so those groups
+  are cells of their own (never written, protected like any count) and no two released
+  nested counts differ by fewer than ``min_cell_size`` people, 0 included;
 - deterministic noise (LinkedIn's PriPeARL): every released count of people carries
-  discrete Laplace noise drawn from a hash of (release seed, table, column, cell), so
-  asking for the same cell again returns the same value and cannot be averaged away;
+  discrete Laplace noise drawn from a keyed hash of the install's release secret and the
+  group of people the cell counts, so asking for the same cell again, or reading a group
+  the release shows in two places, returns the same value and cannot be averaged away.
+  The secret is random and private (:func:`release_secret`): nothing public regenerates
+  the noise;
 - a status flag beside every value (LEHD's flags): published / noised / suppressed.
 
 Only platform data is released (``raw.*`` and the ``source = 'platform'`` rows of the
@@ -27,10 +34,13 @@ The module is plain functions on DuckDB connections and polars frames
 
 # No "from __future__ import annotations": Dagster reads the config and resource types of
 # the asset function from its annotations at decoration time.
-import hashlib
 import os
+import re
+import secrets
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,13 +50,13 @@ import numpy as np
 import polars as pl
 import pydantic
 
-from pipelines.assets import WAREHOUSE_POOL
+from pipelines.assets import RELEASE_KEY, WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
 
 DEFAULT_MIN_CELL_SIZE = 30
 DEFAULT_NOISE_SCALE = 2.0
 STORAGE_VERSION = "v1.4.0"  # DuckDB 1.x clients open the file as well as 2.x
-RELEASE_KEY = dg.AssetKey(["release", "public_release"])
+
 
 # Values of a status column. 'published' values are exact: counts of public job postings
 # (a posting is an advertisement anyone can read, not a person) and statistics of a
@@ -56,7 +66,8 @@ STATUSES = {
     "noised": "Counts at least the minimum cell size of people; released with deterministic noise added.",
     "suppressed": (
         "Withheld (NULL): fewer people than the minimum cell size, or withheld so that another "
-        "suppressed value cannot be recovered from totals and neighbouring values."
+        "suppressed value cannot be recovered from totals and neighbouring values, or so that the "
+        "difference of two nested counts (graduates and those employed) is not a group of fewer people."
     ),
 }
 
@@ -67,14 +78,20 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class ReleaseSettings:
-    """How strongly the release is protected."""
+    """How strongly the release is protected.
+
+    ``secret`` keys the noise (:func:`release_secret`); a release with noise needs one. It is
+    left out of the repr, so that no log or traceback shows it.
+    """
 
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE
     noise_scale: float = DEFAULT_NOISE_SCALE
-    seed: int = 0
+    secret: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_protection(self.min_cell_size, self.noise_scale)
+        if self.secret is not None:
+            object.__setattr__(self, "secret", check_secret(self.secret, "ReleaseSettings.secret"))
 
 
 def check_protection(min_cell_size: int, noise_scale: float) -> None:
@@ -88,13 +105,108 @@ def check_protection(min_cell_size: int, noise_scale: float) -> None:
         raise ValueError(f"noise_scale must be 0 (no noise) or a positive number, got {noise_scale!r}")
 
 
-def release_seed_from(scenario_seed: int) -> int:
-    """The default noise seed: derived from the scenario seed, so a rebuilt release is identical.
+# --------------------------------------------------------------------------------------
+# The release secret: the key of the noise
+#
+# Whoever can regenerate the noise can subtract it, so its key must come from nothing an
+# outsider has (the scenario and its seed are public): a random secret of the install,
+# read from the environment or from a private file created on first use.
 
-    A real release keeps its seed secret; whoever knows it can subtract the noise.
+SECRET_ENV = "EGS_RELEASE_SECRET"
+SECRET_FILE = "release.secret"
+SECRET_MIN_HEX = 32  # 128 bits: out of reach of guessing
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def check_secret(secret: str, source: str) -> str:
+    """The secret in one spelling (lower case), or an error naming where it came from.
+
+    The message never quotes the value: a near miss is still most of a secret.
     """
-    digest = hashlib.sha256(f"public-release:{scenario_seed}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1  # a non-negative BIGINT
+    if not isinstance(secret, str) or len(secret) < SECRET_MIN_HEX or not _HEX.fullmatch(secret):
+        found = (
+            f"got {len(secret)} characters" if isinstance(secret, str) else f"got a {type(secret).__name__}"
+        )
+        if isinstance(secret, str) and secret and not _HEX.fullmatch(secret):
+            found += ", not all hexadecimal"
+        raise ValueError(
+            f"{source} must be at least {SECRET_MIN_HEX} hexadecimal characters (0-9, a-f), {found}; "
+            "make one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return secret.lower()
+
+
+def secret_path() -> Path:
+    """Where the install keeps its release secret when EGS_RELEASE_SECRET is not set.
+
+    In $DAGSTER_HOME, the instance's own folder (the Makefile and the tests set it; git
+    ignores all of it but dagster.yaml), else in the user's configuration folder: never in
+    the data folder, which holds the release and gets copied and shared.
+    """
+    home = os.environ.get("DAGSTER_HOME", "").strip()
+    if home:
+        return Path(home).expanduser() / SECRET_FILE
+    config = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    return (Path(config) if config else Path.home() / ".config") / "economic-graph-simulator" / SECRET_FILE
+
+
+def _create_secret(path: Path) -> None:
+    """Write a new random secret at ``path`` unless another process does so first.
+
+    The secret is written whole to a private temporary file (mkstemp: mode 0600) and then
+    hard-linked to its name, which fails if the name exists: of two first releases racing,
+    one secret wins, and neither ever reads a half-written file.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    text = secrets.token_hex(32) + "\n"
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{SECRET_FILE}-", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won: its secret is the install's
+        except OSError:
+            # No hard links on this file system: create the name exclusively instead.
+            try:
+                exclusive = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return
+            with os.fdopen(exclusive, "w", encoding="ascii") as out:
+                out.write(text)
+    finally:
+        os.unlink(temporary)
+
+
+def release_secret(outside: Iterable[str | Path] = ()) -> str:
+    """The install's release secret (hexadecimal), the key of the noise.
+
+    From the environment variable EGS_RELEASE_SECRET when set, else from the file
+    :func:`secret_path`, created at random on first use and read on every later release,
+    so that the releases of one install are consistent. ``outside``: folders the secret
+    file must not be in (the data folder, which holds the release).
+    """
+    value = os.environ.get(SECRET_ENV, "").strip()
+    if value:
+        return check_secret(value, f"environment variable {SECRET_ENV}")
+    path = secret_path()
+    for folder in outside:
+        if path.resolve().is_relative_to(Path(folder).resolve()):
+            raise ValueError(
+                f"the release secret {path} would be inside {folder}, which is published or shared: "
+                f"set DAGSTER_HOME to a folder outside it, or set {SECRET_ENV}"
+            )
+    if not path.exists():
+        _create_secret(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise PermissionError(
+            f"the release secret {path} is open to other users (mode {mode:o}): run chmod 600 on it"
+        )
+    return check_secret(path.read_text(encoding="ascii").strip(), f"the release secret file {path}")
 
 
 # --------------------------------------------------------------------------------------
@@ -127,6 +239,11 @@ class ReleasedTable:
     statistics: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     # Columns computed from the released (noised) values only, so they add nothing to them.
     derived: dict[str, tuple[str, pl.Expr]] = field(default_factory=dict)
+    # Counts holding another count of the same cell, as whole: (part, complement). The whole
+    # is the part plus the complement, a group of people no column shows but subtraction
+    # reveals (graduates - employed within 12 months = not employed within 12 months). The
+    # complement is a cell of its own, never written, protected like any count.
+    nested: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 # What the release reads: its asset's dependencies.
@@ -163,6 +280,7 @@ TALENT_FLOWS = ReleasedTable(
         ),
     },
     totals=("occupation_family",),
+    nested={"members": ("departures", "stayers")},
     derived={
         "net_per_10k": (
             "(arrivals - departures) / members x 10,000 from the released values: net talent migration.",
@@ -236,6 +354,8 @@ JOB_CHANGES = ReleasedTable(
         "employed": "Members holding a position in the family, averaged over the months of the year.",
     },
     totals=("occupation_family",),
+    # Same WHERE for both counts: a job change is a hire that follows another job closely.
+    nested={"hires": ("job_changes", "first_jobs_and_returns")},
     derived={
         "job_change_rate": (
             "job_changes / employed from the released values (0.12 = 12% changed employer in the year).",
@@ -309,6 +429,10 @@ TIME_TO_FIRST_JOB = ReleasedTable(
         "employed_within_12_months": "Graduates whose first job started within 12 months (months 0-11).",
     },
     totals=("level", "field"),
+    nested={
+        "graduates": ("employed_within_12_months", "not_employed_within_12_months"),
+        "employed_within_12_months": ("employed_within_6_months", "employed_in_months_6_to_11"),
+    },
     statistics={
         "median_months": (
             (
@@ -411,10 +535,13 @@ def _key(table: ReleasedTable) -> pl.Expr:
 def to_cells(true_tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Every count of every table as one row: table, column, key, year block and true value.
 
+    The complements of nested counts are cells too, with ``written`` false: they are never
+    released, but subtraction reveals them, so suppression must treat them as counts.
     ``dims`` keeps the dimensions (as a struct) so identities can be found by joining.
     """
     frames = []
     for table in RELEASED_TABLES:
+        complements = {c: pl.col(whole) - pl.col(part) for whole, (part, c) in table.nested.items()}
         wide = true_tables[table.name].with_columns(
             key=_key(table),
             block=pl.lit(f"{table.system or table.name}|") + pl.col(table.year).cast(pl.String),
@@ -422,16 +549,23 @@ def to_cells(true_tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
             if table.totals
             else pl.lit(False),
             dims=pl.struct([pl.col(d).cast(pl.String) for d in table.dimensions]),
+            **complements,
         )
         long = wide.unpivot(
-            on=list(table.counts),
+            on=[*table.counts, *complements],
             index=["key", "block", "is_margin", "dims"],
             variable_name="measure",
             value_name="value",
         )
-        frames.append(long.with_columns(table=pl.lit(table.name), value=pl.col("value").cast(pl.Float64)))
+        frames.append(
+            long.with_columns(
+                table=pl.lit(table.name),
+                value=pl.col("value").cast(pl.Float64),
+                written=pl.col("measure").is_in(list(table.counts)),
+            )
+        )
     cells = pl.concat(frames, how="vertical_relaxed").select(
-        "table", "measure", "key", "block", "is_margin", "value", "dims"
+        "table", "measure", "key", "block", "is_margin", "written", "value", "dims"
     )
     # A stable order makes the cell ids, and so every tie-break, the same on every run.
     return cells.sort("table", "measure", "key").with_row_index("cell")
@@ -500,17 +634,83 @@ def _flow_identities(cells: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([balance, od_margins.select(balance.columns)])
 
 
+def _nesting_identities(cells: pl.DataFrame, table: ReleasedTable) -> pl.DataFrame:
+    """Whole = part + complement, per cell of the table: a total of two parts, one never written."""
+    of_table = cells.filter(pl.col("table") == table.name)
+    lines = [
+        of_table.filter(pl.col("measure").is_in([whole, part, complement])).select(
+            "cell",
+            "block",
+            constraint=pl.concat_str([pl.lit(f"{table.name}|nested|{whole}|"), pl.col("key")]),
+            coef=pl.when(pl.col("measure") == whole).then(-1).otherwise(1),
+            kind=pl.lit("total"),
+        )
+        for whole, (part, complement) in table.nested.items()
+    ]
+    return pl.concat(lines)
+
+
 def identities(cells: pl.DataFrame) -> pl.DataFrame:
     """Every linear identity the released cells obey: constraint, cell, coef (+1/-1), kind, block.
 
-    kind 'total': the parts (+1) sum to the total (-1); kind 'balance': two sums agree.
+    kind 'total': the parts (+1) sum to the total (-1), the people of each part being among
+    the total's (nested counts too: whole = part + complement); kind 'balance': two sums agree.
     """
     parts = [_total_identities(cells, t) for t in RELEASED_TABLES if t.totals]
+    parts += [_nesting_identities(cells, t) for t in RELEASED_TABLES if t.nested]
     parts.append(_flow_identities(cells))
     columns = ["constraint", "cell", "coef", "kind", "block"]
     return pl.concat([p.select(columns) for p in parts if p.height]).with_columns(
         pl.col("coef").cast(pl.Int8)
     )
+
+
+def same_group(cells: pl.DataFrame, lines: pl.DataFrame) -> np.ndarray:
+    """Per cell, the smallest id of the cells counting the same people.
+
+    A total with a single part counts exactly its part's people (level VO has one field, so
+    VO 'all' and VO's field are one group): the two are one group, noised alike, else the
+    average of the two values would halve the noise's variance. Chains of such totals make
+    one group, found by spreading the smallest id along the lines until nothing changes.
+    """
+    totals = lines.filter(pl.col("kind") == "total")
+    single = totals.group_by("constraint").agg(
+        parts=(pl.col("coef") > 0).sum(), a=pl.col("cell").min(), b=pl.col("cell").max()
+    )
+    single = single.filter(pl.col("parts") == 1)
+    a, b = single["a"].to_numpy(), single["b"].to_numpy()
+    group = np.arange(cells.height)
+    while len(a):
+        low = np.minimum(group[a], group[b])
+        if (group[a] == low).all() and (group[b] == low).all():
+            break
+        np.minimum.at(group, a, low)
+        np.minimum.at(group, b, low)
+    return group
+
+
+def nested_pairs(lines: pl.DataFrame, group: np.ndarray) -> pl.DataFrame:
+    """Every (outer, inner) pair of cells of different groups whose outer holds the inner's people.
+
+    A total holds each of its parts (a whole its part and complement; a city's departures its
+    movers to each destination), and holding is transitive (a city's members hold its movers
+    to one destination): subtracting the inner from the outer reveals the people between them.
+    """
+    totals = lines.filter(pl.col("kind") == "total")
+    direct = (
+        totals.filter(pl.col("coef") < 0)
+        .select("constraint", outer="cell")
+        .join(totals.filter(pl.col("coef") > 0).select("constraint", inner="cell"), on="constraint")
+        .select("outer", "inner")
+        .unique()
+    )
+    pairs, frontier = direct, direct
+    while frontier.height:
+        step = frontier.join(direct.rename({"outer": "inner", "inner": "next"}), on="inner")
+        frontier = step.select("outer", inner="next").unique().join(pairs, on=["outer", "inner"], how="anti")
+        pairs = pl.concat([pairs, frontier])
+    different = group[pairs["outer"].to_numpy()] != group[pairs["inner"].to_numpy()]
+    return pairs.filter(pl.Series(different)).sort("outer", "inner")
 
 
 # --------------------------------------------------------------------------------------
@@ -616,14 +816,38 @@ def exactly_recoverable(lines: pl.DataFrame, suppressed: np.ndarray) -> np.ndarr
     return np.concatenate(recoverable) if recoverable else np.array([], dtype=np.int64)
 
 
-def suppress(cells: pl.DataFrame, lines: pl.DataFrame, min_cell_size: int) -> np.ndarray:
+def _separate_nested(
+    cells: pl.DataFrame, pairs: pl.DataFrame, suppressed: np.ndarray, min_cell_size: int
+) -> bool:
+    """Two known nested counts reveal the people between them: where those are fewer than
+    min_cell_size (0 included: 'every graduate found a job' tells each one's outcome),
+    suppress the inner count, the detail. A complement (never written) costs nothing to
+    suppress: the other rules then keep it from being derived. True if anything changed."""
+    outer, inner = pairs["outer"].to_numpy(), pairs["inner"].to_numpy()
+    value = cells["value"].to_numpy()
+    close = ~suppressed[outer] & ~suppressed[inner] & (value[outer] - value[inner] < min_cell_size)
+    if not close.any():
+        return False
+    suppressed[inner[close]] = True
+    return True
+
+
+def suppress(
+    cells: pl.DataFrame, lines: pl.DataFrame, min_cell_size: int, pairs: pl.DataFrame | None = None
+) -> np.ndarray:
     """Primary suppression (fewer than min_cell_size people), then complementary suppression
     until no suppressed cell can be recovered: the cheap rule per identity first, then the
-    exact check across all identities of a year, whose findings get a partner suppressed."""
+    rule for nested counts (``pairs``, from :func:`nested_pairs`), then the exact check
+    across all identities of a year, whose findings get a partner suppressed.
+
+    Complements (cells never written) of fewer than min_cell_size people count as suppressed
+    from the start: the same rules then keep them from being recovered."""
     suppressed = cells["value"].to_numpy() < min_cell_size
     lines = lines.join(cells.select("cell", "value", "is_margin"), on="cell")
     while True:
         _protect_lines(lines, suppressed, min_cell_size)
+        if pairs is not None and _separate_nested(cells, pairs, suppressed, min_cell_size):
+            continue
         recoverable = exactly_recoverable(lines, suppressed)
         if len(recoverable) == 0:
             return suppressed
@@ -650,43 +874,55 @@ def suppress(cells: pl.DataFrame, lines: pl.DataFrame, min_cell_size: int) -> np
 # Noise and statuses
 
 
-def noise(cells: pl.DataFrame, settings: ReleaseSettings) -> pl.Series:
-    """Discrete Laplace noise, P(k) proportional to exp(-|k| / noise_scale), per cell.
+def noise_identities(cells: pl.DataFrame, group: np.ndarray) -> pl.Series:
+    """Per cell, the identity of the group of people it counts: the key of the group's first
+    cell (:func:`same_group`), so that a group shown twice gets one noise."""
+    identity = pl.concat_str(["table", "measure", "key"], separator="|")
+    return cells.select(identity.gather(pl.Series(group)).alias("identity"))["identity"]
 
-    The difference of two geometric draws, each from a uniform number hashed (MD5, stable
-    across DuckDB versions) from the seed, table, column, cell key and draw: the same cell
-    always gets the same noise, so repeating a query cannot average it away (PriPeARL).
+
+def noise(identity: pl.Series, settings: ReleaseSettings) -> pl.Series:
+    """Discrete Laplace noise, P(k) proportional to exp(-|k| / noise_scale), per group identity.
+
+    The difference of two geometric draws, each from a uniform number taken from a keyed
+    hash of the group's identity: SHA-256 of the secret and the identity, hashed again with
+    the secret (HMAC's nesting). The same group always gets the same noise, so repeating a
+    query cannot average it away (PriPeARL), and without the secret the noise is unknown.
     """
     if settings.noise_scale == 0:
-        return pl.Series("noise", np.zeros(cells.height))
+        return pl.Series("noise", np.zeros(len(identity)))
+    if settings.secret is None:
+        raise ValueError("a release with noise needs a secret: ReleaseSettings(secret=release_secret())")
     alpha = float(np.exp(-1.0 / settings.noise_scale))
-    frame = cells.select("cell", "table", "measure", "key").to_arrow()
-    # The top 53 bits of the MD5 of the cell's key, as a number in (0, 1).
-    uniform = (
-        "((md5_number(concat_ws('|', $seed, \"table\", measure, key, '{draw}')) >> 75)::DOUBLE + 0.5)"
-        " / 9007199254740992.0"
-    )
+    # 52 bits of the digest (13 hexadecimal digits from position {start}) as a number in (0, 1).
+    uniform = "((('0x' || substr(digest, {start}, 13))::UBIGINT)::DOUBLE + 0.5) / 4503599627370496.0"
     con = duckdb.connect()
     try:
-        con.register("cells", frame)
+        con.register("identities", identity.rename("identity").to_frame().with_row_index("row").to_arrow())
         result = con.sql(
             f"""
-            SELECT floor(ln({uniform.format(draw="a")}) / ln($alpha))
-                 - floor(ln({uniform.format(draw="b")}) / ln($alpha)) AS noise
-            FROM cells ORDER BY cell
+            WITH hashed AS (
+                SELECT row, sha256($secret || '|outer|' || sha256($secret || '|inner|' || identity)) AS digest
+                FROM identities
+            )
+            SELECT floor(ln({uniform.format(start=1)}) / ln($alpha))
+                 - floor(ln({uniform.format(start=14)}) / ln($alpha)) AS noise
+            FROM hashed ORDER BY row
             """,
-            params={"seed": str(settings.seed), "alpha": alpha},
+            params={"secret": settings.secret, "alpha": alpha},
         ).pl()
     finally:
         con.close()
     return result["noise"]
 
 
-def protect(cells: pl.DataFrame, suppressed: np.ndarray, settings: ReleaseSettings) -> pl.DataFrame:
-    """The released value and status of every cell."""
+def protect(
+    cells: pl.DataFrame, suppressed: np.ndarray, settings: ReleaseSettings, identity: pl.Series
+) -> pl.DataFrame:
+    """The released value and status of every cell; ``identity``: :func:`noise_identities`."""
     noised_tables = [t.name for t in RELEASED_TABLES if t.noised and settings.noise_scale > 0]
     is_noised = pl.col("table").is_in(noised_tables)
-    return cells.with_columns(noise=noise(cells, settings), suppressed=pl.Series(suppressed)).with_columns(
+    return cells.with_columns(noise=noise(identity, settings), suppressed=pl.Series(suppressed)).with_columns(
         released=pl.when(pl.col("suppressed"))
         .then(None)
         .when(is_noised)
@@ -731,16 +967,11 @@ def build_release(con: duckdb.DuckDBPyConnection, settings: ReleaseSettings) -> 
     """Every released table, protected, from the warehouse's platform data."""
     true_tables = read_true_tables(con)
     cells = to_cells(true_tables)
-    suppressed = suppress(cells, identities(cells), settings.min_cell_size)
-    released = protect(cells, suppressed, settings)
+    lines = identities(cells)
+    group = same_group(cells, lines)
+    suppressed = suppress(cells, lines, settings.min_cell_size, nested_pairs(lines, group))
+    released = protect(cells, suppressed, settings, noise_identities(cells, group)).filter("written")
     return {t.name: assemble(t, true_tables[t.name], released) for t in RELEASED_TABLES}
-
-
-def scenario_seed(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute("SELECT value FROM truth.parameters WHERE name = 'seed'").fetchall()
-    if not rows:
-        raise ValueError("truth.parameters has no 'seed': set release_seed explicitly")
-    return int(rows[0][0])
 
 
 # --------------------------------------------------------------------------------------
@@ -794,7 +1025,7 @@ def _status_counts(frame: pl.DataFrame) -> dict[str, int]:
 
 
 def release_notes(tables: dict[str, pl.DataFrame], settings: ReleaseSettings) -> str:
-    """RELEASE.md: what each table holds and how it is protected. No seed: it must stay secret."""
+    """RELEASE.md: what each table holds and how it is protected. Never the secret: it must stay private."""
     noise_text = (
         f"discrete Laplace noise of scale {settings.noise_scale:g} (P(k) proportional to "
         f"exp(-|k| / {settings.noise_scale:g}); standard deviation "
@@ -827,15 +1058,59 @@ def release_notes(tables: dict[str, pl.DataFrame], settings: ReleaseSettings) ->
             f"total count at least {size} people together."
         ),
         (
+            "- **Complements.** Counts nested in one another (a total and its parts; graduates, those "
+            "employed within 12 months and those employed within 6; members and departures; hires and job "
+            "changes; a city's departures and its movers to one destination) reveal the group between "
+            "them by subtraction, or through a share (1 - employed_within_12_months_share is the share not "
+            f"employed). No two released nested counts differ by fewer than {size} people, 0 included "
+            "('every graduate found a job' would tell each graduate's outcome), and the groups between "
+            f"them of fewer than {size} people (not employed within 12 months, employed in months 6-11, "
+            "members who stayed, hires that are not job changes) are protected like suppressed values: no "
+            "combination of released values recovers them. Statistics and shares are withheld with the "
+            "counts they come from."
+        ),
+        (
             f"- **Deterministic noise.** Every released count of people carries {noise_text}, drawn from "
-            "a hash of a secret seed, the table, the column and the cell: asking again gives the same "
-            "value, so the noise cannot be averaged away. Totals therefore differ slightly from the sum "
-            "of their parts, and a count can differ slightly from a count it bounds; rates are computed "
-            "from the noised counts."
+            "a keyed hash of the release secret and the group of people the cell counts: asking again "
+            "gives the same value, and a group shown in two places (a level with a single field: its "
+            "'all' and its field count the same graduates) shows the same value in both, so the noise "
+            "cannot be averaged away. Totals therefore differ slightly from the sum of their parts, and a "
+            "count can differ slightly from a count it bounds; rates are computed from the noised counts."
+        ),
+        (
+            "- **The release secret.** The noise comes from a random secret of this installation, never "
+            "from anything public (not the scenario, not its seed). Whoever holds it can subtract the "
+            "noise: it must stay private, never published or shared, and it is in no file of this "
+            f"release. It is the environment variable `{SECRET_ENV}` (at least {SECRET_MIN_HEX} "
+            "hexadecimal characters) when set, else the file `release.secret` in `$DAGSTER_HOME` (in "
+            "`~/.config/economic-graph-simulator/` when DAGSTER_HOME is unset), created at random with "
+            "mode 0600 on the first release, outside the data folder. Releases of the same data with the "
+            "same secret are identical. Rotating it (deleting the file, or setting another "
+            f"`{SECRET_ENV}`) makes the next release's noise independent of every earlier release's: "
+            "anyone holding an old and a new release can then average the two and halve the noise's "
+            "variance. So keep the secret (back it up with the installation) and rotate it only if it "
+            "leaked."
         ),
         (
             "- **Nothing identifying.** No names, e-mail addresses, IDs or dates finer than a year; no "
             "cells per company or per institution. Only the platform's own data (its members) is released."
+        ),
+        (
+            "- **One checked run.** This folder is published together with the warehouse and the insight "
+            "report of the same run, and only after every blocking data-quality check of that run passed; "
+            "a failed or killed run leaves the previous release, warehouse and report in place, together."
+        ),
+        "",
+        "## How the protection is tested",
+        "",
+        (
+            "The project's test suite (`tests/test_release.py`) attacks every release it builds and fails "
+            "if any attack succeeds: subtraction of released totals and neighbours, linear algebra over all "
+            "identities of a year, linear-programming bounds from non-negative counts, differences and "
+            "shares of nested counts (complements), averaging of cells that count the same group, and "
+            "de-noising by regenerating the noise from every public input (the scenario and its seed). "
+            "The last recovers no more cells than chance (a noise draw is 0 with probability "
+            "(1 - a) / (1 + a), a = exp(-1 / scale))."
         ),
         "",
         "Every value sits beside a status column (`<column>_status`, LEHD-style flags):",
@@ -860,6 +1135,12 @@ def release_notes(tables: dict[str, pl.DataFrame], settings: ReleaseSettings) ->
         (
             "- time_to_first_job: per graduation year and column, the fields of a level add up to the "
             "level's 'all', and the levels to level 'all'."
+        ),
+        (
+            "- Nested counts, per cell: time_to_first_job employed_within_6_months <= "
+            "employed_within_12_months <= graduates; talent_flows departures <= members; job_changes "
+            "job_changes <= hires; talent_flows_od movers <= the origin's departures and the destination's "
+            "arrivals (family 'all')."
         ),
         "",
     ]
@@ -923,6 +1204,13 @@ def _swap_in(staging: Path, target: Path) -> None:
 def write_release(tables: dict[str, pl.DataFrame], target: str | Path, settings: ReleaseSettings) -> Path:
     """Write the release (release.duckdb, one CSV per table, RELEASE.md) to ``target`` at once."""
     target = Path(target)
+    # The old release is replaced whole: a secret file inside it would be published, then deleted.
+    from_file = not os.environ.get(SECRET_ENV, "").strip()
+    if from_file and secret_path().resolve().is_relative_to(target.resolve()):
+        raise ValueError(
+            f"the release secret {secret_path()} is inside the release folder {target}: "
+            "set DAGSTER_HOME to a folder outside it"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(target)
     staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
@@ -962,22 +1250,13 @@ class ReleaseConfig(dg.Config):
         default=DEFAULT_NOISE_SCALE,
         description="Scale of the discrete Laplace noise on counts of people; 0 = none.",
     )
-    release_seed: int | None = pydantic.Field(
-        default=None,
-        description=(
-            "Secret seed of the noise. Default: derived from the scenario seed (reproducible, not secret)."
-        ),
-    )
+    # No seed here: the noise's key is the install's secret (release_secret), never config
+    # that is shown in the launchpad and stored with every run.
 
     @pydantic.model_validator(mode="after")
     def _protection_is_valid(self) -> "ReleaseConfig":
         check_protection(self.min_cell_size, self.noise_scale)
         return self
-
-
-def public_dir(warehouse_path: str | Path) -> Path:
-    """Where the release goes: ``public/`` beside the warehouse file (data/public by default)."""
-    return Path(warehouse_path).parent / "public"
 
 
 @dg.asset(
@@ -987,25 +1266,26 @@ def public_dir(warehouse_path: str | Path) -> Path:
     pool=WAREHOUSE_POOL,
     group_name="release",
     kinds={"duckdb", "csv"},
-    deps=[dg.AssetKey(t.split(".")) for t in READ_TABLES] + [dg.AssetKey(["truth", "parameters"])],
+    deps=[dg.AssetKey(t.split(".")) for t in READ_TABLES],
     description=(
-        "The privacy-safe public release in <warehouse dir>/public/: platform aggregates only (talent flows, "
+        "The privacy-safe public release, published with the warehouse in <warehouse dir>/public/: platform aggregates only (talent flows, "
         "moves between cities, job changes, time to a first job, skill demand) with a minimum cell size, "
         "complementary suppression, deterministic noise and a status flag per value; release.duckdb, one CSV "
-        "per table and RELEASE.md. truth.parameters is read for the default noise seed only."
+        "per table and RELEASE.md. The noise's key is the install's secret (EGS_RELEASE_SECRET or "
+        "$DAGSTER_HOME/release.secret), never stored with the release."
     ),
 )
 def public_release(context: dg.AssetExecutionContext, config: ReleaseConfig, warehouse: WarehouseResource):
     """The release, from the database the run built (its metrics checked), beside the published file."""
+    try:
+        # The data folder holds the release and is copied, shared and cleaned: no secret in it.
+        secret = release_secret(outside=[warehouse.layout.root])
+    except (ValueError, OSError) as err:  # the message names the variable or file and the remedy
+        raise dg.Failure(description=str(err), allow_retries=False) from None
     con = warehouse.connect(read_only=True)
     try:
-        seed = (
-            config.release_seed if config.release_seed is not None else release_seed_from(scenario_seed(con))
-        )
-        settings = ReleaseSettings(
-            min_cell_size=config.min_cell_size, noise_scale=config.noise_scale, seed=seed
-        )
-        target = public_dir(warehouse.path)
+        settings = ReleaseSettings(min_cell_size=config.min_cell_size, noise_scale=config.noise_scale, secret=secret)
+        target = warehouse.layout.staged_release(context.run_id)  # published with the warehouse and report
         tables = publish(con, target, settings)
     finally:
         con.close()
@@ -1015,7 +1295,8 @@ def public_release(context: dg.AssetExecutionContext, config: ReleaseConfig, war
     )
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(target)),
+            "path": dg.MetadataValue.path(str(warehouse.layout.release)),  # where publishing shows it
+            "staged": dg.MetadataValue.path(str(target)),
             "min_cell_size": settings.min_cell_size,
             "noise_scale": settings.noise_scale,
             **{f"rows/{name}": frame.height for name, frame in tables.items()},

@@ -26,7 +26,7 @@ import pandas as pd
 import vl_convert as vlc
 from pydantic import Field
 
-from pipelines.assets import WAREHOUSE_POOL
+from pipelines.assets import REPORT_KEY, WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
 from pipelines.ui_metadata import (
     HEIGHT,
@@ -40,7 +40,6 @@ from pipelines.ui_metadata import (
     png,
 )
 
-REPORT_KEY = dg.AssetKey("insight_report")
 DEFAULT_CITY = "Amsterdam"
 FLOW_PARTNERS = 8  # origins and destinations drawn in the flow diagram
 GROWTH_YEARS = 5  # skill growth: the latest year against this many years before
@@ -619,13 +618,16 @@ def _charts_table(report: Report) -> str:
             asset=REPORT_KEY,
             description=(
                 "The page holds every chart with its specification, each chart names its source "
-                "tables in its title and caption, and the page loads nothing from the network."
+                "tables in its title and caption, and the page loads nothing from the network. "
+                "Blocking: a report that fails it is not published."
             ),
+            blocking=True,
         )
     ],
 )
 def insight_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource):
-    folder = Path(warehouse.path).parent / "report"
+    # Staged for this run; the publish step shows it together with the warehouse and release.
+    folder = warehouse.layout.staged_report(context.run_id)
     con = warehouse.connect()
     try:
         report = build_report(con, folder, city=config.city)
@@ -638,8 +640,8 @@ def insight_report(context: dg.AssetExecutionContext, config: ReportConfig, ware
     details = {"details": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))} if problems else {}
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(report.index)),
-            "dagster/uri": report.index.resolve().as_uri(),
+            "path": dg.MetadataValue.path(str(warehouse.layout.report / report.index.name)),
+            "staged": dg.MetadataValue.path(str(report.index)),
             "city": config.city,
             "charts": dg.MetadataValue.md(_charts_table(report)),
         },

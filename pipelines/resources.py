@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -16,21 +17,89 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipelines.warehouse import connect
-from synthetic.scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario
+from pipelines.publication import DataLayout
+from pipelines.runs import check_at_run_start
+from pipelines.warehouse import connect, memory_limit
+from synthetic.scenario import (
+    DEFAULT_SCENARIO,
+    RUN_SETTINGS,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_setting,
+    resolve_scenario_path,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
 
+# The run settings the default resources (and so `make run`) take from the environment.
+ENV_SETTINGS = {"EGS_PEOPLE": "people", "EGS_SEED": "seed", "EGS_SHARDS": "shards", "EGS_WORKERS": "workers"}
+
+
 def _env_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    if not value:
+    """The run setting in environment variable ``name`` (a key of ENV_SETTINGS), None if unset.
+
+    Empty counts as unset: `make run` passes EGS_PEOPLE= when PEOPLE is not given. Anything
+    else must be a whole number in the setting's range, or a ScenarioError names the variable.
+    """
+    value = os.environ.get(name, "")
+    if not value.strip():
         return None
+    return parse_setting(ENV_SETTINGS[name], value, name)
+
+
+def environment_settings() -> dict[str, str | int | None]:
+    """The scenario resource's settings from the EGS_* environment variables, each checked.
+
+    Raises a ScenarioError with one line per invalid variable, naming it and what it
+    accepts. EGS_DUCKDB_MEMORY_LIMIT is checked here too: a bad one then stops the run
+    before it generates anything, not at its first DuckDB connection.
+    """
+    problems: list[str] = []
+    settings: dict[str, str | int | None] = {}
+    for name, setting in ENV_SETTINGS.items():
+        try:
+            settings[setting] = _env_int(name)
+        except ScenarioError as err:
+            problems.append(str(err))
+    scenario = os.environ.get("EGS_SCENARIO", "")
+    settings["scenario"] = scenario if scenario.strip() else DEFAULT_SCENARIO
     try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"environment variable {name} must be a whole number, got {value!r}") from None
+        path = resolve_scenario_path(settings["scenario"])
+        if not path.is_file():
+            state = "is not a file" if path.exists() else "does not exist"
+            raise ScenarioError(f"scenario file {str(path)!r} {state}")
+    except ScenarioError as err:
+        problems.append(f"EGS_SCENARIO: {err}")
+    try:
+        memory_limit()
+    except ValueError as err:
+        problems.append(str(err))
+    if problems:
+        raise ScenarioError("\n".join(problems))
+    return settings
+
+
+def check_settings() -> int:
+    """`make run`'s check before Dagster starts: 0 if the EGS_* variables and the scenario they
+    name (with the overrides) are valid, else 2 after printing what is wrong, one line per
+    problem, without a traceback. Dagster takes seconds to start and would bury the message
+    in its event log."""
+    try:
+        settings = environment_settings()
+    except ScenarioError as err:
+        print("\n".join(f"error: {line}" for line in str(err).splitlines()), file=sys.stderr)
+        return 2
+    try:
+        load_scenario(settings["scenario"]).with_overrides(
+            people=settings["people"], seed=settings["seed"], shards=settings["shards"]
+        )
+    except ScenarioError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 class ScenarioResource(dg.ConfigurableResource):
@@ -45,13 +114,33 @@ class ScenarioResource(dg.ConfigurableResource):
     def load(self) -> Scenario:
         """The validated scenario with overrides applied.
 
-        A bad scenario fails the step with the validation message alone (naming the field
-        and the allowed values), not with a traceback through Dagster.
+        A bad scenario (or worker count) fails the step with the validation message alone
+        (naming the field and the allowed values), not with a traceback through Dagster.
         """
+        low, high = RUN_SETTINGS["workers"]
+        if self.workers is not None and not low <= self.workers <= high:
+            raise dg.Failure(
+                description=f"workers must be a whole number between {low:,} and {high:,}, got {self.workers!r}",
+                allow_retries=False,
+            )
         try:
             return load_scenario(self.scenario).with_overrides(people=self.people, seed=self.seed, shards=self.shards)
         except ScenarioError as err:
             raise dg.Failure(description=str(err), allow_retries=False) from None
+
+
+class InvalidSettingsResource(ScenarioResource):
+    """The scenario resource when an EGS_* environment variable is invalid.
+
+    The definitions still load (an exception at import would show Dagster users a traceback
+    and no assets at all); ``problem`` says what is wrong, and every run fails at its first
+    step with it, naming the variable.
+    """
+
+    problem: str
+
+    def load(self) -> Scenario:
+        raise dg.Failure(description=self.problem, allow_retries=False)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -75,7 +164,19 @@ class WarehouseResource(dg.ConfigurableResource):
         the queue, so two of them could interleave steps (one rebuilding the working
         database while the other publishes it). This lock makes such a run wait for the
         other instead. The lock file lives in the temporary folder, keyed by the path.
+
+        First, the run records its process and marks failed any run whose process died
+        (pipelines/runs.py): such a run would block the UI's run queue for ever, and
+        command-line runs have no daemon to notice. Before the lock, so that a run
+        waiting here still frees the queue.
         """
+        run = context.instance.get_run_by_id(context.run_id) if context.instance and context.run_id else None
+        if run is not None and run.is_finished:
+            # `dagster job execute` sets the resources up once more after its run has ended,
+            # to read the results: that must neither check runs nor wait for the lock, which
+            # another run may hold by then (the command would return only when that run ends).
+            return
+        check_at_run_start(context)
         key = hashlib.sha256(str(Path(self.path).resolve()).encode()).hexdigest()[:16]
         handle = os.open(Path(tempfile.gettempdir()) / f"economic-graph-{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -92,9 +193,13 @@ class WarehouseResource(dg.ConfigurableResource):
             self._run_lock = None
 
     @property
+    def layout(self) -> DataLayout:
+        """Where the published files, their snapshots and the working files of this warehouse live."""
+        return DataLayout(Path(self.path))
+
+    @property
     def working_path(self) -> Path:
-        published = Path(self.path)
-        return published.parent / "work" / published.name
+        return self.layout.working
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection to the working database (the one runs build and check)."""
@@ -103,14 +208,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:
     data_dir = Path(os.environ.get("EGS_DATA_DIR", DEFAULT_DATA_DIR))
+    try:
+        scenario: ScenarioResource = ScenarioResource(**environment_settings())
+    except ScenarioError as err:
+        scenario = InvalidSettingsResource(problem=str(err))
     return {
-        "scenario": ScenarioResource(
-            scenario=os.environ.get("EGS_SCENARIO", DEFAULT_SCENARIO),
-            people=_env_int("EGS_PEOPLE"),
-            seed=_env_int("EGS_SEED"),
-            shards=_env_int("EGS_SHARDS"),
-            workers=_env_int("EGS_WORKERS"),
-        ),
+        "scenario": scenario,
         "warehouse": WarehouseResource(
             path=str(data_dir / "warehouse.duckdb"),
             lake=str(data_dir / "lake"),

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
+from synthetic.manifest import LakeError, verify_lake
 from synthetic.pause import pause_point
 from synthetic.scenario import Scenario
 from synthetic.tables import GENERATED_TABLES, Table
@@ -51,11 +51,12 @@ SORT_KEYS = {
     "truth.parameters": "name, key",
 }
 
+# Warehouse bytes per person of the default scenario (21.8 MB at 20,000 people), rounded up.
+# A run holds the working database and a published copy of it: the free-space check before
+# generating asks for the lake and both.
+WAREHOUSE_BYTES_PER_PERSON = 1_200
+
 CALENDAR_COMMENT = "One row per month of the observation window: the months every metric covers."
-
-
-class LakeError(RuntimeError):
-    """A lake file is missing or unreadable; the message names the file and the remedy."""
 
 
 # DuckDB's buffer memory for loads and metrics. Beyond it, sorts, joins and aggregates
@@ -65,8 +66,34 @@ class LakeError(RuntimeError):
 DEFAULT_MEMORY_LIMIT = "2GB"
 
 
+_MEMORY_UNITS = {
+    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40
+}
+_MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b)", re.IGNORECASE | re.ASCII)
+_MEMORY_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%", re.ASCII)
+# With a few KB (2KB typed for 2GB) DuckDB fails its first query out of memory; 100 MB is far
+# below any useful limit and far above such slips.
+MIN_MEMORY_LIMIT_BYTES = 100 * 10**6
+
+
 def memory_limit() -> str:
-    return os.environ.get("EGS_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+    """EGS_DUCKDB_MEMORY_LIMIT (a size such as 8GB, or a share of RAM such as 50%), or the default.
+
+    Checked here rather than by DuckDB at the first connection, so that a bad value stops a
+    run before it starts, with a ValueError naming the variable and the accepted forms.
+    """
+    value = os.environ.get("EGS_DUCKDB_MEMORY_LIMIT", "").strip()
+    if not value:
+        return DEFAULT_MEMORY_LIMIT
+    size, share = _MEMORY_SIZE.fullmatch(value), _MEMORY_SHARE.fullmatch(value)
+    if size and float(size.group(1)) * _MEMORY_UNITS[size.group(2).lower()] >= MIN_MEMORY_LIMIT_BYTES:
+        return value
+    if share and 1 <= float(share.group(1)) <= 100:
+        return value
+    raise ValueError(
+        "EGS_DUCKDB_MEMORY_LIMIT must be a size of at least 100MB with a unit (KB, MB, GB, TB, KiB, MiB, GiB, "
+        f"TiB; e.g. 2GB or 512MiB) or a share of memory from 1% to 100%, got {value!r}"
+    )
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -126,8 +153,16 @@ def load_table(con, table: Table, lake: Path) -> int:
 
 
 def load_lake(con, lake: str | Path, scenario: Scenario) -> dict[str, int]:
-    """(Re)create the raw and truth schemas from the lake, in one transaction."""
+    """(Re)create the raw and truth schemas from the lake, in one transaction.
+
+    Every file is first checked against the hash recorded when its shard was generated, so
+    a file that changed since (a flipped bit decodes to other valid values more often than
+    not) stops the load with its name instead of loading silently.
+    """
     lake = Path(lake)
+    if not lake.is_dir():
+        raise LakeError(f"there is no lake at {lake}; generate the lake first (materialize parquet_lake)")
+    verify_lake(lake)
     con.execute("BEGIN TRANSACTION")
     try:
         for schema in SCHEMAS:
@@ -263,39 +298,4 @@ def reset_database(path: str | Path) -> None:
     path = Path(path)
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
-
-
-def publish_database(working: str | Path, published: str | Path) -> int:
-    """Replace the analysts' file by a copy of the working database, atomically.
-
-    The copy is written beside the published file and renamed over it: a reader that has
-    the old file open keeps reading the old version (the rename does not touch its open
-    file), a new reader sees the new one, and nobody ever sees a mixture. A run killed
-    before the rename leaves the published file as it was. Returns the size in bytes.
-    """
-    working, published = Path(working), Path(published)
-    published.parent.mkdir(parents=True, exist_ok=True)
-    for stale in published.parent.glob(f".{published.name}.publishing-*"):
-        stale.unlink(missing_ok=True)  # left by a killed run: runs never overlap
-    con = duckdb.connect(str(working))
-    try:
-        con.execute("CHECKPOINT")  # everything in the main file, nothing left in the WAL
-    finally:
-        con.close()
-    if working.with_name(working.name + ".wal").exists():
-        raise RuntimeError(f"{working} still has a write-ahead log after a checkpoint; not publishing")
-    staging = published.with_name(f".{published.name}.publishing-{uuid.uuid4().hex[:8]}")
-    try:
-        shutil.copyfile(working, staging)
-        with open(staging, "rb") as handle:
-            os.fsync(handle.fileno())
-        pause_point("publish")
-        os.replace(staging, published)
-    finally:
-        staging.unlink(missing_ok=True)
-    directory = os.open(published.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # make the rename itself durable
-    finally:
-        os.close(directory)
-    return published.stat().st_size
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder

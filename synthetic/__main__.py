@@ -10,36 +10,31 @@ import sys
 import time
 
 from synthetic.lake import generate_lake
-from synthetic.scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario
+from synthetic.manifest import LakeError
+from synthetic.scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario, parse_setting
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
-    return value
+def _setting(setting: str):
+    """An argparse type for a run setting: a whole number in its range (RUN_SETTINGS), as
+    the EGS_* variables of `make run` are checked, so `--people 1e12` or `--workers 0` is
+    refused with the range before anything is loaded."""
 
+    def parse(text: str) -> int:
+        try:
+            return parse_setting(setting, text)
+        except ScenarioError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1, got {value}")
-    return value
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m synthetic", description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO, help="shipped scenario name or path to a .yaml file")
-    parser.add_argument("--people", type=_positive, help="override the scenario's number of people")
-    parser.add_argument("--seed", type=_seed, help="override the scenario's seed")
-    parser.add_argument("--shards", type=_positive, help="override the number of Parquet shards")
-    parser.add_argument("--workers", type=_positive, help="processes generating shards (default: CPU count)")
+    parser.add_argument("--people", type=_setting("people"), help="override the scenario's number of people")
+    parser.add_argument("--seed", type=_setting("seed"), help="override the scenario's seed")
+    parser.add_argument("--shards", type=_setting("shards"), help="override the number of Parquet shards")
+    parser.add_argument("--workers", type=_setting("workers"), help="processes generating shards (default: CPU count)")
     parser.add_argument("--lake", default="data/lake", help="output folder (replaced only when complete)")
     args = parser.parse_args(argv)
     try:
@@ -48,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    summary = generate_lake(scenario, args.lake, workers=args.workers)
+    try:
+        summary = generate_lake(scenario, args.lake, workers=args.workers)
+    except LakeError as err:  # a path that is not a lake, or a disk too small: said before writing
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(
         f"{scenario.people:,} people, seed {scenario.seed}, {summary.shards} shards -> {summary.path} "
         f"in {time.perf_counter() - started:.1f}s"

@@ -65,6 +65,8 @@ class _Events:
             )
 
     def arrays(self) -> list[np.ndarray]:
+        if not self.parts:  # nobody in the chunk had such an event
+            return [np.empty(0, dtype=np.int64) for _ in range(7)]
         return [np.concatenate([p[i] for p in self.parts]) for i in range(7)]
 
 

@@ -10,7 +10,10 @@ holds one chunk per process, whatever the population.
 
 A new lake is written next to the old one (the staging folder) and swapped in only when
 every shard is complete, so a failed generation never leaves a half-written lake behind;
-what a killed generation leaves next to the lake is removed by the next one.
+what a killed generation leaves next to the lake is removed by the next one. Each shard's
+files are hashed as soon as it is written, and LAKE.json (synthetic/manifest.py) lists
+every file with its hash: the load verifies them, and the generator replaces only a folder
+that carries that mark, never anything else.
 """
 
 from __future__ import annotations
@@ -32,6 +35,15 @@ import pyarrow.parquet as pq
 from synthetic.connections import write_connections
 from synthetic.companies import Companies
 from synthetic.generate import block_count, generate_blocks, world_companies
+from synthetic.manifest import (
+    MARKER,
+    STAGING_MARKER,
+    LakeError,
+    check_lake_target,
+    finish_manifest,
+    is_generated_lake,
+    write_part_manifest,
+)
 from synthetic.model import Model, compile_model
 from synthetic.pools import NamePools
 from synthetic.pause import pause_point
@@ -42,6 +54,9 @@ from synthetic.tables import GENERATED_TABLES, Table
 GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters")  # not split by people: one file each
 # 16 blocks of 4,096 people: about 2 million rows per chunk, a few hundred MB at most.
 BLOCKS_PER_FILE = 16
+# Lake bytes per person of the default scenario: 245 MB at 1M people, 4.8 MB at 20,000.
+# Rounded up, for the free-space check before generating.
+LAKE_BYTES_PER_PERSON = 300
 
 _ARROW_TYPES = {
     "BIGINT": pa.int64(),
@@ -166,22 +181,50 @@ def _run_chunks(
             yield job, future.result()
 
 
+def _chunk_files(shard: int, part: int, rows: dict[str, int]) -> list[str]:
+    """The files one chunk wrote, relative to the lake (see write_table_file)."""
+    return [f"{table}/shard={shard}/part-{part}.parquet" for table in rows]
+
+
 def generate_shard(scenario: Scenario, shard: int, blocks: list[int], staging: str | Path, workers: int = 1) -> dict[str, int]:
-    """Generate one shard into the staging lake, its chunks in ``workers`` processes."""
+    """Generate one shard into the staging lake, its chunks in ``workers`` processes, and
+    record the hashes of its files in the shard's manifest."""
     jobs = [(shard, part, chunk) for part, chunk in enumerate(shard_chunks(blocks, workers))]
     totals: dict[str, int] = {}
-    for _, rows in _run_chunks(scenario, jobs, Path(staging), workers):
+    files: list[str] = []
+    for (_, part, _), rows in _run_chunks(scenario, jobs, Path(staging), workers):
         _add(totals, rows)
+        files += _chunk_files(shard, part, rows)
+    write_part_manifest(Path(staging), f"shard={shard}", files)
     return totals
 
 
+def require_free_space(folder: Path, needed: int, purpose: str) -> None:
+    """Refuse up front, with the figures, a run the disk cannot hold: a disk that fills up
+    half-way fails later, less clearly, after minutes of work."""
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if needed > free:
+        raise LakeError(
+            f"{purpose} needs about {needed / 1e9:,.2f} GB free in {folder}, and {free / 1e9:,.2f} GB are; "
+            "nothing was written: free some space or generate fewer people"
+        )
+
+
 def new_staging(lake: str | Path) -> Path:
-    """A fresh staging folder next to the lake (what a killed generation left is removed first)."""
+    """A fresh staging folder next to the lake (what a killed generation left is removed first).
+
+    Refuses, before anything is written, a lake path that holds something other than a lake.
+    """
     lake = Path(lake)
+    check_lake_target(lake)
     remove_stale_staging(lake)
     lake.parent.mkdir(parents=True, exist_ok=True)
     staging = lake.with_name(f".{lake.name}.partial-{uuid.uuid4().hex[:8]}")
     staging.mkdir()
+    (staging / STAGING_MARKER).touch()
     return staging
 
 
@@ -205,13 +248,22 @@ def finish_lake(scenario: Scenario, staging: Path, lake: str | Path, shard_rows:
     totals: dict[str, int] = {t.lake_name: 0 for t in GENERATED_TABLES}
     for rows in shard_rows:
         _add(totals, rows)
-    _add(totals, write_global_tables(scenario, staging))
+    global_rows = write_global_tables(scenario, staging)
+    _add(totals, global_rows)
     totals["raw_connections"] = write_connections(scenario, staging)
     missing = [t for t in totals if not (staging / t).is_dir()]
     if missing:
         raise RuntimeError(f"generation wrote no files for {missing}")
-    _swap_in(staging, lake)
+    connections = [p.relative_to(staging).as_posix() for p in (staging / "raw_connections").glob("shard=*/*.parquet")]
+    write_part_manifest(staging, "global", _chunk_files(0, 0, global_rows) + connections)
     blocks = block_count(scenario.people)
+    finish_manifest(
+        staging,
+        {"scenario": scenario.name, "people": scenario.people, "seed": scenario.seed, "shards": len(shard_rows),
+         "rows": totals},
+    )
+    (staging / STAGING_MARKER).unlink()
+    _swap_in(staging, lake)
     return LakeSummary(path=lake, shards=len(shard_rows), blocks=blocks, rows=totals)
 
 
@@ -233,15 +285,20 @@ def generate_lake(
     chunks = [shard_chunks(blocks, per_shard) for blocks in plan]
     jobs = [(k, part, chunk) for k, shard in enumerate(chunks) for part, chunk in enumerate(shard)]
     workers = min(workers, len(jobs))
+    check_lake_target(Path(lake))
+    require_free_space(Path(lake).parent, scenario.people * LAKE_BYTES_PER_PERSON, f"a lake of {scenario.people:,} people")
     staging = new_staging(lake)
     started = time.perf_counter()
     shard_rows: list[dict[str, int]] = [{} for _ in plan]
+    shard_files: list[list[str]] = [[] for _ in plan]
     remaining = [len(shard) for shard in chunks]
     try:
-        for (shard, _, _), rows in _run_chunks(scenario, jobs, staging, workers):
+        for (shard, part, _), rows in _run_chunks(scenario, jobs, staging, workers):
             _add(shard_rows[shard], rows)
+            shard_files[shard] += _chunk_files(shard, part, rows)
             remaining[shard] -= 1
             if remaining[shard] == 0:
+                write_part_manifest(staging, f"shard={shard}", shard_files[shard])
                 if progress is not None:
                     blocks, done = plan[shard], shard_rows[shard]
                     progress(
@@ -256,13 +313,25 @@ def generate_lake(
 
 
 def remove_stale_staging(lake: Path) -> None:
-    """Remove what a killed generation left next to the lake (runs never overlap)."""
+    """Remove what a killed generation left next to the lake (runs never overlap): staging
+    folders that carry the staging mark and retired lakes, nothing else of that name."""
     for leftover in lake.parent.glob(f".{lake.name}.*-*"):
-        if leftover.name.startswith((f".{lake.name}.partial-", f".{lake.name}.old-")):
+        if leftover.is_symlink() or not leftover.is_dir():
+            continue
+        partial = leftover.name.startswith(f".{lake.name}.partial-") and (
+            (leftover / STAGING_MARKER).is_file() or is_generated_lake(leftover)  # or left by an older version
+        )
+        retired = leftover.name.startswith(f".{lake.name}.old-") and is_generated_lake(leftover)
+        if partial or retired:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _swap_in(staging: Path, lake: Path) -> None:
+    """Put the finished staging lake in place of ``lake``, which is nothing, an empty folder or
+    a lake (checked again here: the path may have changed while the lake was generated)."""
+    check_lake_target(lake)
+    if not (staging / MARKER).is_file():
+        raise LakeError(f"{staging} has no {MARKER}; not swapping in an unfinished lake")
     retired = lake.with_name(f".{lake.name}.old-{uuid.uuid4().hex[:8]}")
     if lake.exists():
         os.replace(lake, retired)

@@ -74,7 +74,8 @@ def draw_posting_events(
     # One view (and at most one application) per member and posting: keep the first.
     order = lexsort_ints((~applied, t, posting, person))
     person, posting, applied, t = person[order], posting[order], applied[order], t[order]
-    first_of_pair = np.concatenate([[True], (person[1:] != person[:-1]) | (posting[1:] != posting[:-1])])
+    first_of_pair = np.ones(person.size, dtype=bool)  # also right for a block with no events
+    first_of_pair[1:] = (person[1:] != person[:-1]) | (posting[1:] != posting[:-1])
     return PostingEvents(person=person[first_of_pair], posting=posting[first_of_pair],
                          applied=applied[first_of_pair], t=t[first_of_pair])
 

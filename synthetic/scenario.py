@@ -4,11 +4,25 @@ A scenario is a YAML file (see ``scenarios/netherlands.yaml``). Every number in 
 planted parameter that the metrics should recover. Loading validates the whole file
 and raises :class:`ScenarioError` naming the offending field and the allowed values;
 nothing is generated or written before a scenario has passed validation.
+
+A scenario that loads can be generated: validation checks what the generator relies on.
+
+- Types are strict: no ``true`` where a number is expected, no ``"5"`` for 5, and every
+  number is finite (no ``.inf`` or ``.nan``) and bounded, so that no draw overflows and no
+  table outgrows memory.
+- Every name a section refers to (level, city, family, occupation, field, skill) exists,
+  and everything the generator looks up by name or draws from is present and non-empty:
+  a membership chance per level, a promotion hazard per seniority, a skill per occupation,
+  distributions that sum to 1.
+- The YAML itself is plain: UTF-8, at most a few MB, no anchors or aliases (a few lines of
+  nested aliases expand to billions of values), no duplicate keys (YAML would keep the
+  last one silently).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from pathlib import Path
@@ -23,9 +37,68 @@ DEFAULT_SCENARIO = "netherlands"
 LEVELS = ("VO", "MBO", "HBO", "WO")
 SENIORITIES = ("junior", "medior", "senior", "manager")
 
+# --- Run settings ------------------------------------------------------------------------
+# The size, seed, shards and worker processes of a run come from the scenario file, flags
+# of `python -m synthetic` and EGS_* environment variables (make run, the Dagster
+# resources); every source checks them against these bounds (parse_setting).
+#
+# People: five times the Dutch labour force. At 10 million a run already takes 25 minutes
+# and some 60 GB of DuckDB spill (README, Scale); at 50 million the company table of the
+# default scenario (see MAX_COMPANY_TABLE_CELLS) takes 5 GB in each generating process,
+# about what a 24 GiB machine with two workers holds. The bound also keeps identifiers in
+# range: member ids mix person ids modulo 2**32 (distinct only below 2**32 people), and
+# position and posting ids are block x 10**7 + row.
+MAX_PEOPLE = 50_000_000
+MAX_SEED = 2**63 - 1  # a signed 64-bit integer, as before: what an int64 column or JSON reader holds
+MAX_SHARDS = 1024
+# Worker processes each build the whole company table; beyond the cores they only cost memory.
+MAX_WORKERS = 256
+RUN_SETTINGS: dict[str, tuple[int, int]] = {
+    "people": (1, MAX_PEOPLE),
+    "seed": (0, MAX_SEED),
+    "shards": (1, MAX_SHARDS),
+    "workers": (1, MAX_WORKERS),
+}
+
+# --- Sizes that would exhaust memory ------------------------------------------------------
+# Generous for a country (the default has 27 cities, 12 families, ~60 occupations, ~330
+# skills, 17 fields, ~90 institutions), small enough that the generator's lookup tables
+# (families x cities x cities, occupations x skills, ...) stay in the hundreds of MB.
+MAX_CITIES = 1_000
+MAX_FAMILIES = 200
+MAX_OCCUPATIONS = 5_000
+MAX_SKILLS = 5_000
+MAX_FIELDS = 1_000
+MAX_INSTITUTIONS = 5_000
+# The generator keeps the companies' hiring weights as one dense float64 table of
+# (cities x families) rows and one column per company (synthetic/companies.py), built in
+# every worker process. 2**30 cells (8 GiB) allows the default scenario (27 cities x 12
+# families) MAX_PEOPLE, and refuses a shape that would exhaust memory before the first
+# person is drawn (1,000 cities x 200 families at a million people: 64 GB).
+MAX_COMPANY_TABLE_CELLS = 2**30
+# Rows a person brings (positions, postings, views, searches, profile skills), at most: the
+# generator holds a chunk of 65,536 people's rows at once, and the default scenario makes
+# about 230 by the bound below (some 60 in fact), so this allows 8 times its activity.
+MAX_ROWS_PER_PERSON = 2_000
+# Years on the timeline and in year-keyed tables: datetime64 and Python dates both hold
+# them, and every year must be listed in the tables, so a long timeline is a long file.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+MAX_MONTHS = 1_200  # the longest timeline (100 years), and the longest lag in months
+# Relative weights and factors: products of three (population x attractiveness x family)
+# stay well inside float64, neither overflowing nor rounding to 0 (which would leave a
+# city or a company that can never be drawn).
+MIN_WEIGHT, MAX_WEIGHT = 1e-9, 1e9
+
+# --- The file -----------------------------------------------------------------------------
+MAX_FILE_BYTES = 4 * 2**20  # the default scenario is about 100 KB
+MAX_NESTING = 32  # mappings and lists inside each other; the format needs 5
+MAX_LISTED_ERRORS = 25
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-PositiveFloat = Annotated[float, Field(gt=0.0)]
-NonNegativeFloat = Annotated[float, Field(ge=0.0)]
+OpenProbability = Annotated[float, Field(gt=0.0, lt=1.0)]
+Weight = Annotated[float, Field(ge=MIN_WEIGHT, le=MAX_WEIGHT)]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+Months = Annotated[int, Field(ge=0, le=MAX_MONTHS)]
 Level = Literal["VO", "MBO", "HBO", "WO"]
 
 
@@ -34,10 +107,10 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a bool is not a number and a string is not a number (YAML's `yes`, "5");
+    # allow_inf_nan: .inf and .nan fail every float field, in nested models and dict values too.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -51,15 +124,21 @@ class Timeline(_Strict):
     def _month(cls, value: Any) -> str:
         if isinstance(value, dt.date):
             value = f"{value.year:04d}-{value.month:02d}"
-        match = _MONTH.match(str(value))
+        if not isinstance(value, str):
+            raise ValueError(f"expected a month as YYYY-MM in quotes, got {value!r}")
+        match = _MONTH.match(value)
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise ValueError(f"expected a month as YYYY-MM, got {value!r}")
-        return str(value)
+        if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+            raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Timeline:
         if self.end_month_index <= 0:
             raise ValueError(f"end ({self.end}) must come after start ({self.start})")
+        if self.months > MAX_MONTHS:
+            raise ValueError(f"the timeline spans {self.months} months; at most {MAX_MONTHS} (100 years)")
         return self
 
     @property
@@ -93,33 +172,35 @@ class Timeline(_Strict):
 
 
 class City(_Strict):
-    population: PositiveFloat = Field(description="Relative population weight (e.g. inhabitants x 1000).")
+    population: Weight = Field(description="Relative population weight (e.g. inhabitants x 1000).")
     province: str
 
 
 class OccupationFamily(_Strict):
     industry: str = Field(description="Industry whose companies hire this family most.")
-    weight: PositiveFloat = Field(description="Relative size of the family among workers outside their field.")
-    job_change_factor: PositiveFloat = 1.0
+    weight: Weight = Field(description="Relative size of the family among workers outside their field.")
+    job_change_factor: Weight = 1.0
 
 
 class LocalMoves(_Strict):
     share: Probability = Field(description="Share of moves out of the city that stay in its region.")
-    destinations: dict[str, PositiveFloat]
+    destinations: dict[str, Weight] = Field(min_length=1, max_length=MAX_CITIES)
 
 
 class EducationLevel(_Strict):
-    population_share: PositiveFloat
+    population_share: Weight
     graduation_age: Annotated[int, Field(ge=14, le=40)]
     study_years: Annotated[int, Field(ge=1, le=10)]
-    first_job_hazard: Probability = Field(description="Monthly chance a graduate starts a first job.")
-    promotion_factor: PositiveFloat = 1.0
+    # A graduate's first job comes after a geometric number of months, which needs a chance
+    # above 0; one in a million a month is a first job after some 80,000 years on average.
+    first_job_hazard: float = Field(ge=1e-6, le=1.0, description="Monthly chance a graduate starts a first job.")
+    promotion_factor: Weight = 1.0
 
 
 class EducationField(_Strict):
     family: str | None = Field(None, description="Occupation family the field leads to; None = any.")
-    first_job_multiplier: PositiveFloat = 1.0
-    levels: dict[Level, PositiveFloat] = Field(description="Relative weight of the field per level.")
+    first_job_multiplier: Weight = 1.0
+    levels: dict[Level, Weight] = Field(min_length=1, description="Relative weight of the field per level.")
 
 
 class Institution(_Strict):
@@ -127,14 +208,14 @@ class Institution(_Strict):
     short: str
     city: str
     level: Level
-    fields: list[str]
-    weight: PositiveFloat = 1.0
+    fields: list[str] = Field(min_length=1, max_length=MAX_FIELDS)
+    weight: Weight = 1.0
 
 
 class Education(_Strict):
     levels: dict[Level, EducationLevel]
-    fields: dict[str, EducationField]
-    institutions: list[Institution]
+    fields: dict[str, EducationField] = Field(min_length=1, max_length=MAX_FIELDS)
+    institutions: list[Institution] = Field(min_length=1, max_length=MAX_INSTITUTIONS)
     field_family_affinity: Probability = Field(
         description="Share of graduates whose occupations stay in the family of their field."
     )
@@ -150,9 +231,11 @@ class Education(_Strict):
 
 class Occupation(_Strict):
     family: str
-    weight: PositiveFloat = 1.0
+    weight: Weight = 1.0
     skills: dict[str, Probability] = Field(
-        description="Skill -> chance a posting for this occupation requires it in the skills base year."
+        min_length=1,
+        max_length=MAX_SKILLS,
+        description="Skill -> chance a posting for this occupation requires it in the skills base year.",
     )
 
 
@@ -164,8 +247,8 @@ class Skill(_Strict):
 class Dynamics(_Strict):
     job_change_hazard: Probability = Field(description="Monthly employer-change chance at long tenure.")
     short_tenure_months: Annotated[int, Field(ge=1, le=240)]
-    short_tenure_factor: PositiveFloat
-    job_change_multiplier: dict[int, PositiveFloat] = Field(description="Macro cycle: factor per year.")
+    short_tenure_factor: Weight
+    job_change_multiplier: dict[Year, Weight] = Field(description="Macro cycle: factor per year.")
     layoff_hazard: Probability
     reemployment_hazard: Probability
     promotion_hazard: dict[Literal["junior", "medior", "senior"], Probability]
@@ -174,25 +257,37 @@ class Dynamics(_Strict):
     first_job_in_school_city: Probability
     retirement_age: Annotated[int, Field(ge=50, le=80)]
 
+    @field_validator("promotion_hazard")
+    @classmethod
+    def _every_seniority(cls, hazards: dict[str, float]) -> dict[str, float]:
+        missing = [s for s in SENIORITIES[:-1] if s not in hazards]
+        if missing:
+            raise ValueError(f"every seniority below manager needs a hazard; missing {missing}")
+        return hazards
 
+
+# Poisson means of events per posting or member: the default scenario's values are 0.4,
+# 8, 3 and about 1.5. The caps keep a block's rows (a row per event) within memory.
 class Postings(_Strict):
     advertised_share: Probability = Field(description="Share of hires that went through a job posting.")
     platform_hire_share: Probability = Field(
         description="Share of advertised hires of members that happen through the platform."
     )
-    unfilled_per_hire: NonNegativeFloat = Field(description="Unfilled postings per hire (Poisson mean).")
-    time_to_fill_months: dict[int, Probability] = Field(description="Distribution of opened -> hire months.")
-    skills_base_year: int
-    views_per_posting: NonNegativeFloat = Field(
-        0.0, description="Members of the posting's occupation family who view it (Poisson mean)."
+    unfilled_per_hire: float = Field(ge=0.0, le=10.0, description="Unfilled postings per hire (Poisson mean).")
+    time_to_fill_months: dict[Months, Probability] = Field(
+        min_length=1, description="Distribution of opened -> hire months."
+    )
+    skills_base_year: Year
+    views_per_posting: float = Field(
+        0.0, ge=0.0, le=100.0, description="Members of the posting's occupation family who view it (Poisson mean)."
     )
     apply_share: Probability = Field(0.0, description="Chance that a member who viewed a posting applies to it.")
-    searches_per_posting: NonNegativeFloat = Field(
-        3.0, description="Recruiter searches for candidates per posting while it is open (Poisson mean)."
+    searches_per_posting: float = Field(
+        3.0,
+        ge=0.0,
+        le=50.0,
+        description="Recruiter searches for candidates per posting while it is open (Poisson mean).",
     )
-
-
-OpenProbability = Annotated[float, Field(gt=0.0, lt=1.0)]
 
 
 class SkillSearchShare(_Strict):
@@ -218,16 +313,18 @@ class SkillSearchShare(_Strict):
 
 class Platform(_Strict):
     membership_by_level: dict[Level, Probability]
-    membership_family_factor: dict[str, PositiveFloat] = Field(default_factory=dict)
-    membership_city_factor: dict[str, PositiveFloat] = Field(
+    membership_family_factor: dict[str, Weight] = Field(default_factory=dict)
+    membership_city_factor: dict[str, Weight] = Field(
         default_factory=dict,
         description="Factor on membership by the city a person studied in (the region a career starts from); "
         "missing = 1.",
     )
-    adoption_by_year: dict[int, Probability] = Field(
+    adoption_by_year: dict[Year, Probability] = Field(
         description="Cumulative share of eventual members that joined by the end of each year."
     )
-    reporting_lag_months: dict[int, Probability] = Field(description="Distribution of profile-update lags.")
+    reporting_lag_months: dict[Months, Probability] = Field(
+        min_length=1, description="Distribution of profile-update lags."
+    )
     unreported_change_share: Probability
     reported_end_share: Probability | None = Field(
         None,
@@ -237,10 +334,11 @@ class Platform(_Strict):
     )
     skill_sources: dict[Literal["self", "endorsed", "assessment", "course"], Probability] = Field(
         default_factory=lambda: {"self": 1.0},
+        min_length=1,
         description="How skills reach a profile: added by the member, endorsed by others, passed assessment, "
         "completed course; shares summing to 1.",
     )
-    skills_per_member_year: dict[int, NonNegativeFloat] = Field(
+    skills_per_member_year: dict[Year, Annotated[float, Field(ge=0.0, le=50.0)]] = Field(
         description="Mean skills a member adds to the profile per year."
     )
     skill_search_share: SkillSearchShare = Field(
@@ -248,6 +346,14 @@ class Platform(_Strict):
         description="Share of recruiter searches that filter on skills: a logistic rise from start (first "
         "timeline year) to end (last year).",
     )
+
+    @field_validator("membership_by_level")
+    @classmethod
+    def _every_level(cls, chances: dict[str, float]) -> dict[str, float]:
+        missing = [lvl for lvl in LEVELS if lvl not in chances]
+        if missing:
+            raise ValueError(f"every level needs a membership chance; missing {missing} (levels are {list(LEVELS)})")
+        return chances
 
 
 class Network(_Strict):
@@ -278,7 +384,7 @@ class Network(_Strict):
         description="Mean connections per member met neither at work nor at school, at a uniform month "
         "between the later join and the end of the timeline.",
     )
-    lag_months: dict[int, Probability] = Field(
+    lag_months: dict[Months, Probability] = Field(
         default_factory=lambda: {0: 0.4, 1: 0.25, 3: 0.2, 6: 0.1, 12: 0.05},
         description="Months from meeting (or, if later, both having joined) to connecting, for colleagues "
         "and classmates.",
@@ -287,32 +393,52 @@ class Network(_Strict):
     @field_validator("lag_months")
     @classmethod
     def _lag_distribution(cls, pmf: dict[int, float]) -> dict[int, float]:
-        if not pmf:
-            raise ValueError("needs at least one lag")
-        if any(months < 0 for months in pmf):
-            raise ValueError("months must be >= 0")
-        if abs(sum(pmf.values()) - 1.0) > 1e-6:
-            raise ValueError(f"probabilities must sum to 1, they sum to {sum(pmf.values()):.6f}")
+        problem = _distribution_problem(pmf)
+        if problem:
+            raise ValueError(problem)
         return pmf
+
+
+def _distribution_problem(pmf: dict) -> str | None:
+    """Why ``pmf`` is not a probability distribution (None if it is)."""
+    if not pmf:
+        return "needs at least one entry"
+    total = sum(pmf.values())
+    if abs(total - 1.0) > 1e-6:
+        return f"probabilities must sum to 1, they sum to {total:.6f}"
+    return None
+
+
+def _known(where: str, value: str, allowed: dict | set, kind: str) -> str | None:
+    """A message if ``value`` is not one of ``allowed`` (listing them, or the closest when many)."""
+    if value in allowed:
+        return None
+    if len(allowed) <= 30:
+        return f"{where}: unknown {kind} {value!r}; allowed: {sorted(allowed)}"
+    close = difflib.get_close_matches(value, list(allowed), n=3)
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    return f"{where}: unknown {kind} {value!r} (not among the {len(allowed)} {kind}s of the scenario){hint}"
 
 
 class Scenario(_Strict):
     name: str
     description: str = ""
-    seed: Annotated[int, Field(ge=0, lt=2**63)]
-    people: Annotated[int, Field(gt=0, le=50_000_000)]
-    shards: Annotated[int, Field(ge=1, le=1024)] = 2
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
+    people: Annotated[int, Field(gt=0, le=MAX_PEOPLE)]
+    shards: Annotated[int, Field(ge=1, le=MAX_SHARDS)] = 2
     timeline: Timeline
-    cities: dict[str, City]
-    local_moves: dict[str, LocalMoves] = Field(default_factory=dict)
-    occupation_families: dict[str, OccupationFamily]
-    attractiveness: dict[str, dict[str, PositiveFloat]] = Field(
+    # A person who moves goes to another city: at least two.
+    cities: dict[str, City] = Field(min_length=2, max_length=MAX_CITIES)
+    local_moves: dict[str, LocalMoves] = Field(default_factory=dict, max_length=MAX_CITIES)
+    occupation_families: dict[str, OccupationFamily] = Field(min_length=1, max_length=MAX_FAMILIES)
+    attractiveness: dict[str, dict[str, Weight]] = Field(
         default_factory=dict,
+        max_length=MAX_FAMILIES + 1,
         description="Family (or 'all') -> city -> pull factor for movers and first jobs; missing = 1.",
     )
     education: Education
-    occupations: dict[str, Occupation]
-    skills: dict[str, Skill]
+    occupations: dict[str, Occupation] = Field(min_length=1, max_length=MAX_OCCUPATIONS)
+    skills: dict[str, Skill] = Field(min_length=1, max_length=MAX_SKILLS)
     dynamics: Dynamics
     postings: Postings
     platform: Platform
@@ -320,48 +446,84 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
-        cities, families = set(self.cities), set(self.occupation_families)
-        fields, skills = set(self.education.fields), set(self.skills)
+        """Every name referred to exists and everything the generator draws from is there.
 
-        def known(where: str, value: str, allowed: set[str]) -> None:
-            if value not in allowed:
-                raise ValueError(f"{where}: unknown value {value!r}; allowed: {sorted(allowed)}")
+        All problems are collected, so that one pass over the file shows every one of them.
+        """
+        problems = [
+            *self._geography_problems(),
+            *self._education_problems(),
+            *self._occupation_problems(),
+            *self._table_problems(),
+            *self._size_problems(),
+        ]
+        problems = [p for p in problems if p]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
+    def _geography_problems(self):
+        cities, families = self.cities, self.occupation_families
+        if "all" in families:
+            yield "occupation_families.all: 'all' is reserved (attractiveness.all applies to every family)"
         for origin, moves in self.local_moves.items():
-            known("local_moves", origin, cities)
+            yield _known("local_moves", origin, cities, "city")
             for dest in moves.destinations:
-                known(f"local_moves.{origin}.destinations", dest, cities)
+                yield _known(f"local_moves.{origin}.destinations", dest, cities, "city")
         for family, row in self.attractiveness.items():
-            known("attractiveness", family, families | {"all"})
+            yield _known("attractiveness", family, {*families, "all"}, "family")
             for city in row:
-                known(f"attractiveness.{family}", city, cities)
-        for name, field in self.education.fields.items():
+                yield _known(f"attractiveness.{family}", city, cities, "city")
+        for family in self.platform.membership_family_factor:
+            yield _known("platform.membership_family_factor", family, families, "family")
+        for city in self.platform.membership_city_factor:
+            yield _known("platform.membership_city_factor", city, cities, "city")
+
+    def _education_problems(self):
+        edu, families = self.education, self.occupation_families
+        for name, field in edu.fields.items():
             if field.family is not None:
-                known(f"education.fields.{name}.family", field.family, families)
-        for i, inst in enumerate(self.education.institutions):
-            known(f"education.institutions[{i}].city", inst.city, cities)
+                yield _known(f"education.fields.{name}.family", field.family, families, "family")
+        for kind in ("name", "short"):
+            seen: set[str] = set()
+            for i, inst in enumerate(edu.institutions):
+                label = getattr(inst, kind)
+                if label in seen:
+                    # Institutions are told apart by name in the tables and by short name in truth.parameters.
+                    yield f"education.institutions[{i}].{kind}: {label!r} is used by an earlier institution"
+                seen.add(label)
+        for i, inst in enumerate(edu.institutions):
+            yield _known(f"education.institutions[{i}].city", inst.city, self.cities, "city")
             for f in inst.fields:
-                known(f"education.institutions[{i}].fields", f, fields)
-                if inst.level not in self.education.fields[f].levels:
-                    raise ValueError(
+                problem = _known(f"education.institutions[{i}].fields", f, edu.fields, "field")
+                if problem:
+                    yield problem
+                elif inst.level not in edu.fields[f].levels:
+                    yield (
                         f"education.institutions[{i}].fields: field {f!r} is not taught at level "
                         f"{inst.level} (education.fields.{f}.levels)"
                     )
+        # A person draws a level, then a field taught at that level by some institution.
         for level in LEVELS:
-            taught = [f for f, spec in self.education.fields.items() if level in spec.levels]
-            if not any(inst.level == level and set(inst.fields) & set(taught) for inst in self.education.institutions):
-                raise ValueError(f"education.institutions: no institution teaches any field at level {level}")
+            taught = {f for f, spec in edu.fields.items() if level in spec.levels}
+            if not any(inst.level == level and taught.intersection(inst.fields) for inst in edu.institutions):
+                yield f"education.institutions: no institution teaches any field at level {level}"
+
+    def _occupation_problems(self):
+        families = self.occupation_families
         for name, occ in self.occupations.items():
-            known(f"occupations.{name}.family", occ.family, families)
+            yield _known(f"occupations.{name}.family", occ.family, families, "family")
             for s in occ.skills:
-                known(f"occupations.{name}.skills", s, skills)
+                yield _known(f"occupations.{name}.skills", s, self.skills, "skill")
+            # Postings and profiles draw skills with these chances: at least one must be possible.
+            if not any(p > 0 for p in occ.skills.values()):
+                yield f"occupations.{name}.skills: needs at least one skill with a chance above 0"
+        staffed = {occ.family for occ in self.occupations.values()}
         for family in families:
-            if not any(o.family == family for o in self.occupations.values()):
-                raise ValueError(f"occupation_families.{family}: no occupation belongs to this family")
-        for family in self.platform.membership_family_factor:
-            known("platform.membership_family_factor", family, families)
-        for city in self.platform.membership_city_factor:
-            known("platform.membership_city_factor", city, cities)
+            if family not in staffed:
+                yield f"occupation_families.{family}: no occupation belongs to this family"
+
+    def _table_problems(self):
         years = set(self.timeline.years)
         for where, table in (
             ("dynamics.job_change_multiplier", self.dynamics.job_change_multiplier),
@@ -370,20 +532,66 @@ class Scenario(_Strict):
         ):
             missing = sorted(years - set(table))
             if missing:
-                raise ValueError(f"{where}: every timeline year needs a value; missing {missing}")
+                yield f"{where}: every timeline year needs a value; missing {missing}"
         for where, pmf in (
             ("platform.skill_sources", self.platform.skill_sources),
             ("postings.time_to_fill_months", self.postings.time_to_fill_months),
             ("platform.reporting_lag_months", self.platform.reporting_lag_months),
         ):
-            if any(isinstance(k, int) and k < 0 for k in pmf):
-                raise ValueError(f"{where}: months must be >= 0")
-            if abs(sum(pmf.values()) - 1.0) > 1e-6:
-                raise ValueError(f"{where}: probabilities must sum to 1, they sum to {sum(pmf.values()):.6f}")
-        adoption = [self.platform.adoption_by_year[y] for y in sorted(years)]
-        if any(b < a for a, b in zip(adoption, adoption[1:])) or adoption[-1] != 1.0:
-            raise ValueError("platform.adoption_by_year: must be non-decreasing and reach 1.0 in the last year")
-        return self
+            problem = _distribution_problem(pmf)
+            if problem:
+                yield f"{where}: {problem}"
+        adoption = [self.platform.adoption_by_year[y] for y in sorted(years) if y in self.platform.adoption_by_year]
+        if adoption and (any(b < a for a, b in zip(adoption, adoption[1:])) or adoption[-1] != 1.0):
+            yield "platform.adoption_by_year: must be non-decreasing and reach 1.0 in the last year"
+
+    def _size_problems(self):
+        cells = self.company_table_cells()
+        if cells > MAX_COMPANY_TABLE_CELLS:
+            yield (
+                f"people: {self.people:,} people in {len(self.cities)} cities and {len(self.occupation_families)} "
+                f"occupation families need a company table of {cells * 8 / 2**30:.1f} GiB (at most "
+                f"{MAX_COMPANY_TABLE_CELLS * 8 // 2**30} GiB): use fewer people, cities or families"
+            )
+        if set(self.timeline.years) <= set(self.dynamics.job_change_multiplier):
+            rows = self.rows_per_person_bound()
+            if rows > MAX_ROWS_PER_PERSON:
+                yield (
+                    f"dynamics, postings, platform: these rates make up to {rows:,.0f} rows per person over the "
+                    f"timeline (at most {MAX_ROWS_PER_PERSON:,}): lower dynamics.job_change_hazard, "
+                    "job_change_multiplier or short_tenure_factor, postings.unfilled_per_hire, views_per_posting "
+                    "or searches_per_posting, or platform.skills_per_member_year, or shorten the timeline"
+                )
+
+    def rows_per_person_bound(self) -> float:
+        """An upper bound of the rows generated per person, from the rates that multiply them.
+
+        A person is hired at most once a month: at the highest employer-change rate the
+        rates allow (the macro cycle's peak, the short-tenure factor, the most mobile
+        family) or back after a layoff. Each hire brings its position and up to
+        1 + unfilled_per_hire postings, each viewed views_per_posting times and searched
+        searches_per_posting times (with up to 3 skill filters); a member adds profile
+        skills every year.
+        """
+        dyn, post = self.dynamics, self.postings
+        change = (
+            dyn.job_change_hazard
+            * max(dyn.job_change_multiplier[y] for y in self.timeline.years)
+            * dyn.short_tenure_factor
+            * max(f.job_change_factor for f in self.occupation_families.values())
+        )
+        hires = min(1.0, change + dyn.layoff_hazard)
+        per_posting = 1 + post.views_per_posting + 4 * post.searches_per_posting
+        per_hire = 1 + (1 + post.unfilled_per_hire) * per_posting
+        skills = sum(self.platform.skills_per_member_year.get(y, 0.0) for y in self.timeline.years)
+        return self.timeline.months * hires * per_hire + skills
+
+    def company_table_cells(self) -> int:
+        """Cells of the companies' dense hiring-weight table (synthetic/companies.py draw_companies)."""
+        from synthetic.companies import PEOPLE_PER_COMPANY  # here: companies imports this module
+
+        cities, families = len(self.cities), len(self.occupation_families)
+        return cities * families * max(3 * cities, self.people // PEOPLE_PER_COMPANY)
 
     def with_overrides(self, *, people: int | None = None, seed: int | None = None, shards: int | None = None) -> Scenario:
         """A copy with run-time overrides applied (and validated like the file itself)."""
@@ -394,18 +602,58 @@ class Scenario(_Strict):
         return _validate(data, source=f"scenario {self.name!r} with overrides")
 
 
+# --- Run settings given as text (flags, environment variables) ---------------------------
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,20}")  # ASCII digits: int() would also take '1_000', '+5' and '١٢'
+
+
+def parse_whole_number(text: str, low: int, high: int, name: str = "") -> int:
+    """``text`` as a whole number in [low, high]; ScenarioError naming ``name`` and the range otherwise."""
+    value = text.strip()
+    if _WHOLE_NUMBER.fullmatch(value) and low <= int(value) <= high:
+        return int(value)
+    prefix = f"{name} must" if name else "must"
+    raise ScenarioError(f"{prefix} be a whole number between {low:,} and {high:,}, got {text!r}")
+
+
+def parse_setting(setting: str, text: str, name: str = "") -> int:
+    """A run setting (people, seed, shards, workers) given as text, checked against RUN_SETTINGS."""
+    low, high = RUN_SETTINGS[setting]
+    return parse_whole_number(text, low, high, name)
+
+
+# --- Loading ------------------------------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{text[:60]}..." if len(text) > 60 else text
+
+
 def _format_error(err: ValidationError, source: str) -> str:
     lines = [f"{source} is invalid:"]
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+    errors = err.errors()
+    for e in errors[:MAX_LISTED_ERRORS]:
+        loc = ".".join(str(p) for p in e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key (not part of the scenario format)"
-        lines.append(f"  - {loc}: {msg}")
+        elif e["type"] not in ("missing", "value_error") and isinstance(
+            e.get("input"), (bool, int, float, str, dt.date, type(None))
+        ):
+            # pydantic's own messages do not say what was given: a YAML `yes` is True, `.inf` is inf.
+            msg += f" (got {_describe(e['input'])}, {type(e['input']).__name__})"
+        # The cross-reference check reports several problems, each naming its own field.
+        for line in msg.splitlines():
+            lines.append(f"  - {loc}: {line}" if loc else f"  - {line}")
+    if len(errors) > MAX_LISTED_ERRORS:
+        lines.append(f"  ... and {len(errors) - MAX_LISTED_ERRORS} more")
     return "\n".join(lines)
 
 
 def _validate(data: Any, source: str) -> Scenario:
+    if data is None:
+        raise ScenarioError(f"{source} is empty: expected a mapping of the scenario's keys (see {DEFAULT_SCENARIO}.yaml)")
     if not isinstance(data, dict):
         raise ScenarioError(f"{source} is invalid: the top level must be a mapping of keys, got {type(data).__name__}")
     try:
@@ -420,20 +668,106 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     if candidate.suffix in (".yaml", ".yml"):
         return candidate
     shipped = SCENARIO_DIR / f"{name_or_path}.yaml"
-    if shipped.exists():
+    if shipped.is_file():
         return shipped
     available = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
     raise ScenarioError(f"scenario {str(name_or_path)!r} not found; shipped scenarios: {available}, or give a .yaml path")
 
 
+def _read_text(path: Path, source: str) -> str:
+    """The file's text: at most MAX_FILE_BYTES of UTF-8."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # no more: a huge file (or a device) is not read whole
+    except OSError as err:
+        raise ScenarioError(f"{source} cannot be read: {err.strerror or err}") from None
+    except ValueError as err:  # e.g. a NUL byte in the path
+        raise ScenarioError(f"{source} cannot be read: {err}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source} is larger than {MAX_FILE_BYTES // 2**20} MB; a scenario is a few hundred KB at most")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise ScenarioError(
+            f"{source} is not UTF-8 text: byte 0x{raw[err.start]:02x} at offset {err.start} (line {line}); "
+            "save it as UTF-8"
+        ) from None
+
+
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when present: ~10x faster
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing duplicate and merge keys instead of silently resolving them."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(None, None, "merge keys (<<) are not supported", key_node.start_mark)
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # unhashable: the base class says so
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (YAML would keep only the last value)", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """A one-line description of a YAML error with its line and column."""
+    if isinstance(err, yaml.MarkedYAMLError) and err.problem:
+        mark = err.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        return f"{err.problem}{where}"
+    return " ".join(str(err).replace('in "<unicode string>",', "at").split())
+
+
+def _check_plain_yaml(text: str, source: str) -> None:
+    """Refuse anchors, aliases and deep nesting, from the parser's events, before building anything.
+
+    A few lines of nested aliases make a document of billions of values ("billion laughs"):
+    the parser sees each alias once, so refusing them here takes time linear in the file.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_BASE_LOADER):
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            mark = event.start_mark
+            what = f"alias *{anchor}" if isinstance(event, yaml.AliasEvent) else f"anchor &{anchor}"
+            raise ScenarioError(
+                f"{source} uses the YAML {what} (line {mark.line + 1}, column {mark.column + 1}): anchors "
+                "and aliases are not supported in scenarios; write the values out in full (yaml.dump "
+                "writes them for a list or mapping that appears twice: dump a deep copy)"
+            )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                mark = event.start_mark
+                raise ScenarioError(
+                    f"{source} nests mappings and lists more than {MAX_NESTING} deep (line {mark.line + 1}); "
+                    "a scenario needs 5"
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def parse_scenario_text(text: str, source: str = "scenario") -> Scenario:
+    """Validate a scenario given as YAML text; ``source`` names it in errors."""
+    try:
+        _check_plain_yaml(text, source)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - the safe loader, libyaml's when present
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"{source} is not valid YAML: {_yaml_problem(err)}") from None
+    return _validate(data, source=source)
+
+
 def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     path = resolve_scenario_path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ScenarioError(f"scenario file {str(path)!r} cannot be read: {err.strerror}") from None
-    try:
-        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, libyaml's when present
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"scenario file {path.name!r} is not valid YAML: {err}") from None
-    return _validate(data, source=f"scenario file {path.name!r}")
+    source = f"scenario file {path.name!r}"
+    return parse_scenario_text(_read_text(path, source), source)

@@ -34,8 +34,7 @@ HEADLINE_TABLES = [
 def materialized(tmp_path_factory):
     """Every asset and check of the code location, materialized in process on a small scenario."""
     folder = tmp_path_factory.mktemp("in_process")
-    home = folder / "dagster_home"
-    home.mkdir()
+    home = tmp_path_factory.mktemp("dagster_home")  # outside the data folder, as the release's secret must be
     shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     job = defs.resolve_job_def("main")
     with dg.instance_for_test(temp_dir=str(home)) as instance:

@@ -18,9 +18,11 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import duckdb
+import numpy as np
 import pytest
 import yaml
 
@@ -28,6 +30,9 @@ from pipelines.assets import load_warehouse, metric_assets, parquet_lake, publis
 from pipelines.checks import build_quality_checks
 from pipelines.definitions import defs
 from pipelines.resources import ScenarioResource, WarehouseResource
+from pipelines.warehouse import load_lake
+from synthetic.manifest import LakeError
+from synthetic.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
@@ -73,8 +78,19 @@ def published_seed(path: Path) -> int:
 
 def leftovers(data: Path) -> list[str]:
     """Temporary files and folders a run may leave only while it is running."""
-    names = [p.name for p in data.iterdir()] + [p.name for p in (data / "work").iterdir()]
-    return sorted(n for n in names if ".partial-" in n or ".old-" in n or ".publishing-" in n or n.endswith(".wal"))
+    folders = [data, data / "work", data / ".snapshots", data / "work" / "runs"]
+    names = [p.name for folder in folders if folder.is_dir() for p in folder.iterdir()]
+    temporary = (".partial", ".old-", ".link-", ".retired-", ".tmp")
+    left = sorted(n for n in names if any(t in n for t in temporary) or n.endswith(".wal"))
+    snapshots = sorted((data / ".snapshots").iterdir())
+    if len(snapshots) != 1:  # only the published one is kept
+        left += [p.name for p in snapshots]
+    return left + [p.name for p in (data / "work" / "runs").iterdir()]  # every staged run published or cleared
+
+
+def published_hashes(data: Path) -> dict[str, str]:
+    """What analysts read: the warehouse, the report page and the release, one hash each."""
+    return {name: sha256(data / name) for name in ("warehouse.duckdb", "report/index.html", "public/release.duckdb")}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +104,7 @@ def first_build(tmp_path_factory) -> Path:
 @pytest.fixture()
 def data(first_build, tmp_path) -> Path:
     folder = tmp_path / "data"
-    shutil.copytree(first_build, folder)
+    shutil.copytree(first_build, folder, symlinks=True)  # the published files are links into a snapshot
     return folder
 
 
@@ -169,13 +185,17 @@ def kill_at(stage: str, data: Path, home: Path, tmp_path: Path) -> None:
 
 
 def test_runs_killed_at_every_stage_leave_the_published_file_intact(data, tmp_path):
-    """SIGKILL during generation, load, metrics and publish, one after the other; then a rerun."""
+    """SIGKILL during generation, load, metrics and publish, one after the other; then a rerun.
+
+    The pause in publish holds the run after the new snapshot (warehouse, report and release)
+    is assembled and verified, just before the switch that shows it.
+    """
     published = data / "warehouse.duckdb"
-    before = sha256(published)
+    before = published_hashes(data)
     home = tmp_path / "home"
     for stage in ("generate", "load", "metrics", "publish"):
         kill_at(stage, data, home, tmp_path)
-        assert sha256(published) == before, f"the published file changed after a kill during {stage}"
+        assert published_hashes(data) == before, f"a published file changed after a kill during {stage}"
         assert published_seed(published) == 1
     finish(start_run(run_env(data, home, EGS_SEED="3")))
     assert published_seed(published) == 3
@@ -205,12 +225,21 @@ def test_two_runs_launched_together_both_succeed(data, tmp_path):
     subprocess.run([DAGSTER, "instance", "migrate"], env=run_env(data, home), cwd=ROOT, check=True,
                    capture_output=True)
     first = start_run(run_env(data, home, EGS_SEED="4"))
+    # The second starts once the first holds the warehouse, so that the order is known.
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not any(data.glob(".lake.partial-*")):  # the first run's staging lake: it holds the lock
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
     second = start_run(run_env(data, home, EGS_SEED="5"))
-    outputs = [finish(first), finish(second)]
-    # One waited for the other (Dagster opens resources again as a run ends, so the first
-    # may also wait briefly at its very end; its steps never overlap the other's).
-    assert any("waiting for it to finish" in out for out in outputs)
-    assert published_seed(data / "warehouse.duckdb") in (4, 5)
+    first_out = finish(first)
+    # Finding: the first command returned only when the second run ended, because
+    # `dagster job execute` sets the resources up again after its run to read the results,
+    # and waited there for the lock the second run had taken. The second run, a whole
+    # pipeline long, must still be running when the first command returns.
+    assert second.poll() is None, "the first command waited for the second run"
+    second_out = finish(second)
+    assert "waiting for it to finish" in second_out and "waiting for it to finish" not in first_out
+    assert published_seed(data / "warehouse.duckdb") == 5
     assert leftovers(data) == []
 
 
@@ -238,12 +267,140 @@ def test_a_corrupt_lake_file_gives_a_clear_error_and_keeps_the_published_file(da
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     message = failure.event_specific_data.user_failure_data.description
-    assert str(shard) in message and "not a readable Parquet file" in message, message
+    assert str(shard) in message and "does not match the checksum" in message, message
     assert sha256(published) == before
 
 
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_any_flipped_bit_in_the_lake_stops_the_load_and_names_the_file(data, tmp_path, seed):
+    """Finding: single-bit flips inside Parquet pages often decode to other valid values (one
+    moved three people to other cities, passed every check and was published)."""
+    rng = np.random.default_rng(seed)
+    files = sorted((data / "lake").glob("*/shard=*/*.parquet"))
+    victim = files[rng.integers(len(files))]
+    content = bytearray(victim.read_bytes())
+    position = int(rng.integers(len(content)))
+    content[position] ^= 1 << int(rng.integers(8))
+    victim.write_bytes(bytes(content))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        with pytest.raises(LakeError, match="does not match the checksum") as raised:
+            load_lake(con, data / "lake", load_scenario("netherlands").with_overrides(people=PEOPLE))
+    finally:
+        con.close()
+    assert str(victim) in str(raised.value)
+
+
+def test_a_run_whose_blocking_check_fails_publishes_none_of_the_three(data, tmp_path):
+    """Finding: the release and the report were written before the warehouse's checks finished."""
+    before = published_hashes(data)
+
+    # On a metric that neither the report nor the release reads: both are built in the run,
+    # and still nothing of it is shown.
+    @dg.asset_check(asset=dg.AssetKey(["metrics", "skills_genome"]), blocking=True)
+    def planted_failure():
+        return dg.AssetCheckResult(passed=False, description="planted by the test")
+
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [*defs.assets, *build_quality_checks(), planted_failure],
+            instance=instance,
+            resources={
+                "scenario": ScenarioResource(people=PEOPLE, seed=8),
+                "warehouse": WarehouseResource(path=str(data / "warehouse.duckdb"), lake=str(data / "lake")),
+            },
+            raise_on_error=False,
+        )
+    assert not result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {"insight_report", "release/public_release"} <= materialized
+    assert "published_warehouse" not in materialized
+    assert published_hashes(data) == before
+    assert published_seed(data / "warehouse.duckdb") == 1
+
+
 def test_generator_cli_rejects_bad_arguments_with_a_message():
-    for args, expected in ((["--people", "-3"], "must be greater than 0"), (["--seed", "x"], "expected a whole number"),
+    for args, expected in ((["--people", "-3"], "must be a whole number between 1 and"), (["--seed", "x"], "must be a whole number between 0 and"),
                            (["--scenario", "nowhere"], "not found")):
         out = subprocess.run([sys.executable, "-m", "synthetic", *args], cwd=ROOT, capture_output=True, text=True)
         assert out.returncode == 2 and expected in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def generator(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "synthetic", "--people", "300", "--workers", "1", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_generator_never_replaces_a_path_that_is_not_its_lake(data, tmp_path):
+    """Finding: `python -m synthetic --lake PATH` wiped a folder holding a warehouse and a
+    release, and put a folder in place of a warehouse file."""
+    keep = tmp_path / "precious"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("not a lake")
+    before = tree(keep)
+    for target in (keep, data / ".snapshots", data / "work" / "warehouse.duckdb", data / "warehouse.duckdb"):
+        out = generator("--lake", str(target))
+        assert out.returncode == 2, out.stderr
+        assert str(target) in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert tree(keep) == before
+    assert (data / "work" / "warehouse.duckdb").is_file() and published_seed(data / "warehouse.duckdb") == 1
+    # A leftover with a staging name but without the staging mark is not the generator's either.
+    impostor = tmp_path / ".lake.partial-12345678"
+    impostor.mkdir()
+    (impostor / "mine.txt").write_text("keep me")
+    empty, lake = tmp_path / "empty", tmp_path / "lake"
+    empty.mkdir()
+    for target in (empty, lake, lake):  # an empty folder, a new path, then its own lake again
+        out = generator("--lake", str(target))
+        assert out.returncode == 0, out.stderr
+        assert (target / "LAKE.json").is_file()
+    assert (impostor / "mine.txt").read_text() == "keep me"
+
+
+def test_a_disk_that_fills_during_generation_is_given_back_and_the_old_lake_kept(data, monkeypatch):
+    """Finding: a disk that filled during generation was left 100% full after the failure."""
+    from synthetic import lake as lake_module
+
+    before = tree(data / "lake")
+    written = []
+    original = lake_module.write_table_file
+
+    def filling(*args, **kwargs):
+        if len(written) == 20:
+            raise OSError(28, "No space left on device")
+        written.append(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lake_module, "write_table_file", filling)
+    scenario = load_scenario("netherlands").with_overrides(people=PEOPLE)
+    with pytest.raises(OSError, match="No space left"):
+        lake_module.generate_lake(scenario, data / "lake", workers=1)
+    assert tree(data / "lake") == before
+    assert [p.name for p in data.iterdir() if p.name.startswith(".lake")] == []  # the staging lake is gone
+
+
+def test_a_run_the_disk_cannot_hold_is_refused_before_anything_is_written(data, tmp_path, monkeypatch):
+    from synthetic import lake as lake_module
+
+    before = published_hashes(data)
+    lake_before = tree(data / "lake")
+    monkeypatch.setattr(lake_module.shutil, "disk_usage", lambda path: SimpleNamespace(total=10**12, free=10**6))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [*defs.assets, *build_quality_checks()],
+            instance=instance,
+            resources={
+                "scenario": ScenarioResource(people=PEOPLE),
+                "warehouse": WarehouseResource(path=str(data / "warehouse.duckdb"), lake=str(data / "lake")),
+            },
+            raise_on_error=False,
+        )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = failure.event_specific_data.user_failure_data.description
+    assert "needs about" in message and "GB free" in message, message
+    assert published_hashes(data) == before and tree(data / "lake") == lake_before
