@@ -1,8 +1,8 @@
 """The insight report: one HTML page (and a PNG per chart) answering the headline questions.
 
 ``build_report`` reads the warehouse and writes ``<folder>/index.html`` plus ``<chart>.png``;
-the asset ``insight_report`` (group report) calls it on the warehouse a run has built,
-writing beside the warehouse file (data/report/ by default).
+the asset ``insight_report`` (``pipelines/defs/report.py``) calls it on the warehouse a run
+has built, and the report is published beside the warehouse file (data/report/ by default).
 
 The page is self-contained and works offline: every chart is a Vega-Lite specification
 drawn in the browser by vega-embed, whose JavaScript (with Vega and Vega-Lite) is inlined
@@ -10,8 +10,8 @@ from the vl-convert package, and the data sits inside the specifications. Every 
 names the tables it was computed from, in its subtitle and in its caption.
 """
 
-# No `from __future__ import annotations`: Dagster reads the config and resource
-# annotations of the asset at definition time and cannot resolve them from strings.
+from __future__ import annotations
+
 import html
 import json
 import re
@@ -20,14 +20,10 @@ from functools import cache, partial
 from pathlib import Path
 
 import altair as alt
-import dagster as dg
 import duckdb
 import pandas as pd
 import vl_convert as vlc
-from pydantic import Field
 
-from pipelines.assets import REPORT_KEY, WAREHOUSE_POOL
-from pipelines.resources import WarehouseResource
 from pipelines.ui_metadata import (
     HEIGHT,
     LEVELS,
@@ -584,75 +580,3 @@ def audit_report(page: str, charts: list[Chart]) -> list[str]:
     if re.search(r"<(?:script|img|link|iframe)\b[^>]*\b(?:src|href)=", own):
         problems.append("the page loads an external file")
     return problems
-
-
-# --- The Dagster asset -----------------------------------------------------------------
-
-
-class ReportConfig(dg.Config):
-    city: str = Field(default=DEFAULT_CITY, description="City whose talent flows the report draws.")
-
-
-def _charts_table(report: Report) -> str:
-    lines = ["| chart | source | PNG |", "|---|---|---|"]
-    for chart in report.charts:
-        lines.append(f"| {chart.title} | {', '.join(chart.sources)} | {report.pngs[chart.id].name} |")
-    return "\n".join(lines)
-
-
-@dg.asset(
-    key=REPORT_KEY,
-    group_name="report",
-    kinds={"html", "altair"},
-    pool=WAREHOUSE_POOL,
-    deps=[dg.AssetKey(t.split(".")) for t in report_sources()],
-    description=(
-        "The insight report: one HTML page with a chart per headline question (job changes and "
-        "their year-over-year swing, a city's talent flows, skills in demand and growing, time to "
-        "a first job, platform against truth), each naming its source table, plus a PNG per chart. "
-        "Written beside the warehouse file (data/report/index.html by default); it opens offline."
-    ),
-    check_specs=[
-        dg.AssetCheckSpec(
-            CHECK_NAME,
-            asset=REPORT_KEY,
-            description=(
-                "The page holds every chart with its specification, each chart names its source "
-                "tables in its title and caption, and the page loads nothing from the network. "
-                "Blocking: a report that fails it is not published."
-            ),
-            blocking=True,
-        )
-    ],
-)
-def insight_report(context: dg.AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource):
-    # Staged for this run; the publish step shows it together with the warehouse and release.
-    folder = warehouse.layout.staged_report(context.run_id)
-    con = warehouse.connect()
-    try:
-        report = build_report(con, folder, city=config.city)
-    except ReportError as err:
-        raise dg.Failure(description=str(err), allow_retries=False) from None
-    finally:
-        con.close()
-    context.log.info(f"wrote {report.index} with {len(report.charts)} charts")
-    problems = audit_report(report.index.read_text(encoding="utf-8"), report.charts)
-    details = {"details": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))} if problems else {}
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(warehouse.layout.report / report.index.name)),
-            "staged": dg.MetadataValue.path(str(report.index)),
-            "city": config.city,
-            "charts": dg.MetadataValue.md(_charts_table(report)),
-        },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=CHECK_NAME,
-                passed=not problems,
-                metadata={
-                    "problems": len(problems),
-                    **details,
-                },
-            )
-        ],
-    )

@@ -24,7 +24,7 @@ Where the process of a run is known from:
   (which only processes on this machine write), and only after a grace period, which
   leaves a starting run time to write its own record.
 
-The check runs from a sensor in the daemon (``dead_run_sensor``: `dagster dev` frees the
+The check runs from a sensor in the daemon (``dead_run_sensor`` in pipelines/defs/runs.py: `dagster dev` frees the
 queue by itself) and at the start of every run (``check_at_run_start``: command-line runs
 free it too, with no daemon).
 """
@@ -283,19 +283,3 @@ def check_at_run_start(context: dg.InitResourceContext) -> None:
         fail_dead_runs(instance, log=context.log, exclude_run_ids={run_id})
     except Exception as err:  # noqa: BLE001 - housekeeping must not cost the run
         (context.log or logger).warning(f"could not check for runs whose process died: {err!r}")
-
-
-@dg.sensor(
-    name="dead_run_sensor",
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Marks failed every run in progress whose process on this machine died (killed, "
-        "crashed), so that it no longer blocks the run queue (one run at a time). Starts no runs."
-    ),
-)
-def dead_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason | None:
-    failed = fail_dead_runs(context.instance, log=context.log)
-    if failed:
-        return dg.SkipReason(f"marked {len(failed)} run(s) failed whose process died: {', '.join(failed)}")
-    return None

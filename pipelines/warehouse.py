@@ -51,10 +51,10 @@ SORT_KEYS = {
     "truth.parameters": "name, key",
 }
 
-# Warehouse bytes per person of the default scenario (21.8 MB at 20,000 people), rounded up.
+# Warehouse bytes per person of the default scenario (645 at 120,000 people), rounded up.
 # A run holds the working database and a published copy of it: the free-space check before
 # generating asks for the lake and both.
-WAREHOUSE_BYTES_PER_PERSON = 1_200
+WAREHOUSE_BYTES_PER_PERSON = 800
 
 CALENDAR_COMMENT = "One row per month of the observation window: the months every metric covers."
 

@@ -54,7 +54,7 @@ from synthetic.tables import GENERATED_TABLES, Table
 GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters")  # not split by people: one file each
 # 16 blocks of 4,096 people: about 2 million rows per chunk, a few hundred MB at most.
 BLOCKS_PER_FILE = 16
-# Lake bytes per person of the default scenario: 245 MB at 1M people, 4.8 MB at 20,000.
+# Lake bytes per person of the default scenario: 243 at 120,000 people, 245 at 1M.
 # Rounded up, for the free-space check before generating.
 LAKE_BYTES_PER_PERSON = 300
 

@@ -266,7 +266,8 @@ def test_a_run_on_another_host_is_not_judged(instance):
 
 
 def test_the_sensor_marks_dead_runs_failed_and_is_quiet_otherwise(instance):
-    from pipelines.runs import dead_run_sensor, this_host
+    from pipelines.defs.runs import dead_run_sensor
+    from pipelines.runs import this_host
 
     pid = dead_pid()
     dead = started_run(instance, pid, record={"host": this_host(), "pid": pid})

@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.checks import build_quality_checks
+from pipelines.defs.checks import build_quality_checks
 from pipelines.quality import SUITES, validate_table
 from pipelines.resources import WarehouseResource
 from pipelines.warehouse import connect, discover_metrics

@@ -27,7 +27,8 @@ import polars as pl
 import pytest
 
 from pipelines import release
-from pipelines.release import RELEASED_TABLES, SECRET_ENV, STATUSES, ReleaseConfig, ReleaseSettings
+from pipelines.defs.release import ReleaseConfig, public_release
+from pipelines.release import RELEASED_TABLES, SECRET_ENV, STATUSES, ReleaseSettings
 from pipelines.resources import WarehouseResource
 
 MIN = release.DEFAULT_MIN_CELL_SIZE
@@ -888,7 +889,7 @@ def test_the_dagster_asset_keys_the_noise_with_the_install_secret_and_never_show
     built.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(warehouse_path, built)
     config = {"ops": {"release__public_release": {"config": {"min_cell_size": 50}}}}
-    result = dg.materialize([release.public_release], resources={"warehouse": resource}, run_config=config)
+    result = dg.materialize([public_release], resources={"warehouse": resource}, run_config=config)
     assert result.success
     meta = result.asset_materializations_for_node("release__public_release")[0].metadata
     assert meta["min_cell_size"].value == 50
@@ -931,7 +932,7 @@ def test_the_dagster_asset_keys_the_noise_with_the_install_secret_and_never_show
     # No seed in the configuration any more: an old run config is refused, not silently ignored.
     old = {"ops": {"release__public_release": {"config": {"release_seed": 7}}}}
     with pytest.raises(Exception, match="release_seed"):
-        dg.materialize([release.public_release], resources={"warehouse": resource}, run_config=old)
+        dg.materialize([public_release], resources={"warehouse": resource}, run_config=old)
     bad = {"ops": {"release__public_release": {"config": {"min_cell_size": 0}}}}
     with pytest.raises(Exception, match="min_cell_size must be a whole number of people, at least 1"):
-        dg.materialize([release.public_release], resources={"warehouse": resource}, run_config=bad)
+        dg.materialize([public_release], resources={"warehouse": resource}, run_config=bad)

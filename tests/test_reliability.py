@@ -26,8 +26,10 @@ import numpy as np
 import pytest
 import yaml
 
-from pipelines.assets import load_warehouse, metric_assets, parquet_lake, published_warehouse
-from pipelines.checks import build_quality_checks
+from pipelines.defs.checks import build_quality_checks
+from pipelines.defs.lake import parquet_lake
+from pipelines.defs.publish import published_warehouse
+from pipelines.defs.warehouse import load_warehouse, metric_assets
 from pipelines.definitions import defs
 from pipelines.resources import ScenarioResource, WarehouseResource
 from pipelines.warehouse import load_lake

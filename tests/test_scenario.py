@@ -10,7 +10,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from pipelines.assets import load_warehouse, metric_assets, parquet_lake
+from pipelines.defs.lake import parquet_lake
+from pipelines.defs.warehouse import load_warehouse, metric_assets
 from pipelines.resources import ScenarioResource, WarehouseResource
 from synthetic.scenario import SCENARIO_DIR, ScenarioError, load_scenario
 

@@ -11,12 +11,9 @@ the others only warn.
 import dagster as dg
 import duckdb
 
+from pipelines.keys import table_key
 from pipelines.quality import SUITES, validate_table
 from pipelines.resources import WarehouseResource
-
-
-def table_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(table.split("."))
 
 
 def _open_for_reading(warehouse: WarehouseResource) -> duckdb.DuckDBPyConnection:
@@ -71,3 +68,6 @@ def _table_checks(table: str) -> dg.AssetChecksDefinition:
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
     return [_table_checks(table) for table in SUITES]
+
+
+quality_checks = build_quality_checks()
