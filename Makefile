@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+# Dagster 1.13 advises the `dg` CLI on every `dagster` command; the commands here work as they are.
+export PYTHONWARNINGS := ignore:Function `job_execute_command` is superseded
 
 .PHONY: run test benchmark ui clean setup
 
@@ -28,9 +30,13 @@ $(STAMP): requirements.lock pyproject.toml
 run: export EGS_PEOPLE = $(PEOPLE)
 run: export EGS_SEED = $(SEED)
 run: export EGS_SCENARIO = $(or $(SCENARIO),netherlands)
+# The run logs at INFO (what each step did); LOG_LEVEL=DEBUG shows every Dagster event.
+LOG_LEVEL ?= INFO
 run: $(STAMP)
 	@$(BIN)/python -c 'import sys; from pipelines.resources import check_settings; sys.exit(check_settings())'
-	$(BIN)/dagster job execute -m pipelines.definitions -j main
+	@printf 'loggers:\n  console:\n    config: {log_level: %s}\n' '$(LOG_LEVEL)' > $(VENV)/run-logging.yaml
+	$(BIN)/dagster job execute -m pipelines.definitions -j main -c $(VENV)/run-logging.yaml
+	@$(BIN)/python -c 'from pipelines.resources import print_published_summary; print_published_summary()'
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

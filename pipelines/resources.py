@@ -102,6 +102,33 @@ def check_settings() -> int:
     return 0
 
 
+def print_published_summary() -> None:
+    """`make run`'s last words: where the published warehouse, report and release are, and
+    what to do next (the run's own log is quiet at INFO level)."""
+    layout = DataLayout(Path(os.environ.get("EGS_DATA_DIR") or DEFAULT_DATA_DIR) / "warehouse.duckdb")
+    con = duckdb.connect(str(layout.published), read_only=True)
+    try:
+        tables = con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()[0][0]
+        people, seed = con.execute(
+            "SELECT (SELECT count(*) FROM truth.people), "
+            "(SELECT value FROM truth.parameters WHERE name = 'seed')"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    here = Path.cwd()
+
+    def shown(path: Path) -> str:
+        return str(path.relative_to(here)) if path.is_relative_to(here) else str(path)
+
+    print(
+        f"\nPublished {people:,} people (seed {int(seed)}), {tables} tables:\n"
+        f"  warehouse  {shown(layout.published)}\n"
+        f"  report     {shown(layout.report / 'index.html')}\n"
+        f"  release    {shown(layout.release)}/ (RELEASE.md says what it holds)\n"
+        f"Next: .venv/bin/duckdb -readonly {shown(layout.published)}   or   make ui"
+    )
+
+
 class ScenarioResource(dg.ConfigurableResource):
     """Which scenario to generate, with optional overrides of its size and seed."""
 

@@ -51,10 +51,13 @@ SORT_KEYS = {
     "truth.parameters": "name, key",
 }
 
-# Warehouse bytes per person of the default scenario (645 at 120,000 people), rounded up.
-# A run holds the working database and a published copy of it: the free-space check before
-# generating asks for the lake and both.
-WAREHOUSE_BYTES_PER_PERSON = 800
+
+def estimate_warehouse_bytes(people: int) -> int:
+    """An upper estimate of the warehouse file for the default scenario: 21.8 MB at 20,000
+    people and 77 MB at 120,000 (556 bytes a person over about 11 MB of fixed size), rounded
+    up. A run holds the working database and a published copy of it."""
+    return 16_000_000 + 700 * people
+
 
 CALENDAR_COMMENT = "One row per month of the observation window: the months every metric covers."
 
@@ -100,16 +103,21 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     path = Path(path)
     limits = {"memory_limit": memory_limit()}
     if read_only:
-        return duckdb.connect(str(path), read_only=True, config=limits)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(
-        str(path),
-        config={
-            "storage_compatibility_version": STORAGE_VERSION,
-            "temp_directory": str(path.with_name(path.name + ".tmp")),
-            **limits,
-        },
-    )
+        con = duckdb.connect(str(path), read_only=True, config=limits)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(
+            str(path),
+            config={
+                "storage_compatibility_version": STORAGE_VERSION,
+                "temp_directory": str(path.with_name(path.name + ".tmp")),
+                **limits,
+            },
+        )
+    # No progress bar: it would draw on the terminal of `make run` and of the Dagster UI
+    # (a session setting: DuckDB refuses it as a connection option).
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _quote(text: str) -> str:

@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.keys import LAKE_KEY, WAREHOUSE_POOL
 from pipelines.resources import ScenarioResource, WarehouseResource
-from pipelines.warehouse import WAREHOUSE_BYTES_PER_PERSON
+from pipelines.warehouse import estimate_warehouse_bytes
 from synthetic.lake import (
     LAKE_BYTES_PER_PERSON,
     finish_lake,
@@ -30,7 +30,10 @@ def plan_lake_shards(context: dg.OpExecutionContext, scenario: ScenarioResource,
     sc = scenario.load()  # validation first: a bad scenario stops here, before anything is written
     layout = warehouse.layout
     old_working = layout.working.stat().st_size if layout.working.exists() else 0  # rebuilt, so freed
-    needed = sc.people * (LAKE_BYTES_PER_PERSON + 2 * WAREHOUSE_BYTES_PER_PERSON) - old_working
+    # The new lake is written while the old working database still exists (the load
+    # deletes it); then the working and the published warehouse come.
+    lake_bytes = sc.people * LAKE_BYTES_PER_PERSON
+    needed = max(lake_bytes, lake_bytes + 2 * estimate_warehouse_bytes(sc.people) - old_working)
     try:
         check_lake_target(Path(warehouse.lake))
         require_free_space(layout.root, needed, f"a run of {sc.people:,} people (lake, working and published warehouse)")
