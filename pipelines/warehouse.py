@@ -137,7 +137,9 @@ def load_table(con, table: Table, lake: Path) -> int:
             f"the lake has no Parquet files for {table.qualified_name} under {lake / table.lake_name}; "
             "generate the lake first (materialize parquet_lake)"
         )
-    for file in files:  # reading each footer names a corrupt shard before DuckDB reads any
+    # The files match their hashes (load_lake verified them); the footers tell whether the lake
+    # was written for this table contract, before DuckDB reads any rows.
+    for file in files:
         try:
             columns = set(pq.read_schema(file).names)
         except (OSError, ValueError) as err:

@@ -115,6 +115,14 @@ class _Strict(BaseModel):
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def _every_level(by_level: dict, requirement: str) -> dict:
+    """``by_level`` if it has an entry for each education level, else a ValueError naming the missing ones."""
+    missing = [lvl for lvl in LEVELS if lvl not in by_level]
+    if missing:
+        raise ValueError(f"{requirement}; missing {missing} (levels are {list(LEVELS)})")
+    return by_level
+
+
 class Timeline(_Strict):
     start: str = Field(description="First simulated month, YYYY-MM.")
     end: str = Field(description="Last simulated month, YYYY-MM (inclusive).")
@@ -223,10 +231,7 @@ class Education(_Strict):
     @field_validator("levels")
     @classmethod
     def _all_levels(cls, levels: dict[str, EducationLevel]) -> dict[str, EducationLevel]:
-        missing = [lvl for lvl in LEVELS if lvl not in levels]
-        if missing:
-            raise ValueError(f"every level must be given; missing {missing} (levels are {list(LEVELS)})")
-        return levels
+        return _every_level(levels, "every level must be given")
 
 
 class Occupation(_Strict):
@@ -349,11 +354,8 @@ class Platform(_Strict):
 
     @field_validator("membership_by_level")
     @classmethod
-    def _every_level(cls, chances: dict[str, float]) -> dict[str, float]:
-        missing = [lvl for lvl in LEVELS if lvl not in chances]
-        if missing:
-            raise ValueError(f"every level needs a membership chance; missing {missing} (levels are {list(LEVELS)})")
-        return chances
+    def _membership_for_every_level(cls, chances: dict[str, float]) -> dict[str, float]:
+        return _every_level(chances, "every level needs a membership chance")
 
 
 class Network(_Strict):

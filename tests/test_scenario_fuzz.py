@@ -114,22 +114,25 @@ def mutated_scenarios(draw, actions=ALL_ACTIONS, most=4):
     return data
 
 
-def _without(*path) -> dict:
-    """The default scenario without one entry: pinned cases the old validation let through."""
+def _copy_and_parent(path) -> tuple[dict, dict]:
+    """A copy of the default scenario and, in it, the container of the entry at ``path``."""
     data = copy.deepcopy(DEFAULT)
     parent = data
     for step in path[:-1]:
         parent = parent[step]
+    return data, parent
+
+
+def _without(*path) -> dict:
+    """The default scenario without one entry: pinned cases the old validation let through."""
+    data, parent = _copy_and_parent(path)
     del parent[path[-1]]
     return data
 
 
 def _with(*path_and_value) -> dict:
     *path, value = path_and_value
-    data = copy.deepcopy(DEFAULT)
-    parent = data
-    for step in path[:-1]:
-        parent = parent[step]
+    data, parent = _copy_and_parent(path)
     parent[path[-1]] = value
     return data
 
