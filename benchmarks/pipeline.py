@@ -72,16 +72,17 @@ def stage_load(folder: Path, people: int, shards: int | None) -> dict:
 
 
 def stage_metrics(folder: Path) -> dict:
-    from pipelines.warehouse import build_metric, connect, discover_metrics
+    """dbt build: every model and its tests; the time of each from dbt's run results."""
+    from pipelines.dbt import build
 
     started = time.perf_counter()
-    con = connect(folder / "warehouse.duckdb")
+    results = build(folder / "warehouse.duckdb")
     rows, seconds = {}, {}
-    for metric in discover_metrics():
-        begun = time.perf_counter()
-        rows[metric.qualified_name] = build_metric(con, metric)
-        seconds[metric.qualified_name] = time.perf_counter() - begun
-    con.close()
+    for result in results["results"]:
+        name = result["unique_id"].split(".", 2)[-1]
+        seconds[name] = result["execution_time"]
+        if result.get("adapter_response", {}).get("rows_affected") is not None:
+            rows[name] = result["adapter_response"]["rows_affected"]
     return {"seconds": time.perf_counter() - started, "rows": rows, "per_table_seconds": seconds}
 
 

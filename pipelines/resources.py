@@ -15,8 +15,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtCliResource
 from pydantic import PrivateAttr
 
+from pipelines.dbt import PROJECT_DIR as DBT_PROJECT_DIR
+from pipelines.dbt import dbt_executable
 from pipelines.publication import DataLayout
 from pipelines.runs import check_at_run_start
 from pipelines.warehouse import connect, memory_limit
@@ -244,5 +247,9 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "warehouse": WarehouseResource(
             path=str(data_dir / "warehouse.duckdb"),
             lake=str(data_dir / "lake"),
+        ),
+        # The metric layer's dbt project; the working database reaches it as --vars.
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
         ),
     }

@@ -1,4 +1,4 @@
-"""The metrics on Apache Spark: the same sql/ files, transpiled from DuckDB's dialect.
+"""The metrics on Apache Spark: the same dbt models (sql/models), transpiled from DuckDB's dialect.
 
 The lake is plain hive-partitioned Parquet, so Spark reads it where it lies (a local
 folder, HDFS, S3). ``register_lake`` gives Spark the tables the metric SQL names: a view
@@ -31,11 +31,11 @@ from sqlglot.errors import ErrorLevel
 if __package__ in (None, ""):  # run as a file (spark-submit pipelines/spark.py): import from the project root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.warehouse import MetricSql, discover_metrics  # noqa: E402
+from pipelines.dbt import Model, models  # noqa: E402
 from synthetic.scenario import DEFAULT_SCENARIO, Scenario, load_scenario  # noqa: E402
 from synthetic.tables import GENERATED_TABLES  # noqa: E402
 
-SCHEMAS = ("raw", "truth", "metrics")
+SCHEMAS = ("raw", "truth", "staging", "intermediate", "metrics")
 # DuckDB sets no limit on recursion; this one only stops a runaway query.
 RECURSION_LIMIT = 1000
 
@@ -230,7 +230,7 @@ def _frame(spark, query: str, views: list[str]):
     return spark.sql(_spark_sql(tree))
 
 
-def run_metric(spark, metric: MetricSql):
+def run_metric(spark, metric: Model):
     """The metric's result as a Spark DataFrame; the tables it reads must be registered.
 
     Recursive and MATERIALIZED CTEs are computed first, into temporary views that stay
@@ -239,7 +239,7 @@ def run_metric(spark, metric: MetricSql):
     return _frame(spark, metric.query, [])
 
 
-def build_metric(spark, metric: MetricSql, output: str | None = None) -> int:
+def build_metric(spark, metric: Model, output: str | None = None) -> int:
     """Save the metric as the table metrics.<name>; returns its row count.
 
     With ``output`` (a folder or URL), the table's files are ``<output>/metrics_<name>/``;
@@ -267,20 +267,20 @@ def build_metric(spark, metric: MetricSql, output: str | None = None) -> int:
 
 def build_metrics(
     spark,
-    metrics: Iterable[MetricSql] | None = None,
+    metrics: Iterable[Model] | None = None,
     output: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Every metric (default: all of sql/), each after the metrics it reads; returns rows per table."""
     rows = {}
-    for metric in discover_metrics() if metrics is None else metrics:
+    for metric in models() if metrics is None else metrics:
         rows[metric.qualified_name] = build_metric(spark, metric, output)
         if progress is not None:
             progress(f"{metric.qualified_name}: {rows[metric.qualified_name]:,} rows")
     return rows
 
 
-def with_dependencies(metrics: list[MetricSql], names: Iterable[str]) -> list[MetricSql]:
+def with_dependencies(metrics: list[Model], names: Iterable[str]) -> list[Model]:
     """The named metrics and every metric they read, in ``metrics``' (dependency) order."""
     by_name = {m.qualified_name: m for m in metrics}
     wanted: set[str] = set()
@@ -292,7 +292,7 @@ def with_dependencies(metrics: list[MetricSql], names: Iterable[str]) -> list[Me
                 add(read)
 
     for name in names:
-        qualified = name if name.startswith("metrics.") else f"metrics.{name}"
+        qualified = name if "." in name else f"metrics.{name}"
         if qualified not in by_name:
             raise KeyError(f"no metric {name!r}; the metrics are {sorted(m.name for m in metrics)}")
         add(qualified)
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", help="spark.sql.warehouse.dir, for a local run")
     parser.add_argument("--metric", action="append", help="only this metric and those it reads (repeatable)")
     args = parser.parse_args(argv)
-    metrics = discover_metrics()
+    metrics = models()
     try:
         if args.metric:
             metrics = with_dependencies(metrics, args.metric)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -28,7 +27,6 @@ SCHEMAS = {
     "truth": "The simulated world as it is: every person, member or not, with true dates.",
     "metrics": "Aggregate metrics, computed from raw (source = 'platform') and truth (source = 'truth').",
 }
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 # Sort keys make every table's row order a function of its content: identical files
 # whatever the shard count that generated the lake.
@@ -99,6 +97,12 @@ def memory_limit() -> str:
     )
 
 
+def spill_directory(path: str | Path) -> Path:
+    """Where DuckDB spills what does not fit in memory_limit(): a folder beside the file."""
+    path = Path(path)
+    return path.with_name(path.name + ".tmp")
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     limits = {"memory_limit": memory_limit()}
@@ -110,7 +114,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             str(path),
             config={
                 "storage_compatibility_version": STORAGE_VERSION,
-                "temp_directory": str(path.with_name(path.name + ".tmp")),
+                "temp_directory": str(spill_directory(path)),
                 **limits,
             },
         )
@@ -202,110 +206,9 @@ def load_lake(con, lake: str | Path, scenario: Scenario) -> dict[str, int]:
     return rows
 
 
-@dataclass(frozen=True)
-class MetricSql:
-    """One metric: a file ``sql/<name>.sql`` holding one SELECT with a documented header."""
-
-    name: str
-    path: Path
-    description: str
-    columns: dict[str, str]
-    query: str
-
-    @property
-    def qualified_name(self) -> str:
-        return f"metrics.{self.name}"
-
-    @property
-    def reads(self) -> list[str]:
-        """Tables the query reads (schema.table), in order of first mention."""
-        found = re.findall(r"\b((?:raw|truth|metrics)\.[a-z_][a-z0-9_]*)\b", self.query)
-        return list(dict.fromkeys(f for f in found if f != self.qualified_name))
-
-
-_COLUMN_LINE = re.compile(r"^--\s{2,}([a-z_][a-z0-9_]*):\s*(.+)$")
-
-
-def parse_metric(path: Path) -> MetricSql:
-    """Header: '--' lines with the definition, then '-- Columns:' and '--   name: text' lines."""
-    text = path.read_text(encoding="utf-8")
-    header, description, columns, in_columns = [], [], {}, False
-    for line in text.splitlines():
-        if not line.startswith("--"):
-            break
-        header.append(line)
-        if line.strip().lower() == "-- columns:":
-            in_columns = True
-            continue
-        match = _COLUMN_LINE.match(line)
-        if in_columns and match:
-            columns[match.group(1)] = match.group(2).strip()
-        elif in_columns and columns and line.startswith("--    "):
-            last = next(reversed(columns))
-            columns[last] += " " + line[2:].strip()
-        elif not in_columns:
-            description.append(line[2:].strip())
-    query = text[sum(len(h) + 1 for h in header):].strip().rstrip(";")
-    if not columns:
-        raise ValueError(f"{path.name}: the header documents no columns (expected '-- Columns:' lines)")
-    return MetricSql(
-        name=path.stem,
-        path=path,
-        description=" ".join(d for d in description if d).strip(),
-        columns=columns,
-        query=query,
-    )
-
-
-def discover_metrics(sql_dir: Path = SQL_DIR) -> list[MetricSql]:
-    """Every sql/*.sql file, ordered so that a metric comes after the metrics it reads."""
-    metrics = {m.qualified_name: m for m in (parse_metric(p) for p in sorted(sql_dir.glob("*.sql")))}
-    ordered: dict[str, MetricSql] = {}
-
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if name in ordered:
-            return
-        if name in trail:
-            raise ValueError(f"metrics read each other in a cycle: {' -> '.join((*trail, name))}")
-        for dep in metrics[name].reads:
-            if dep in metrics:
-                visit(dep, (*trail, name))
-        ordered[name] = metrics[name]
-
-    for name in metrics:
-        visit(name, ())
-    return list(ordered.values())
-
-
-def build_metric(con, metric: MetricSql) -> int:
-    """Create metrics.<name> from its SQL and document it; returns the row count."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS metrics")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        try:
-            con.execute(f"CREATE OR REPLACE TABLE {metric.qualified_name} AS {metric.query}")
-        except duckdb.Error as err:  # name the file: DuckDB's message alone does not say which query
-            raise type(err)(f"sql/{metric.path.name}: {err}") from err
-        pause_point("metrics")
-        actual = [r[0] for r in con.execute(f"DESCRIBE {metric.qualified_name}").fetchall()]
-        undocumented = [c for c in actual if c not in metric.columns]
-        documented_missing = [c for c in metric.columns if c not in actual]
-        if undocumented or documented_missing:
-            raise ValueError(
-                f"{metric.path.name}: header columns do not match the query; "
-                f"undocumented {undocumented}, documented but absent {documented_missing}"
-            )
-        comment_table(con, metric.qualified_name, metric.description, metric.columns)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return con.execute(f"SELECT count(*) FROM {metric.qualified_name}").fetchall()[0][0]
-
-
 def reset_database(path: str | Path) -> None:
     """Delete a working database (and its write-ahead log) so it is rebuilt from scratch."""
     path = Path(path)
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
+    shutil.rmtree(spill_directory(path), ignore_errors=True)  # DuckDB's spill folder

@@ -11,7 +11,8 @@ import pytest
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from pipelines.warehouse import build_metric, connect, discover_metrics, load_lake  # noqa: E402
+from pipelines.dbt import build as build_models  # noqa: E402
+from pipelines.warehouse import connect, load_lake  # noqa: E402
 from synthetic.lake import generate_lake  # noqa: E402
 from synthetic.scenario import Scenario, load_scenario  # noqa: E402
 
@@ -26,10 +27,9 @@ def build_warehouse(scenario: Scenario, folder: Path, workers: int = 1) -> Path:
     con = connect(db)
     try:
         load_lake(con, lake, scenario)
-        for metric in discover_metrics():
-            build_metric(con, metric)
     finally:
         con.close()
+    build_models(db)
     return db
 
 

@@ -28,7 +28,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.warehouse import build_metric, connect, discover_metrics
+from pipelines.dbt import build as build_models
+from pipelines.dbt import metrics as metric_models
+from pipelines.warehouse import connect
 from synthetic.scenario import Scenario, load_scenario
 from tests.conftest import build_warehouse
 
@@ -393,9 +395,9 @@ def test_correction_cannot_fix_what_reporting_broke(con):
 
 
 def test_platform_side_sql_reads_no_person_level_truth():
-    metrics = {m.name: m for m in discover_metrics()}
+    metrics = {m.name: m for m in metric_models()}
     for name in ("reporting_lag", "nowcast", "raking_weights"):
-        assert "truth.parameters" not in metrics[name].query, name
+        assert "truth.parameters" not in metrics[name].reads, name
     assert all(t.startswith("raw.") for t in metrics["reporting_lag"].reads)
     assert set(metrics["raking_weights"].reads) - {"raw.positions", "raw.members", "raw.calendar"} == {
         "metrics.population_margins"
@@ -474,10 +476,9 @@ def vintage_warehouse(con, path, vintage: dt.date) -> duckdb.DuckDBPyConnection:
         vintage_con.register("vintage_rows", con.sql(sql).arrow())
         vintage_con.execute(f"CREATE TABLE {table} AS SELECT * FROM vintage_rows")
         vintage_con.unregister("vintage_rows")
-    for metric in discover_metrics():
-        if metric.name in ("monthly_stocks", "job_change_rate", "reporting_lag", "nowcast"):
-            build_metric(vintage_con, metric)
-    return vintage_con
+    vintage_con.close()
+    build_models(path, select=["+job_change_rate", "+nowcast"])
+    return connect(path)
 
 
 def test_nowcast_backtest_recovers_what_the_platform_saw_later(con, tmp_path):

@@ -12,7 +12,8 @@ import pytest
 from pipelines.defs.checks import build_quality_checks
 from pipelines.quality import SUITES, validate_table
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import connect, discover_metrics
+from pipelines.dbt import metrics as metric_models
+from pipelines.warehouse import connect
 from synthetic.tables import GENERATED_TABLES
 
 # Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
@@ -924,8 +925,8 @@ def valid_outcomes(valid_warehouse):
         return {table: {o.name: o for o in validate_table(con, table)} for table in SUITES}
 
 
-def test_fixture_metric_tables_match_sql_headers():
-    documented = {m.name: list(m.columns) for m in discover_metrics()}
+def test_fixture_metric_tables_match_the_documented_columns():
+    documented = {m.name: list(m.columns) for m in metric_models()}
     fixture = {name: [c.split()[0] for c in cols.split(", ")] for name, cols in METRIC_COLUMNS.items()}
     assert fixture == documented
 

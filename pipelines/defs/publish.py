@@ -8,13 +8,13 @@ import dagster as dg
 from pipelines.keys import CALENDAR_KEY, PUBLISHED_KEY, RELEASE_KEY, REPORT_KEY, WAREHOUSE_POOL, table_key
 from pipelines.publication import PublishError, publish
 from pipelines.resources import WarehouseResource
-from pipelines.warehouse import discover_metrics
+from pipelines.dbt import model_tables
 from synthetic.tables import GENERATED_TABLES
 
 
 def _warehouse_keys() -> list[dg.AssetKey]:
     tables = [table_key(t.qualified_name) for t in GENERATED_TABLES] + [CALENDAR_KEY]
-    return tables + [table_key(m.qualified_name) for m in discover_metrics()]
+    return tables + [table_key(t) for t in model_tables()]
 
 
 @dg.asset(

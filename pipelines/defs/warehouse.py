@@ -2,8 +2,8 @@
 
 - ``raw/*``, ``truth/*``, ``raw/calendar`` (group warehouse): the lake loaded into the working
   database in one transaction.
-- ``metrics/<name>`` (group metrics): one asset per ``sql/<name>.sql`` file, discovered from
-  the folder; its dependencies are the tables the query reads.
+The models that read them (staging, intermediate, metrics) are the dbt project's, in
+pipelines/defs/metrics.py.
 """
 
 # No `from __future__ import annotations`: Dagster reads the context and resource
@@ -13,8 +13,8 @@ import dagster as dg
 from pipelines.keys import CALENDAR_KEY, LAKE_KEY, WAREHOUSE_POOL, table_key
 from pipelines.publication import clear_other_staging, forget_build, record_build
 from pipelines.resources import ScenarioResource, WarehouseResource
-from pipelines.ui_metadata import metric_metadata, table_preview
-from pipelines.warehouse import CALENDAR_COMMENT, MetricSql, build_metric, discover_metrics, load_lake, reset_database
+from pipelines.ui_metadata import table_preview
+from pipelines.warehouse import CALENDAR_COMMENT, load_lake, reset_database
 from synthetic.manifest import LakeError
 from synthetic.tables import GENERATED_TABLES, Table
 
@@ -85,36 +85,3 @@ def load_warehouse(context: dg.AssetExecutionContext, scenario: ScenarioResource
         yield dg.MaterializeResult(
             asset_key=table_key(name), metadata={"dagster/row_count": count, "preview": previews[name]}
         )
-
-
-def _metric_asset(metric: MetricSql) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=table_key(metric.qualified_name),
-        description=f"{metric.description}\n\nSQL: sql/{metric.path.name}",
-        deps=[table_key(t) for t in metric.reads],
-        group_name="metrics",
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb", "sql"},
-        metadata={
-            "dagster/column_schema": _schema({c: ("", d) for c, d in metric.columns.items()}),
-            "dagster/table_name": metric.qualified_name,
-            "sql": dg.MetadataValue.md(f"```sql\n{metric.query}\n```"),
-        },
-    )
-    def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        con = warehouse.connect()
-        try:
-            count = build_metric(con, metric)
-            shown = metric_metadata(con, metric.name, metric.qualified_name, warn=context.log.warning)
-        finally:
-            con.close()
-        return dg.MaterializeResult(metadata={"dagster/row_count": count, **shown})
-
-    return _build
-
-
-def metric_assets() -> list[dg.AssetsDefinition]:
-    return [_metric_asset(m) for m in discover_metrics()]
-
-
-metrics = metric_assets()

@@ -1,0 +1,211 @@
+"""The dbt project in sql/: where it is, how it reaches the warehouse, and its sources.
+
+Library code: the Dagster definitions (pipelines/defs/metrics.py), the tests and the
+benchmark build the models through these functions, and so does a user on the command
+line::
+
+    python -m pipelines.dbt build                 # every model and test, on the working database
+    python -m pipelines.dbt build --select job_change_rate+
+    python -m pipelines.dbt docs generate && python -m pipelines.dbt docs serve
+
+The profile (sql/profiles.yml) takes the database path and DuckDB's settings as dbt
+variables, filled here from the same definitions the loader uses, so dbt and the loader
+open the file alike (storage version, memory limit, spill folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from pipelines.warehouse import CALENDAR_COMMENT, SCHEMAS, STORAGE_VERSION, memory_limit, spill_directory
+from synthetic.tables import GENERATED_TABLES
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "sql"
+SOURCES_FILE = PROJECT_DIR / "models" / "sources.yml"
+# Where the parsed manifest the Dagster definitions load from lives.
+TARGET_DIR = PROJECT_DIR / "target"
+MANIFEST = TARGET_DIR / "manifest.json"
+# The published warehouse's default location, for commands run outside a Dagster run.
+DEFAULT_WAREHOUSE = PROJECT_DIR.parent / "data" / "work" / "warehouse.duckdb"
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python: a run started as .venv/bin/dagster has no
+    virtual environment on its PATH."""
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_vars(database: str | Path) -> dict[str, str]:
+    database = Path(database).resolve()
+    return {
+        "warehouse_path": str(database),
+        "storage_version": STORAGE_VERSION,
+        "memory_limit": memory_limit(),
+        "temp_directory": str(spill_directory(database)),
+    }
+
+
+def vars_argument(database: str | Path) -> list[str]:
+    return ["--vars", json.dumps(dbt_vars(database))]
+
+
+def _calendar_columns() -> list[dict[str, str]]:
+    return [
+        {"name": "month", "description": "First day of the month."},
+        {"name": "year", "description": "Calendar year of the month."},
+    ]
+
+
+def sources_yaml() -> str:
+    """models/sources.yml, written from the table contract (synthetic/tables.py): the raw and
+    truth tables the loader creates, with their descriptions."""
+    sources = []
+    for schema in ("raw", "truth"):
+        tables = [
+            {
+                "name": t.name,
+                "description": t.description,
+                "columns": [{"name": c.name, "description": c.description} for c in t.columns],
+            }
+            for t in GENERATED_TABLES
+            if t.schema == schema
+        ]
+        if schema == "raw":
+            tables.append({"name": "calendar", "description": CALENDAR_COMMENT, "columns": _calendar_columns()})
+        sources.append({"name": schema, "schema": schema, "description": SCHEMAS[schema], "tables": tables})
+    header = (
+        "# Written from synthetic/tables.py, the table contract, whenever the project is parsed\n"
+        "# (pipelines/dbt.py): edit the contract, not this file.\n"
+    )
+    return header + yaml.safe_dump({"version": 2, "sources": sources}, sort_keys=False, width=100, allow_unicode=True)
+
+
+def manifest_is_current() -> bool:
+    """Whether target/manifest.json was parsed after the last change to the project."""
+    if not MANIFEST.exists():
+        return False
+    built = MANIFEST.stat().st_mtime
+    files = [p for p in PROJECT_DIR.rglob("*") if p.is_file() and TARGET_DIR not in p.parents and "logs" not in p.parts]
+    return all(p.stat().st_mtime <= built for p in files)
+
+
+def _environment() -> dict[str, str]:
+    return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def run(args: list[str], database: str | Path = DEFAULT_WAREHOUSE, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one dbt command on ``database`` (a subprocess: dbt keeps its DuckDB connection
+    for the life of its process, and one process may not open a file with two settings)."""
+    result = subprocess.run(command(args, database), env=_environment(), capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}{result.stderr[-2000:]}")
+    return result
+
+
+def prepare_manifest() -> Path:
+    """Parse the project when the manifest is missing or older than a file of the project,
+    so that a fresh clone (and every edit of a model) needs no extra step."""
+    if SOURCES_FILE.read_text(encoding="utf-8") != sources_yaml():
+        SOURCES_FILE.write_text(sources_yaml(), encoding="utf-8")
+    if not manifest_is_current():
+        run(["parse", "--quiet"])
+        MANIFEST.touch()
+    return MANIFEST
+
+
+@dataclass(frozen=True)
+class Model:
+    """One model of the project, as the parsed manifest describes it."""
+
+    name: str
+    schema: str
+    description: str
+    columns: dict[str, str]
+    reads: tuple[str, ...]  # tables and views it selects from (schema.name), sources included
+    path: Path  # its SQL file
+    query: str  # its SELECT with every ref() and source() written as schema.name
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def models() -> list[Model]:
+    """Every model, each after the models it reads (the order dbt builds them in)."""
+    manifest = json.loads(prepare_manifest().read_text(encoding="utf-8"))
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    tables = {**nodes, **manifest["sources"]}
+    schema_of = {n["name"]: n["schema"] for n in nodes.values()}
+    # Models use no Jinja but ref() and source(): rendered with these, a model is plain SQL
+    # that any engine given the same schemas runs (the Spark port does).
+    plain_sql = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    helpers = {"ref": lambda name: f"{schema_of[name]}.{name}", "source": lambda schema, table: f"{schema}.{table}"}
+    ordered: dict[str, Model] = {}
+
+    def visit(unique_id: str) -> None:
+        if unique_id in ordered:
+            return
+        node = nodes[unique_id]
+        for parent in node["depends_on"]["nodes"]:
+            if parent in nodes:
+                visit(parent)
+        ordered[unique_id] = Model(
+            name=node["name"],
+            schema=node["schema"],
+            description=node["description"],
+            columns={c["name"]: c["description"] for c in node["columns"].values()},
+            reads=tuple(
+                f"{tables[p]['schema']}.{tables[p].get('identifier') or tables[p]['name']}"
+                for p in node["depends_on"]["nodes"]
+            ),
+            path=PROJECT_DIR / node["original_file_path"],
+            query=plain_sql.from_string(node["raw_code"]).render(**helpers).strip().rstrip(";"),
+        )
+
+    for unique_id in sorted(nodes):
+        visit(unique_id)
+    return list(ordered.values())
+
+
+def model_tables() -> list[str]:
+    """Every model's table or view (schema.name), in the order dbt builds them."""
+    return [m.qualified_name for m in models()]
+
+
+def metrics() -> list[Model]:
+    """The public metrics: the models of schema metrics."""
+    return [m for m in models() if m.schema == "metrics"]
+
+
+def build(database: str | Path, select: list[str] | None = None) -> dict:
+    """Build the models (and run their tests) on ``database``; raises naming the failures.
+    Returns dbt's run results (each model's and test's status and time)."""
+    prepare_manifest()
+    run(["build", *(["--select", *select] if select else [])], database)
+    return json.loads((TARGET_DIR / "run_results.json").read_text(encoding="utf-8"))
+
+
+def command(args: list[str], database: str | Path) -> list[str]:
+    return [
+        dbt_executable(), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+        *vars_argument(database),
+    ]
+
+
+def main(argv: list[str]) -> int:
+    """dbt on the working database (EGS_WAREHOUSE names another file), output as dbt prints it."""
+    database = Path(os.environ.get("EGS_WAREHOUSE", DEFAULT_WAREHOUSE))
+    prepare_manifest()
+    return subprocess.run(command(argv or ["--help"], database), env=_environment()).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,66 @@
+"""The metric layer (group staging, intermediate, metrics): the dbt project in sql/, one asset
+per model, one asset check per dbt test.
+
+Keys follow the warehouse: ``metrics/<name>`` for a metric (schema metrics),
+``intermediate/<name>`` and ``staging/<name>`` for the shared layers, and the sources are
+the loader's ``raw/*`` and ``truth/*`` assets.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipelines.dbt import prepare_manifest, vars_argument
+from pipelines.keys import WAREHOUSE_POOL
+from pipelines.resources import WarehouseResource
+from pipelines.ui_metadata import metric_metadata
+from synthetic.pause import pause_point
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """dbt nodes as the warehouse's assets: <schema>/<table>."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["schema"] if dbt_resource_props["resource_type"] == "model" else None
+
+
+TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=prepare_manifest(),
+    dagster_dbt_translator=TRANSLATOR,
+    name="metric_layer",
+    pool=WAREHOUSE_POOL,
+)
+def metric_layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Build the selected models with dbt and run their tests, on the working database.
+
+    dbt holds the file while it runs, so the previews and charts are drawn once it is done,
+    and each model's materialization is reported then, with them.
+    """
+    invocation = dbt.cli(["build", *vars_argument(warehouse.working_path)], context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    pause_point("metrics")  # a test stops the run here, the models built and not yet reported
+    con = warehouse.connect()
+    try:
+        for event in events:
+            if isinstance(event, dg.Output) and event.output_name:
+                key = context.asset_key_for_output(event.output_name)
+                table = ".".join(key.path)
+                shown = metric_metadata(con, key.path[-1], table, warn=context.log.warning)
+                count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                event = event.with_metadata({**event.metadata, **shown, "dagster/row_count": count})
+            yield event
+    finally:
+        con.close()
+    if not invocation.is_successful():
+        error = invocation.get_error()
+        raise dg.Failure(description=f"dbt build failed: {error}", allow_retries=False)

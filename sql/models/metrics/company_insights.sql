@@ -1,0 +1,287 @@
+WITH positions AS (
+    SELECT 'platform' AS source, member_id AS person_id, company_id, seniority, start_date, end_date
+    FROM {{ source('raw', 'positions') }}
+    UNION ALL
+    SELECT 'truth', person_id, company_id, seniority, start_date, end_date
+    FROM {{ source('truth', 'positions') }}
+),
+positions_in_order AS (
+    SELECT
+        *,
+        lag(company_id) OVER by_person AS previous_company_id,
+        lag(end_date) OVER by_person AS previous_end_date,
+        lag(seniority) OVER by_person AS previous_seniority
+    FROM positions
+    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
+),
+positions_flagged AS (
+    SELECT
+        *,
+        CASE WHEN previous_company_id IS DISTINCT FROM company_id OR previous_end_date <> start_date
+             THEN 1 ELSE 0 END AS starts_spell
+    FROM positions_in_order
+),
+positions_numbered AS (
+    SELECT
+        *,
+        sum(starts_spell) OVER (
+            PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST ROWS UNBOUNDED PRECEDING
+        ) AS spell_number
+    FROM positions_flagged
+),
+management_promotions AS (
+    SELECT p.source, p.company_id, c.year, count(*) AS promotions
+    FROM positions_numbered p
+    JOIN {{ source('raw', 'calendar') }} c ON c.month = p.start_date
+    WHERE p.starts_spell = 0 AND p.seniority = 'manager' AND p.previous_seniority <> 'manager'
+    GROUP BY p.source, p.company_id, c.year
+),
+spells AS (
+    SELECT
+        source,
+        person_id,
+        max(company_id) AS company_id,
+        min(start_date) AS start_date,
+        CASE WHEN count(*) = count(end_date) THEN max(end_date) END AS end_date,
+        max(CASE WHEN starts_spell = 1 AND seniority = 'manager' THEN 1 ELSE 0 END) AS starts_as_manager
+    FROM positions_numbered
+    GROUP BY source, person_id, spell_number
+),
+spells_linked AS (
+    SELECT
+        *,
+        lag(company_id) OVER by_person AS previous_company_id,
+        lag(end_date) OVER by_person AS previous_end_date,
+        lead(company_id) OVER by_person AS next_company_id,
+        lead(start_date) OVER by_person AS next_start_date
+    FROM spells
+    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date)
+),
+spells_with_moves AS (
+    -- job-to-job: from or to another company, with a gap under a quarter
+    SELECT
+        *,
+        CASE WHEN previous_company_id <> company_id
+                  AND (year(start_date) - year(previous_end_date)) * 12
+                      + month(start_date) - month(previous_end_date) < 3
+             THEN 1 ELSE 0 END AS came_from_other_employer,
+        CASE WHEN next_company_id <> company_id
+                  AND (year(next_start_date) - year(end_date)) * 12
+                      + month(next_start_date) - month(end_date) < 3
+             THEN 1 ELSE 0 END AS went_to_other_employer
+    FROM spells_linked
+),
+snapshots AS (
+    -- the last month of every year, and the month before the window for the first year's start
+    SELECT year, max(month) AS month FROM {{ source('raw', 'calendar') }} GROUP BY year
+    UNION ALL
+    SELECT min(year) - 1, CAST(min(month) - INTERVAL 1 MONTH AS DATE) FROM {{ source('raw', 'calendar') }}
+),
+tenures AS (
+    -- people employed at a snapshot per tenure in months: a median from counts needs no
+    -- list of every employee in memory
+    SELECT
+        s.source,
+        s.company_id,
+        n.year,
+        (year(n.month) - year(s.start_date)) * 12 + month(n.month) - month(s.start_date) + 1 AS tenure_months,
+        count(*) AS people
+    FROM spells s
+    JOIN snapshots n ON s.start_date <= n.month AND coalesce(s.end_date, DATE '9999-12-01') > n.month
+    GROUP BY s.source, s.company_id, n.year,
+             (year(n.month) - year(s.start_date)) * 12 + month(n.month) - month(s.start_date) + 1
+),
+tenures_running AS (
+    SELECT
+        *,
+        sum(people) OVER (
+            PARTITION BY source, company_id, year ORDER BY tenure_months ROWS UNBOUNDED PRECEDING
+        ) AS people_up_to,
+        sum(people) OVER (PARTITION BY source, company_id, year) AS headcount
+    FROM tenures
+),
+headcounts AS (
+    -- the median is the mean of the two middle tenures (the same one for an odd headcount):
+    -- the lower one is the first whose running count reaches half the headcount, the upper
+    -- the first to pass it
+    SELECT
+        source,
+        company_id,
+        year,
+        CAST(max(headcount) AS BIGINT) AS headcount,
+        (min(CASE WHEN 2 * people_up_to >= headcount THEN tenure_months END)
+         + min(CASE WHEN 2 * people_up_to > headcount THEN tenure_months END)) / CAST(24 AS DOUBLE)
+            AS median_tenure_years
+    FROM tenures_running
+    GROUP BY source, company_id, year
+),
+spell_events AS (
+    -- a spell's start (a hire, 'in') and end (a leaver, 'out') in the window year it falls in,
+    -- with the other company of a job-to-job move
+    SELECT s.source, s.company_id, c.year, 'in' AS direction, s.starts_as_manager AS managers,
+           CASE WHEN s.came_from_other_employer = 1 THEN s.previous_company_id END AS other_company_id
+    FROM spells_with_moves s
+    JOIN {{ source('raw', 'calendar') }} c ON c.month = s.start_date
+    UNION ALL
+    SELECT s.source, s.company_id, c.year, 'out', 0,
+           CASE WHEN s.went_to_other_employer = 1 THEN s.next_company_id END
+    FROM spells_with_moves s
+    JOIN {{ source('raw', 'calendar') }} c ON c.month = s.end_date
+),
+movers_per_company AS (
+    SELECT source, company_id, year, direction, other_company_id, count(*) AS movers,
+           CAST(sum(managers) AS BIGINT) AS managers
+    FROM spell_events
+    GROUP BY source, company_id, year, direction, other_company_id
+),
+movers_per_industry AS (
+    SELECT m.source, m.company_id, m.year, m.direction, o.industry, CAST(sum(m.movers) AS BIGINT) AS movers
+    FROM movers_per_company m
+    JOIN {{ source('raw', 'companies') }} o ON o.company_id = m.other_company_id
+    GROUP BY m.source, m.company_id, m.year, m.direction, o.industry
+),
+most_movers AS (
+    SELECT source, company_id, year, direction, max(movers) AS movers
+    FROM movers_per_company
+    WHERE other_company_id IS NOT NULL
+    GROUP BY source, company_id, year, direction
+),
+most_industry_movers AS (
+    SELECT source, company_id, year, direction, max(movers) AS movers
+    FROM movers_per_industry
+    GROUP BY source, company_id, year, direction
+),
+top_companies AS (
+    -- ties: the lowest company_id
+    SELECT m.source, m.company_id, m.year, m.direction, min(m.other_company_id) AS other_company_id,
+           max(m.movers) AS movers
+    FROM movers_per_company m
+    JOIN most_movers t
+        ON t.source = m.source AND t.company_id = m.company_id AND t.year = m.year
+        AND t.direction = m.direction AND t.movers = m.movers
+    WHERE m.other_company_id IS NOT NULL
+    GROUP BY m.source, m.company_id, m.year, m.direction
+),
+top_industries AS (
+    -- ties: the first industry alphabetically
+    SELECT m.source, m.company_id, m.year, m.direction, min(m.industry) AS industry, max(m.movers) AS movers
+    FROM movers_per_industry m
+    JOIN most_industry_movers t
+        ON t.source = m.source AND t.company_id = m.company_id AND t.year = m.year
+        AND t.direction = m.direction AND t.movers = m.movers
+    GROUP BY m.source, m.company_id, m.year, m.direction
+),
+last_year AS (
+    SELECT max(year) AS year FROM {{ source('raw', 'calendar') }}
+),
+window_years AS (
+    SELECT DISTINCT year FROM {{ source('raw', 'calendar') }}
+),
+company_year_parts AS (
+    -- every figure of a company and year comes from one part; grouping them is one
+    -- aggregate (which spills to disk) instead of a join per part
+    SELECT h.source, h.company_id, h.year + 1 AS year, h.headcount AS headcount_start,
+           CAST(NULL AS BIGINT) AS headcount_end, CAST(NULL AS DOUBLE) AS median_tenure_years,
+           CAST(NULL AS BIGINT) AS hires, CAST(NULL AS BIGINT) AS leavers,
+           CAST(NULL AS BIGINT) AS management_hires, CAST(NULL AS BIGINT) AS promotions_to_management,
+           CAST(NULL AS BIGINT) AS hires_from_other_employers,
+           CAST(NULL AS BIGINT) AS leavers_to_other_employers,
+           CAST(NULL AS BIGINT) AS top_source_company_id, CAST(NULL AS BIGINT) AS top_source_hires,
+           CAST(NULL AS VARCHAR) AS top_source_industry, CAST(NULL AS BIGINT) AS top_source_industry_hires,
+           CAST(NULL AS BIGINT) AS top_destination_company_id,
+           CAST(NULL AS BIGINT) AS top_destination_leavers,
+           CAST(NULL AS VARCHAR) AS top_destination_industry,
+           CAST(NULL AS BIGINT) AS top_destination_industry_leavers
+    FROM headcounts h
+    JOIN last_year l ON h.year < l.year
+    UNION ALL
+    SELECT source, company_id, year, NULL, headcount, median_tenure_years,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM headcounts
+    JOIN window_years USING (year)
+    UNION ALL
+    SELECT source, company_id, year, NULL, NULL, NULL,
+           CAST(sum(CASE WHEN direction = 'in' THEN movers ELSE 0 END) AS BIGINT),
+           CAST(sum(CASE WHEN direction = 'out' THEN movers ELSE 0 END) AS BIGINT),
+           CAST(sum(managers) AS BIGINT),
+           NULL,
+           CAST(sum(CASE WHEN direction = 'in' AND other_company_id IS NOT NULL THEN movers ELSE 0 END)
+                AS BIGINT),
+           CAST(sum(CASE WHEN direction = 'out' AND other_company_id IS NOT NULL THEN movers ELSE 0 END)
+                AS BIGINT),
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM movers_per_company
+    GROUP BY source, company_id, year
+    UNION ALL
+    SELECT source, company_id, year, NULL, NULL, NULL, NULL, NULL, NULL, promotions,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM management_promotions
+    UNION ALL
+    SELECT source, company_id, year, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           CASE WHEN direction = 'in' THEN other_company_id END,
+           CASE WHEN direction = 'in' THEN movers END,
+           NULL, NULL,
+           CASE WHEN direction = 'out' THEN other_company_id END,
+           CASE WHEN direction = 'out' THEN movers END,
+           NULL, NULL
+    FROM top_companies
+    UNION ALL
+    SELECT source, company_id, year, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           CASE WHEN direction = 'in' THEN industry END,
+           CASE WHEN direction = 'in' THEN movers END,
+           NULL, NULL,
+           CASE WHEN direction = 'out' THEN industry END,
+           CASE WHEN direction = 'out' THEN movers END
+    FROM top_industries
+),
+per_company_year AS (
+    SELECT
+        source,
+        company_id,
+        year,
+        coalesce(max(headcount_start), 0) AS headcount_start,
+        coalesce(max(headcount_end), 0) AS headcount_end,
+        max(median_tenure_years) AS median_tenure_years,
+        coalesce(max(hires), 0) AS hires,
+        coalesce(max(leavers), 0) AS leavers,
+        coalesce(max(management_hires), 0) AS management_hires,
+        coalesce(max(promotions_to_management), 0) AS promotions_to_management,
+        coalesce(max(hires_from_other_employers), 0) AS hires_from_other_employers,
+        coalesce(max(leavers_to_other_employers), 0) AS leavers_to_other_employers,
+        max(top_source_company_id) AS top_source_company_id,
+        max(top_source_hires) AS top_source_hires,
+        max(top_source_industry) AS top_source_industry,
+        max(top_source_industry_hires) AS top_source_industry_hires,
+        max(top_destination_company_id) AS top_destination_company_id,
+        max(top_destination_leavers) AS top_destination_leavers,
+        max(top_destination_industry) AS top_destination_industry,
+        max(top_destination_industry_leavers) AS top_destination_industry_leavers
+    FROM company_year_parts
+    GROUP BY source, company_id, year
+)
+SELECT
+    source,
+    company_id,
+    year,
+    headcount_start,
+    headcount_end,
+    CAST(headcount_start + headcount_end AS DOUBLE) / 2 AS average_headcount,
+    CAST(headcount_end - headcount_start AS DOUBLE) / nullif(headcount_start, 0) AS growth,
+    hires,
+    leavers,
+    CAST(leavers AS DOUBLE) / nullif(CAST(headcount_start + headcount_end AS DOUBLE) / 2, 0) AS attrition,
+    management_hires,
+    promotions_to_management,
+    median_tenure_years,
+    hires_from_other_employers,
+    top_source_company_id,
+    top_source_hires,
+    top_source_industry,
+    top_source_industry_hires,
+    leavers_to_other_employers,
+    top_destination_company_id,
+    top_destination_leavers,
+    top_destination_industry,
+    top_destination_industry_leavers
+FROM per_company_year
+ORDER BY source, company_id, year

@@ -1,0 +1,218 @@
+WITH positions AS (
+    SELECT 'platform' AS source, p.member_id AS person_id, p.company_id, p.occupation_family, p.city,
+           p.start_date, p.end_date, m.highest_education_level AS education_level
+    FROM {{ source('raw', 'positions') }} p
+    JOIN {{ source('raw', 'members') }} m USING (member_id)
+    UNION ALL
+    SELECT 'truth', p.person_id, p.company_id, p.occupation_family, p.city,
+           p.start_date, p.end_date, pe.highest_education_level
+    FROM {{ source('truth', 'positions') }} p
+    JOIN {{ source('truth', 'people') }} pe USING (person_id)
+),
+frame AS (
+    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
+    -- both positions tables), so each person matches at most one position per 1 January:
+    -- no aggregate is needed to pick one.
+    SELECT
+        p.source,
+        year(c.month) AS year,
+        p.person_id,
+        p.education_level,
+        p.occupation_family,
+        p.city
+    FROM {{ source('raw', 'calendar') }} c
+    JOIN positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
+    WHERE month(c.month) = 1
+),
+positions_after_previous AS (
+    SELECT
+        source, person_id, company_id, start_date,
+        lag(company_id) OVER by_person AS previous_company_id,
+        lag(end_date) OVER by_person AS previous_end_date
+    FROM positions
+    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
+),
+job_changes_per_person AS (
+    SELECT source, year(start_date) AS year, person_id, count(*) AS job_changes
+    FROM positions_after_previous
+    WHERE previous_company_id IS DISTINCT FROM company_id
+        AND previous_company_id IS NOT NULL
+        AND datediff('month', previous_end_date, start_date) < 3
+    GROUP BY ALL
+),
+cells AS (
+    -- The frame per cell: the weights are per cell, so every weighted count is a sum over cells.
+    SELECT f.source, f.year, f.education_level, f.occupation_family, f.city,
+           count(*) AS people, sum(coalesce(j.job_changes, 0)) AS job_changes
+    FROM frame f
+    LEFT JOIN job_changes_per_person j USING (source, year, person_id)
+    GROUP BY ALL
+),
+weighted_cells AS MATERIALIZED (
+    -- kind: which estimate a cell counts for, with the weight each of its people counts with.
+    SELECT 'truth' AS kind, c.*, 1.0 AS weight FROM cells c WHERE source = 'truth'
+    UNION ALL
+    SELECT 'platform', c.*, 1.0 FROM cells c WHERE source = 'platform'
+    UNION ALL
+    -- ON, not USING: after USING, Spark's c.* puts the join columns first.
+    SELECT 'corrected', c.*, w.weight
+    FROM cells c
+    JOIN {{ ref('raking_weights') }} w
+        ON w.year = c.year AND w.education_level = c.education_level
+        AND w.occupation_family = c.occupation_family AND w.city = c.city
+    WHERE c.source = 'platform'
+),
+job_change_estimates AS (
+    SELECT
+        'job_changes_per_employed' AS metric, kind, year, 'all' AS dimension, 'all' AS segment,
+        sum(weight * job_changes) / sum(weight * people) AS value,
+        sum(people) AS base
+    FROM weighted_cells
+    GROUP BY ALL
+),
+composition AS (
+    -- Per cell and share table: the group the share is taken within, and the category
+    -- whose share it is.
+    SELECT kind, year, 'occupation_family_share' AS metric, 'city|occupation_family' AS dimension,
+           city AS group_value, occupation_family AS category, weight * people AS weighted, people
+    FROM weighted_cells
+    UNION ALL
+    SELECT kind, year, 'education_level_share', 'city|education_level', city, education_level,
+           weight * people, people
+    FROM weighted_cells
+    UNION ALL
+    SELECT kind, year, 'education_level_share', 'occupation_family|education_level', occupation_family,
+           education_level, weight * people, people
+    FROM weighted_cells
+),
+group_totals AS (
+    SELECT kind, year, metric, dimension, group_value, sum(weighted) AS total, sum(people) AS base
+    FROM composition
+    GROUP BY ALL
+),
+category_totals AS (
+    SELECT kind, year, metric, dimension, group_value, category, sum(weighted) AS part
+    FROM composition
+    GROUP BY ALL
+),
+share_grid AS (
+    -- Every category found in a group by either source; where a source has none, its share is 0.
+    SELECT DISTINCT year, metric, dimension, group_value, category
+    FROM composition
+),
+share_estimates AS (
+    SELECT
+        g.metric, t.kind, g.year, g.dimension, g.group_value || '|' || g.category AS segment,
+        coalesce(c.part, 0) / nullif(t.total, 0) AS value,
+        t.base
+    FROM share_grid g
+    JOIN group_totals t USING (year, metric, dimension, group_value)
+    LEFT JOIN category_totals c USING (kind, year, metric, dimension, group_value, category)
+),
+education_levels AS (
+    SELECT 'platform' AS source, member_id AS person_id, highest_education_level AS education_level
+    FROM {{ source('raw', 'members') }}
+    UNION ALL
+    SELECT 'truth', person_id, highest_education_level FROM {{ source('truth', 'people') }}
+),
+panel_moves AS (
+    -- The location panel per 1 January cell and destination. The panel's row for a person
+    -- and year is the frame's (the same 1 January position: occupation family, and city as
+    -- the origin), so only the education level is looked up, per person.
+    SELECT l.source, l.year, e.education_level, l.occupation_family, l.origin_city AS city, l.destination_city,
+           count(*) AS people
+    FROM {{ ref('location_panel') }} l
+    JOIN education_levels e ON e.source = l.source AND e.person_id = l.person_id
+    GROUP BY l.source, l.year, e.education_level, l.occupation_family, l.origin_city, l.destination_city
+),
+weighted_moves AS (
+    SELECT w.kind, m.year, m.city AS origin_city, m.destination_city, w.weight * m.people AS weighted, m.people
+    FROM panel_moves m
+    JOIN weighted_cells w USING (source, year, education_level, occupation_family, city)
+),
+city_flows AS (
+    SELECT kind, year, origin_city AS city, 0.0 AS arrived,
+           CASE WHEN origin_city <> destination_city THEN weighted ELSE 0.0 END AS departed,
+           weighted AS at_start, people
+    FROM weighted_moves
+    UNION ALL
+    SELECT kind, year, destination_city, CASE WHEN origin_city <> destination_city THEN weighted ELSE 0.0 END,
+           0.0, 0.0, 0
+    FROM weighted_moves
+),
+flow_estimates AS (
+    SELECT
+        'net_talent_migration_per_10k' AS metric, kind, year, 'city' AS dimension, city AS segment,
+        10000.0 * (sum(arrived) - sum(departed)) / nullif(sum(at_start), 0) AS value,
+        sum(people) AS base
+    FROM city_flows
+    GROUP BY ALL
+),
+first_job_shares AS (
+    SELECT source, graduation_year AS year, level, employed_6m_share, graduates
+    FROM {{ ref('time_to_first_job') }}
+    WHERE field = 'all' AND institution = 'all'
+),
+graduates_per_level AS (
+    SELECT year, segment AS level, people
+    FROM {{ ref('population_margins') }}
+    WHERE population = 'graduates' AND dimension = 'education_level'
+),
+first_job_estimates AS (
+    SELECT 'employed_6m_share' AS metric, 'truth' AS kind, year, 'all' AS dimension, 'all' AS segment,
+           employed_6m_share AS value, graduates AS base
+    FROM first_job_shares
+    WHERE source = 'truth' AND level = 'all'
+    UNION ALL
+    SELECT 'employed_6m_share', 'platform', year, 'all', 'all', employed_6m_share, graduates
+    FROM first_job_shares
+    WHERE source = 'platform' AND level = 'all'
+    UNION ALL
+    -- Post-stratified: only where every level with graduates has a platform share.
+    SELECT 'employed_6m_share', 'corrected', g.year, 'all', 'all',
+           CASE WHEN count(s.employed_6m_share) = count(*) THEN sum(g.people * s.employed_6m_share) / sum(g.people) END,
+           sum(s.graduates)
+    FROM graduates_per_level g
+    LEFT JOIN first_job_shares s ON s.source = 'platform' AND s.year = g.year AND s.level = g.level
+    GROUP BY g.year
+),
+estimates AS (
+    SELECT * FROM job_change_estimates
+    UNION ALL
+    SELECT metric, kind, year, dimension, segment, value, base FROM share_estimates
+    UNION ALL
+    SELECT * FROM flow_estimates
+    UNION ALL
+    SELECT * FROM first_job_estimates
+),
+side_by_side AS (
+    SELECT
+        metric,
+        year,
+        dimension,
+        segment,
+        max(value) FILTER (WHERE kind = 'truth') AS truth,
+        max(value) FILTER (WHERE kind = 'platform') AS platform,
+        max(value) FILTER (WHERE kind = 'corrected') AS corrected,
+        max(base) FILTER (WHERE kind = 'platform') AS platform_base,
+        max(base) FILTER (WHERE kind = 'truth') AS truth_base
+    FROM estimates
+    GROUP BY ALL
+)
+SELECT
+    metric,
+    year,
+    dimension,
+    segment,
+    truth,
+    platform,
+    corrected,
+    platform - truth AS error,
+    corrected - truth AS corrected_error,
+    (platform - truth) / nullif(truth, 0) AS relative_error,
+    (corrected - truth) / nullif(truth, 0) AS corrected_relative_error,
+    coalesce(platform_base, 0)::BIGINT AS platform_base,
+    coalesce(truth_base, 0)::BIGINT AS truth_base
+FROM side_by_side
+WHERE truth IS NOT NULL
+ORDER BY metric, dimension, segment, year

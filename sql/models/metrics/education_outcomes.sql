@@ -1,0 +1,65 @@
+WITH graduates AS (
+    SELECT 'platform' AS source, member_id AS person_id, level, field, institution, graduation_date
+    FROM {{ source('raw', 'educations') }}
+    UNION ALL
+    SELECT 'truth', person_id, level, field, institution, graduation_date
+    FROM {{ source('truth', 'educations') }}
+),
+first_management AS (
+    SELECT 'platform' AS source, member_id AS person_id, min(start_date) AS became_manager
+    FROM {{ source('raw', 'positions') }} WHERE seniority = 'manager' GROUP BY ALL
+    UNION ALL
+    SELECT 'truth', person_id, min(start_date)
+    FROM {{ source('truth', 'positions') }} WHERE seniority = 'manager' GROUP BY ALL
+),
+window_bounds AS (
+    SELECT min(month) AS first_month, max(month) AS last_month FROM {{ source('raw', 'calendar') }}
+),
+followed_graduates AS (
+    SELECT
+        g.source, h.horizon_years, g.level, g.field, g.institution,
+        coalesce(m.became_manager < g.graduation_date + h.horizon, false) AS became_manager
+    FROM graduates g
+    CROSS JOIN (VALUES (5, INTERVAL 5 YEAR), (10, INTERVAL 10 YEAR)) h(horizon_years, horizon)
+    CROSS JOIN window_bounds w
+    LEFT JOIN first_management m USING (source, person_id)
+    WHERE g.graduation_date >= w.first_month
+      AND g.graduation_date + h.horizon <= w.last_month
+),
+counts AS (
+    SELECT
+        source,
+        horizon_years,
+        CASE WHEN grouping(level) = 1 THEN 'all' ELSE level END AS level,
+        CASE WHEN grouping(field) = 1 THEN 'all' ELSE field END AS field,
+        CASE WHEN grouping(institution) = 1 THEN 'all' ELSE institution END AS institution,
+        count(*) AS graduates,
+        count(*) FILTER (WHERE became_manager) AS managers
+    FROM followed_graduates
+    GROUP BY GROUPING SETS (
+        (source, horizon_years, level, field, institution),
+        (source, horizon_years, level, field),
+        (source, horizon_years, level, institution),
+        (source, horizon_years, level),
+        (source, horizon_years)
+    )
+),
+wilson AS (
+    SELECT *, managers / graduates AS p, 1.96 AS z FROM counts
+)
+SELECT
+    source,
+    horizon_years,
+    level,
+    field,
+    institution,
+    graduates,
+    managers,
+    p AS management_share,
+    -- clamped: at p = 0 or 1 rounding can put a bound a hair past p or outside [0, 1]
+    least(p, greatest(0.0, (p + z * z / (2 * graduates) - z * sqrt(p * (1 - p) / graduates + z * z / (4 * graduates * graduates)))
+        / (1 + z * z / graduates))) AS ci_low,
+    greatest(p, least(1.0, (p + z * z / (2 * graduates) + z * sqrt(p * (1 - p) / graduates + z * z / (4 * graduates * graduates)))
+        / (1 + z * z / graduates))) AS ci_high
+FROM wilson
+ORDER BY source, horizon_years, level, field, institution

@@ -1,0 +1,102 @@
+WITH positions AS (
+    SELECT 'platform' AS source, member_id AS person_id, company_id, start_date, end_date
+    FROM {{ source('raw', 'positions') }}
+    UNION ALL
+    SELECT 'truth', person_id, company_id, start_date, end_date
+    FROM {{ source('truth', 'positions') }}
+),
+positions_in_order AS (
+    SELECT
+        *,
+        lag(company_id) OVER by_person AS previous_company_id,
+        lag(end_date) OVER by_person AS previous_end_date,
+        lead(company_id) OVER by_person AS next_company_id,
+        lead(start_date) OVER by_person AS next_start_date
+    FROM positions
+    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
+),
+spell_starts AS (
+    SELECT source, start_date AS month, count(*) AS hires
+    FROM positions_in_order
+    WHERE previous_company_id IS DISTINCT FROM company_id OR previous_end_date <> start_date
+    GROUP BY ALL
+),
+spell_ends AS (
+    SELECT
+        source,
+        end_date AS month,
+        count(*) AS separations,
+        count(*) FILTER (
+            WHERE next_company_id <> company_id AND datediff('month', end_date, next_start_date) <= 1
+        ) AS quits
+    FROM positions_in_order
+    WHERE end_date IS NOT NULL
+      AND (next_company_id IS DISTINCT FROM company_id OR next_start_date <> end_date)
+    GROUP BY ALL
+),
+openings AS (
+    SELECT c.month, count(p.posting_id) AS job_openings
+    FROM {{ source('raw', 'calendar') }} c
+    LEFT JOIN {{ source('raw', 'postings') }} p ON p.opened_on <= c.month AND (p.closed_on IS NULL OR p.closed_on > c.month)
+    GROUP BY ALL
+),
+hires_through_postings AS (
+    SELECT closed_on AS month, count(*) AS platform_hires
+    FROM {{ source('raw', 'postings') }}
+    WHERE hired_member_id IS NOT NULL
+    GROUP BY ALL
+),
+monthly AS (
+    SELECT
+        m.source,
+        m.month,
+        m.year,
+        coalesce(h.hires, 0) AS hires,
+        coalesce(e.separations, 0) AS separations,
+        coalesce(e.quits, 0) AS quits,
+        m.employed AS employment,
+        m.population AS members,
+        CASE WHEN m.source = 'platform' THEN o.job_openings END AS job_openings,
+        CASE WHEN m.source = 'platform' THEN coalesce(ph.platform_hires, 0) END AS platform_hires
+    FROM {{ ref('monthly_stocks') }} m
+    LEFT JOIN spell_starts h USING (source, month)
+    LEFT JOIN spell_ends e USING (source, month)
+    LEFT JOIN openings o USING (month)
+    LEFT JOIN hires_through_postings ph USING (month)
+),
+monthly_with_change AS (
+    SELECT *, employment - lag(employment) OVER (PARTITION BY source ORDER BY month) AS employment_change
+    FROM monthly
+),
+by_period AS (
+    SELECT source, 'month' AS grain, month AS period, hires, separations, quits,
+           employment::DOUBLE AS employment, employment_change, job_openings::DOUBLE AS job_openings,
+           members::DOUBLE AS members, platform_hires, 1440.0 * day(last_day(month)) AS minutes
+    FROM monthly_with_change
+    UNION ALL
+    SELECT source, 'year', make_date(year, 1, 1), sum(hires), sum(separations), sum(quits),
+           avg(employment), sum(employment_change), avg(job_openings), avg(members), sum(platform_hires),
+           1440.0 * sum(day(last_day(month)))
+    FROM monthly_with_change
+    GROUP BY source, year
+)
+SELECT
+    source,
+    grain,
+    period,
+    hires::BIGINT AS hires,
+    separations::BIGINT AS separations,
+    quits::BIGINT AS quits,
+    employment,
+    employment_change::BIGINT AS employment_change,
+    100.0 * hires / nullif(employment, 0) AS hires_rate,
+    100.0 * separations / nullif(employment, 0) AS separations_rate,
+    100.0 * quits / nullif(employment, 0) AS quits_rate,
+    job_openings,
+    100.0 * job_openings / nullif(employment + job_openings, 0) AS job_openings_rate,
+    members,
+    hires / nullif(members, 0) * 875e6 / minutes AS hires_per_minute_875m,
+    platform_hires::BIGINT AS platform_hires,
+    platform_hires / nullif(members, 0) * 875e6 / minutes AS platform_hires_per_minute_875m
+FROM by_period
+ORDER BY source, grain, period

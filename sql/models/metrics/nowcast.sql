@@ -1,0 +1,60 @@
+WITH cutoff AS (
+    SELECT max(month) AS last_month FROM {{ source('raw', 'calendar') }}
+),
+member_positions AS (
+    SELECT
+        p.company_id,
+        p.start_date,
+        m.joined_on,
+        lag(p.company_id) OVER by_member AS previous_company_id,
+        lag(p.end_date) OVER by_member AS previous_end_date
+    FROM {{ source('raw', 'positions') }} p
+    JOIN {{ source('raw', 'members') }} m USING (member_id)
+    WINDOW by_member AS (PARTITION BY p.member_id ORDER BY p.start_date, p.end_date NULLS LAST)
+),
+job_changes_per_month AS (
+    SELECT
+        start_date AS month,
+        count(*) AS reported_job_changes,
+        count(*) FILTER (WHERE start_date < joined_on) AS signup_job_changes
+    FROM member_positions
+    WHERE previous_company_id IS NOT NULL
+        AND previous_company_id <> company_id
+        AND datediff('month', previous_end_date, start_date) < 3
+    GROUP BY ALL
+),
+months AS (
+    SELECT
+        c.month,
+        datediff('month', c.month, k.last_month) AS months_before_cutoff,
+        coalesce(j.reported_job_changes, 0) AS reported_job_changes,
+        coalesce(j.signup_job_changes, 0) AS signup_job_changes
+    FROM {{ source('raw', 'calendar') }} c
+    CROSS JOIN cutoff k
+    LEFT JOIN job_changes_per_month j USING (month)
+),
+nowcasts AS (
+    SELECT
+        m.*,
+        l.completion,
+        m.signup_job_changes + (m.reported_job_changes - m.signup_job_changes) / l.completion AS nowcast_job_changes
+    FROM months m
+    JOIN {{ ref('reporting_lag') }} l
+        ON l.lag_months = least(m.months_before_cutoff, (SELECT max(lag_months) FROM {{ ref('reporting_lag') }}))
+)
+SELECT
+    n.month,
+    n.months_before_cutoff,
+    n.reported_job_changes,
+    n.signup_job_changes,
+    n.completion,
+    n.nowcast_job_changes,
+    1 - n.reported_job_changes / nullif(n.nowcast_job_changes, 0) AS estimated_undercount,
+    p.avg_employed AS platform_employed,
+    n.reported_job_changes / nullif(p.avg_employed, 0) AS reported_rate,
+    n.nowcast_job_changes / nullif(p.avg_employed, 0) AS nowcast_rate,
+    t.rate AS truth_rate
+FROM nowcasts n
+LEFT JOIN {{ ref('job_change_rate') }} p ON p.source = 'platform' AND p.grain = 'month' AND p.period = n.month
+LEFT JOIN {{ ref('job_change_rate') }} t ON t.source = 'truth' AND t.grain = 'month' AND t.period = n.month
+ORDER BY n.month

@@ -1,0 +1,133 @@
+WITH events AS (
+    -- a member views (applies to) a posting at most once: (member_id, posting_id, event) is
+    -- the key of raw.posting_events, held by a blocking check
+    SELECT
+        posting_id,
+        count(CASE WHEN event = 'view' THEN 1 END) AS views,
+        count(CASE WHEN event = 'apply' THEN 1 END) AS applicants
+    FROM {{ source('raw', 'posting_events') }}
+    GROUP BY posting_id
+),
+applications AS (
+    -- a member's first application to a posting (there is one per member and posting)
+    SELECT posting_id, member_id, min(occurred_on) AS applied_on
+    FROM {{ source('raw', 'posting_events') }}
+    WHERE event = 'apply'
+    GROUP BY posting_id, member_id
+),
+education_mix AS (
+    SELECT
+        a.posting_id,
+        avg(CASE WHEN m.highest_education_level = 'VO' THEN 1 ELSE 0 END) AS vo_share,
+        avg(CASE WHEN m.highest_education_level = 'MBO' THEN 1 ELSE 0 END) AS mbo_share,
+        avg(CASE WHEN m.highest_education_level = 'HBO' THEN 1 ELSE 0 END) AS hbo_share,
+        avg(CASE WHEN m.highest_education_level = 'WO' THEN 1 ELSE 0 END) AS wo_share
+    FROM applications a
+    JOIN {{ source('raw', 'members') }} m ON m.member_id = a.member_id
+    GROUP BY a.posting_id
+),
+required_skills AS (
+    SELECT posting_id, count(*) AS required_skills
+    FROM {{ source('raw', 'posting_skills') }}
+    GROUP BY posting_id
+),
+skills_held AS (
+    -- per application: how many of the posting's required skills the member held by then
+    -- (each application meets every required skill once, so count(*) is that number)
+    SELECT
+        a.posting_id,
+        a.member_id,
+        count(*) AS required,
+        count(ms.skill) AS held
+    FROM applications a
+    JOIN {{ source('raw', 'posting_skills') }} ps ON ps.posting_id = a.posting_id
+    LEFT JOIN {{ source('raw', 'member_skills') }} ms
+        ON ms.member_id = a.member_id AND ms.skill = ps.skill AND ms.added_on <= a.applied_on
+    GROUP BY a.posting_id, a.member_id
+),
+skill_match AS (
+    SELECT
+        posting_id,
+        CAST(sum(CASE WHEN held = required THEN 1 ELSE 0 END) AS BIGINT) AS applicants_with_all_skills,
+        avg(CASE WHEN 2 * held >= required THEN 1 ELSE 0 END) AS half_skills_share,
+        -- the mean of held / required, from integer sums: the same bits whatever the summation order
+        CAST(sum(held) AS DOUBLE) / (count(*) * max(required)) AS skill_coverage
+    FROM skills_held
+    GROUP BY posting_id
+),
+hires AS (
+    SELECT
+        p.posting_id,
+        (year(p.closed_on) - year(p.opened_on)) * 12 + month(p.closed_on) - month(p.opened_on)
+            AS months_to_fill,
+        (year(p.closed_on) - year(a.applied_on)) * 12 + month(p.closed_on) - month(a.applied_on)
+            AS months_to_hire
+    FROM {{ source('raw', 'postings') }} p
+    JOIN applications a ON a.posting_id = p.posting_id AND a.member_id = p.hired_member_id
+),
+posting_parts AS (
+    -- every figure of a posting comes from one part; grouping them is one aggregate (which
+    -- spills to disk) instead of a join per part
+    SELECT posting_id, CAST(NULL AS BIGINT) AS views, CAST(NULL AS BIGINT) AS applicants,
+           CAST(NULL AS DOUBLE) AS vo_share, CAST(NULL AS DOUBLE) AS mbo_share,
+           CAST(NULL AS DOUBLE) AS hbo_share, CAST(NULL AS DOUBLE) AS wo_share,
+           CAST(NULL AS BIGINT) AS required_skills,
+           CAST(NULL AS BIGINT) AS applicants_with_all_skills, CAST(NULL AS DOUBLE) AS half_skills_share,
+           CAST(NULL AS DOUBLE) AS skill_coverage, CAST(NULL AS BIGINT) AS months_to_fill,
+           CAST(NULL AS BIGINT) AS months_to_hire
+    FROM {{ source('raw', 'postings') }}
+    UNION ALL
+    SELECT posting_id, views, applicants, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM events
+    UNION ALL
+    SELECT posting_id, NULL, NULL, vo_share, mbo_share, hbo_share, wo_share,
+           NULL, NULL, NULL, NULL, NULL, NULL
+    FROM education_mix
+    UNION ALL
+    SELECT posting_id, NULL, NULL, NULL, NULL, NULL, NULL, required_skills, NULL, NULL, NULL, NULL, NULL
+    FROM required_skills
+    UNION ALL
+    SELECT posting_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           applicants_with_all_skills, half_skills_share, skill_coverage, NULL, NULL
+    FROM skill_match
+    UNION ALL
+    SELECT posting_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           months_to_fill, months_to_hire
+    FROM hires
+),
+per_posting AS (
+    SELECT
+        posting_id,
+        coalesce(max(views), 0) AS views,
+        coalesce(max(applicants), 0) AS applicants,
+        max(vo_share) AS vo_share,
+        max(mbo_share) AS mbo_share,
+        max(hbo_share) AS hbo_share,
+        max(wo_share) AS wo_share,
+        coalesce(max(required_skills), 0) AS required_skills,
+        max(applicants_with_all_skills) AS applicants_with_all_skills,
+        max(half_skills_share) AS half_skills_share,
+        max(skill_coverage) AS skill_coverage,
+        max(months_to_fill) AS months_to_fill,
+        max(months_to_hire) AS months_to_hire
+    FROM posting_parts
+    GROUP BY posting_id
+)
+SELECT
+    posting_id,
+    views,
+    applicants,
+    vo_share,
+    mbo_share,
+    hbo_share,
+    wo_share,
+    required_skills,
+    CASE WHEN required_skills > 0 THEN coalesce(applicants_with_all_skills, 0) END
+        AS applicants_with_all_skills,
+    CAST(applicants_with_all_skills AS DOUBLE) / nullif(applicants, 0) AS all_skills_share,
+    half_skills_share,
+    skill_coverage,
+    months_to_fill,
+    months_to_hire
+FROM per_posting
+ORDER BY posting_id

@@ -1,0 +1,35 @@
+WITH city_roles AS (
+    SELECT source, year, occupation_family, origin_city AS city,
+           1 AS at_start, 0 AS at_end, (origin_city <> destination_city)::INTEGER AS departed, 0 AS arrived
+    FROM {{ ref('location_panel') }}
+    UNION ALL
+    SELECT source, year, occupation_family, destination_city,
+           0, 1, 0, (origin_city <> destination_city)::INTEGER
+    FROM {{ ref('location_panel') }}
+),
+flows AS (
+    SELECT
+        source,
+        year,
+        city,
+        CASE WHEN grouping(occupation_family) = 1 THEN 'all' ELSE occupation_family END AS occupation_family,
+        sum(arrived)::BIGINT AS arrivals,
+        sum(departed)::BIGINT AS departures,
+        sum(at_start)::BIGINT AS members,
+        sum(at_end)::BIGINT AS members_end
+    FROM city_roles
+    GROUP BY GROUPING SETS ((source, year, city, occupation_family), (source, year, city))
+)
+SELECT
+    source,
+    year,
+    city,
+    occupation_family,
+    arrivals,
+    departures,
+    arrivals - departures AS net,
+    members,
+    members_end,
+    10000.0 * (arrivals - departures) / nullif(members, 0) AS net_per_10k
+FROM flows
+ORDER BY source, year, city, occupation_family
