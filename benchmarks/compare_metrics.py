@@ -61,7 +61,7 @@ def build_reference(con: duckdb.DuckDBPyConnection, queries: dict[str, str]) -> 
         for dependency in re.findall(r"\bmetrics\.([a-z_][a-z0-9_]*)\b", queries[name]):
             if dependency != name and dependency in queries:
                 build(dependency)
-        query = re.sub(r"\bmetrics\.", f"{REFERENCE_SCHEMA}.", queries[name])
+        query = re.sub(r"(?<!')\bmetrics\.", f"{REFERENCE_SCHEMA}.", queries[name])  # not in a string literal
         con.execute(f"CREATE OR REPLACE TABLE {REFERENCE_SCHEMA}.{name} AS {query}")
         built.add(name)
 

@@ -248,8 +248,12 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             path=str(data_dir / "warehouse.duckdb"),
             lake=str(data_dir / "lake"),
         ),
-        # The metric layer's dbt project; the working database reaches it as --vars.
-        "dbt": DbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
-        ),
+        "dbt": dbt_resource(),
     }
+
+
+def dbt_resource() -> DbtCliResource:
+    """The metric layer's dbt project; each run passes its working database as --vars."""
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )

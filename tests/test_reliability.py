@@ -29,9 +29,10 @@ import yaml
 from pipelines.defs.checks import build_quality_checks
 from pipelines.defs.lake import parquet_lake
 from pipelines.defs.publish import published_warehouse
-from pipelines.defs.warehouse import load_warehouse, metric_assets
+from pipelines.defs.metrics import metric_layer
+from pipelines.defs.warehouse import load_warehouse
 from pipelines.definitions import defs
-from pipelines.resources import ScenarioResource, WarehouseResource
+from pipelines.resources import ScenarioResource, WarehouseResource, dbt_resource
 from pipelines.warehouse import load_lake
 from synthetic.manifest import LakeError
 from synthetic.scenario import load_scenario
@@ -257,12 +258,13 @@ def test_a_corrupt_lake_file_gives_a_clear_error_and_keeps_the_published_file(da
     shard.write_bytes(b"PAR1 not really parquet" + shard.read_bytes()[100:200])
     with dg.instance_for_test() as instance:
         result = dg.materialize(
-            [parquet_lake, load_warehouse, *metric_assets(), published_warehouse, *build_quality_checks()],
+            [parquet_lake, load_warehouse, metric_layer, published_warehouse, *build_quality_checks()],
             selection=dg.AssetSelection.all() - dg.AssetSelection.assets(parquet_lake),
             instance=instance,
             resources={
                 "scenario": ScenarioResource(people=PEOPLE),
                 "warehouse": WarehouseResource(path=str(published), lake=str(data / "lake")),
+                "dbt": dbt_resource(),
             },
             raise_on_error=False,
         )

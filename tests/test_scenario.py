@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from pipelines.defs.lake import parquet_lake
-from pipelines.defs.warehouse import load_warehouse, metric_assets
-from pipelines.resources import ScenarioResource, WarehouseResource
+from pipelines.defs.metrics import metric_layer
+from pipelines.defs.warehouse import load_warehouse
+from pipelines.resources import ScenarioResource, WarehouseResource, dbt_resource
 from synthetic.scenario import SCENARIO_DIR, ScenarioError, load_scenario
 
 DEFAULT = yaml.safe_load((SCENARIO_DIR / "netherlands.yaml").read_text())
@@ -145,10 +146,11 @@ def test_broken_scenario_leaves_the_existing_warehouse_untouched(tmp_path, dagst
     data = copy.deepcopy(DEFAULT)
     breaks(data)
     result = dg.materialize(
-        [parquet_lake, load_warehouse, *metric_assets()],
+        [parquet_lake, load_warehouse, metric_layer],
         resources={
             "scenario": ScenarioResource(scenario=str(_write(tmp_path, data))),
             "warehouse": WarehouseResource(path=str(warehouse), lake=str(lake)),
+            "dbt": dbt_resource(),
         },
         raise_on_error=False,
     )

@@ -1,75 +1,16 @@
-WITH positions AS (
-    SELECT 'platform' AS source, member_id AS person_id, company_id, seniority, start_date, end_date
-    FROM {{ source('raw', 'positions') }}
-    UNION ALL
-    SELECT 'truth', person_id, company_id, seniority, start_date, end_date
-    FROM {{ source('truth', 'positions') }}
-),
-positions_in_order AS (
-    SELECT
-        *,
-        lag(company_id) OVER by_person AS previous_company_id,
-        lag(end_date) OVER by_person AS previous_end_date,
-        lag(seniority) OVER by_person AS previous_seniority
-    FROM positions
-    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
-),
-positions_flagged AS (
-    SELECT
-        *,
-        CASE WHEN previous_company_id IS DISTINCT FROM company_id OR previous_end_date <> start_date
-             THEN 1 ELSE 0 END AS starts_spell
-    FROM positions_in_order
-),
-positions_numbered AS (
-    SELECT
-        *,
-        sum(starts_spell) OVER (
-            PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST ROWS UNBOUNDED PRECEDING
-        ) AS spell_number
-    FROM positions_flagged
-),
-management_promotions AS (
+WITH management_promotions AS (
     SELECT p.source, p.company_id, c.year, count(*) AS promotions
-    FROM positions_numbered p
+    FROM {{ ref('int_position_history') }} p
     JOIN {{ source('raw', 'calendar') }} c ON c.month = p.start_date
-    WHERE p.starts_spell = 0 AND p.seniority = 'manager' AND p.previous_seniority <> 'manager'
+    WHERE NOT p.starts_spell AND p.seniority = 'manager' AND p.previous_seniority <> 'manager'
     GROUP BY p.source, p.company_id, c.year
 ),
 spells AS (
-    SELECT
-        source,
-        person_id,
-        max(company_id) AS company_id,
-        min(start_date) AS start_date,
-        CASE WHEN count(*) = count(end_date) THEN max(end_date) END AS end_date,
-        max(CASE WHEN starts_spell = 1 AND seniority = 'manager' THEN 1 ELSE 0 END) AS starts_as_manager
-    FROM positions_numbered
-    GROUP BY source, person_id, spell_number
-),
-spells_linked AS (
-    SELECT
-        *,
-        lag(company_id) OVER by_person AS previous_company_id,
-        lag(end_date) OVER by_person AS previous_end_date,
-        lead(company_id) OVER by_person AS next_company_id,
-        lead(start_date) OVER by_person AS next_start_date
-    FROM spells
-    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date)
-),
-spells_with_moves AS (
-    -- job-to-job: from or to another company, with a gap under a quarter
-    SELECT
-        *,
-        CASE WHEN previous_company_id <> company_id
-                  AND (year(start_date) - year(previous_end_date)) * 12
-                      + month(start_date) - month(previous_end_date) < 3
-             THEN 1 ELSE 0 END AS came_from_other_employer,
-        CASE WHEN next_company_id <> company_id
-                  AND (year(next_start_date) - year(end_date)) * 12
-                      + month(next_start_date) - month(end_date) < 3
-             THEN 1 ELSE 0 END AS went_to_other_employer
-    FROM spells_linked
+    SELECT source, person_id, company_id, start_date, end_date, previous_company_id, next_company_id,
+           CASE WHEN starts_as_manager THEN 1 ELSE 0 END AS starts_as_manager,
+           CASE WHEN is_job_change THEN 1 ELSE 0 END AS came_from_other_employer,
+           CASE WHEN ends_in_job_change THEN 1 ELSE 0 END AS went_to_other_employer
+    FROM {{ ref('int_employer_spells') }}
 ),
 snapshots AS (
     -- the last month of every year, and the month before the window for the first year's start
@@ -120,12 +61,12 @@ spell_events AS (
     -- with the other company of a job-to-job move
     SELECT s.source, s.company_id, c.year, 'in' AS direction, s.starts_as_manager AS managers,
            CASE WHEN s.came_from_other_employer = 1 THEN s.previous_company_id END AS other_company_id
-    FROM spells_with_moves s
+    FROM spells s
     JOIN {{ source('raw', 'calendar') }} c ON c.month = s.start_date
     UNION ALL
     SELECT s.source, s.company_id, c.year, 'out', 0,
            CASE WHEN s.went_to_other_employer = 1 THEN s.next_company_id END
-    FROM spells_with_moves s
+    FROM spells s
     JOIN {{ source('raw', 'calendar') }} c ON c.month = s.end_date
 ),
 movers_per_company AS (

@@ -24,20 +24,10 @@ frame AS (
     JOIN positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
     WHERE month(c.month) = 1
 ),
-positions_after_previous AS (
-    SELECT
-        source, person_id, company_id, start_date,
-        lag(company_id) OVER by_person AS previous_company_id,
-        lag(end_date) OVER by_person AS previous_end_date
-    FROM positions
-    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
-),
 job_changes_per_person AS (
     SELECT source, year(start_date) AS year, person_id, count(*) AS job_changes
-    FROM positions_after_previous
-    WHERE previous_company_id IS DISTINCT FROM company_id
-        AND previous_company_id IS NOT NULL
-        AND datediff('month', previous_end_date, start_date) < 3
+    FROM {{ ref('int_position_history') }}
+    WHERE is_job_change
     GROUP BY ALL
 ),
 cells AS (

@@ -1,27 +1,11 @@
-WITH positions AS (
-    SELECT 'platform' AS source, member_id AS person_id, company_id, start_date, end_date
-    FROM {{ source('raw', 'positions') }}
-    UNION ALL
-    SELECT 'truth', person_id, company_id, start_date, end_date
-    FROM {{ source('truth', 'positions') }}
-),
-positions_in_order AS (
-    SELECT
-        *,
-        lag(company_id) OVER by_person AS previous_company_id,
-        lag(end_date) OVER by_person AS previous_end_date,
-        lead(company_id) OVER by_person AS next_company_id,
-        lead(start_date) OVER by_person AS next_start_date
-    FROM positions
-    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
-),
-spell_starts AS (
+WITH spell_starts AS (
     SELECT source, start_date AS month, count(*) AS hires
-    FROM positions_in_order
-    WHERE previous_company_id IS DISTINCT FROM company_id OR previous_end_date <> start_date
+    FROM {{ ref('int_position_history') }}
+    WHERE starts_spell
     GROUP BY ALL
 ),
 spell_ends AS (
+    -- A quit (JOLTS): a separation followed by another employer within a month.
     SELECT
         source,
         end_date AS month,
@@ -29,9 +13,8 @@ spell_ends AS (
         count(*) FILTER (
             WHERE next_company_id <> company_id AND datediff('month', end_date, next_start_date) <= 1
         ) AS quits
-    FROM positions_in_order
-    WHERE end_date IS NOT NULL
-      AND (next_company_id IS DISTINCT FROM company_id OR next_start_date <> end_date)
+    FROM {{ ref('int_position_history') }}
+    WHERE ends_spell
     GROUP BY ALL
 ),
 openings AS (

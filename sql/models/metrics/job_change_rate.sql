@@ -1,26 +1,7 @@
-WITH positions AS (
-    SELECT 'platform' AS source, member_id AS person_id, company_id, start_date, end_date
-    FROM {{ source('raw', 'positions') }}
-    UNION ALL
-    SELECT 'truth', person_id, company_id, start_date, end_date
-    FROM {{ source('truth', 'positions') }}
-),
-positions_after_previous AS (
-    SELECT
-        *,
-        lag(company_id) OVER by_person AS previous_company_id,
-        lag(end_date) OVER by_person AS previous_end_date
-    FROM positions
-    WINDOW by_person AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
-),
-starts_at_new_employer AS (
-    SELECT
-        source,
-        start_date AS month,
-        previous_company_id IS NOT NULL
-            AND datediff('month', previous_end_date, start_date) < 3 AS is_job_change
-    FROM positions_after_previous
-    WHERE previous_company_id IS DISTINCT FROM company_id
+WITH starts_at_new_employer AS (
+    SELECT source, start_date AS month, is_job_change
+    FROM {{ ref('int_position_history') }}
+    WHERE starts_at_new_employer
 ),
 monthly_starts AS (
     SELECT source, month, count(*) FILTER (WHERE is_job_change) AS job_changes, count(*) AS hires

@@ -1,26 +1,14 @@
 WITH cutoff AS (
     SELECT max(month) AS last_month FROM {{ source('raw', 'calendar') }}
 ),
-member_positions AS (
-    SELECT
-        p.company_id,
-        p.start_date,
-        m.joined_on,
-        lag(p.company_id) OVER by_member AS previous_company_id,
-        lag(p.end_date) OVER by_member AS previous_end_date
-    FROM {{ source('raw', 'positions') }} p
-    JOIN {{ source('raw', 'members') }} m USING (member_id)
-    WINDOW by_member AS (PARTITION BY p.member_id ORDER BY p.start_date, p.end_date NULLS LAST)
-),
 job_changes_per_month AS (
     SELECT
-        start_date AS month,
+        p.start_date AS month,
         count(*) AS reported_job_changes,
-        count(*) FILTER (WHERE start_date < joined_on) AS signup_job_changes
-    FROM member_positions
-    WHERE previous_company_id IS NOT NULL
-        AND previous_company_id <> company_id
-        AND datediff('month', previous_end_date, start_date) < 3
+        count(*) FILTER (WHERE p.start_date < m.joined_on) AS signup_job_changes
+    FROM {{ ref('int_position_history') }} p
+    JOIN {{ source('raw', 'members') }} m ON m.member_id = p.person_id
+    WHERE p.source = 'platform' AND p.is_job_change
     GROUP BY ALL
 ),
 months AS (

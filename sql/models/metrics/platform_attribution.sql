@@ -1,26 +1,10 @@
-WITH positions AS (
-    -- person_id orders each career on its own: in the truth, non-members share a NULL member_id.
-    SELECT 'platform' AS source, member_id AS person_id, member_id, company_id, start_date, end_date
-    FROM {{ source('raw', 'positions') }}
-    UNION ALL
-    SELECT 'truth', p.person_id, pe.member_id, p.company_id, p.start_date, p.end_date
-    FROM {{ source('truth', 'positions') }} p JOIN {{ source('truth', 'people') }} pe USING (person_id)
-),
-positions_after_previous AS (
-    SELECT
-        *,
-        lag(company_id) OVER w AS previous_company_id,
-        lag(end_date) OVER w AS previous_end_date
-    FROM positions
-    WINDOW w AS (PARTITION BY source, person_id ORDER BY start_date, end_date NULLS LAST)
-),
--- Read three times, each streaming (re-ranking the positions) instead of one stored copy:
--- at ten million people that copy alone would not fit DuckDB's memory.
-hires AS NOT MATERIALIZED (
-    SELECT source, member_id, company_id, start_date
-    FROM positions_after_previous
-    WHERE (previous_company_id IS DISTINCT FROM company_id OR previous_end_date <> start_date)
-      AND start_date >= (SELECT min(month) FROM {{ source('raw', 'calendar') }})
+WITH hires AS (
+    -- Hires by member: in the truth, a person's member_id (NULL for non-members).
+    SELECT h.source, CASE WHEN h.source = 'platform' THEN h.person_id ELSE pe.member_id END AS member_id,
+           h.company_id, h.start_date
+    FROM {{ ref('int_position_history') }} h
+    LEFT JOIN {{ source('truth', 'people') }} pe ON h.source = 'truth' AND pe.person_id = h.person_id
+    WHERE h.starts_spell AND h.start_date >= (SELECT min(month) FROM {{ source('raw', 'calendar') }})
 ),
 events_at_companies AS (
     SELECT DISTINCT e.member_id, p.company_id, e.occurred_on

@@ -4,28 +4,14 @@ WITH window_bounds AS (
         max(month) - INTERVAL 36 MONTH AS reference_last_month
     FROM {{ source('raw', 'calendar') }}
 ),
-member_positions AS (
-    SELECT
-        p.member_id,
-        p.company_id,
-        p.start_date,
-        p.end_date,
-        p.reported_on,
-        m.joined_on,
-        lag(p.company_id) OVER by_member AS previous_company_id,
-        lag(p.end_date) OVER by_member AS previous_end_date,
-        lag(p.reported_on) OVER by_member AS previous_reported_on
-    FROM {{ source('raw', 'positions') }} p
-    JOIN {{ source('raw', 'members') }} m USING (member_id)
-    WINDOW by_member AS (PARTITION BY p.member_id ORDER BY p.start_date, p.end_date NULLS LAST)
-),
 reference_job_changes AS (
     SELECT datediff('month', p.start_date, greatest(p.reported_on, p.previous_reported_on)) AS lag_months
-    FROM member_positions p, window_bounds w
-    WHERE p.previous_company_id IS NOT NULL
-        AND p.previous_company_id <> p.company_id
-        AND datediff('month', p.previous_end_date, p.start_date) < 3
-        AND p.start_date >= p.joined_on
+    FROM {{ ref('int_position_history') }} p
+    JOIN {{ source('raw', 'members') }} m ON m.member_id = p.person_id
+    CROSS JOIN window_bounds w
+    WHERE p.source = 'platform'
+        AND p.is_job_change
+        AND p.start_date >= m.joined_on
         AND p.start_date BETWEEN w.reference_first_month AND w.reference_last_month
 ),
 lags AS (

@@ -15,45 +15,14 @@ posting_skills_held_before_the_hire AS (
     JOIN {{ source('raw', 'posting_skills') }} s ON s.posting_id = h.posting_id AND s.skill = m.skill
     GROUP BY h.posting_id
 ),
-positions_after_previous AS (
-    SELECT
-        member_id,
-        company_id,
-        start_date,
-        end_date,
-        lag(company_id) OVER w AS previous_company_id,
-        lag(end_date) OVER w AS previous_end_date,
-        row_number() OVER w AS position_number
-    FROM {{ source('raw', 'positions') }}
-    WINDOW w AS (PARTITION BY member_id ORDER BY start_date, end_date NULLS LAST, position_id)
-),
-positions_marking_new_spells AS (
-    SELECT
-        *,
-        CASE
-            WHEN position_number = 1 OR previous_company_id <> company_id OR previous_end_date <> start_date
-                THEN 1
-            ELSE 0
-        END AS starts_spell
-    FROM positions_after_previous
-),
-positions_numbered_by_spell AS (
-    SELECT
-        *,
-        sum(starts_spell) OVER (
-            PARTITION BY member_id ORDER BY position_number ROWS UNBOUNDED PRECEDING
-        ) AS spell
-    FROM positions_marking_new_spells
-),
 spells_with_origin AS (
     SELECT
         company_id,
-        max(CASE WHEN starts_spell = 1 AND previous_company_id <> company_id THEN previous_company_id END)
-            AS came_from_company_id,
-        min(start_date) AS spell_start,
-        CASE WHEN count(*) = count(end_date) THEN max(end_date) END AS spell_end
-    FROM positions_numbered_by_spell
-    GROUP BY member_id, spell, company_id
+        CASE WHEN previous_company_id <> company_id THEN previous_company_id END AS came_from_company_id,
+        start_date AS spell_start,
+        end_date AS spell_end
+    FROM {{ ref('int_employer_spells') }}
+    WHERE source = 'platform'
 ),
 hires_with_origin AS (
     SELECT posting_id, company_id, hired_on, came_from_company_id
