@@ -248,6 +248,7 @@ READ_TABLES = [
     "metrics.talent_flows_od",
     "metrics.time_to_first_job",
     "metrics.skill_demand",
+    "intermediate.int_position_history",
     "raw.positions",
     "raw.calendar",
 ]
@@ -362,25 +363,17 @@ JOB_CHANGES = ReleasedTable(
     },
     query="""
         WITH window_bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM raw.calendar),
-        after_previous AS (
-            SELECT occupation_family, company_id, start_date,
-                   lag(company_id) OVER by_member AS previous_company_id,
-                   lag(end_date) OVER by_member AS previous_end_date
-            FROM raw.positions
-            WINDOW by_member AS (PARTITION BY member_id ORDER BY start_date, end_date NULLS LAST, position_id)
-        ),
         starts AS (
+            -- Moves as the metric layer marks them (intermediate.int_position_history).
             SELECT
                 year(start_date) AS year,
                 CASE WHEN grouping(occupation_family) = 1 THEN 'all' ELSE occupation_family END
                     AS occupation_family,
-                count(*) FILTER (
-                    WHERE previous_company_id IS NOT NULL
-                        AND datediff('month', previous_end_date, start_date) < 3
-                ) AS job_changes,
+                count(*) FILTER (WHERE is_job_change) AS job_changes,
                 count(*) AS hires
-            FROM after_previous, window_bounds
-            WHERE previous_company_id IS DISTINCT FROM company_id
+            FROM intermediate.int_position_history, window_bounds
+            WHERE source = 'platform'
+                AND starts_at_new_employer
                 AND start_date BETWEEN first_month AND last_month
             GROUP BY GROUPING SETS ((year(start_date), occupation_family), (year(start_date)))
         ),

@@ -312,6 +312,7 @@ def test_a_run_whose_blocking_check_fails_publishes_none_of_the_three(data, tmp_
             resources={
                 "scenario": ScenarioResource(people=PEOPLE, seed=8),
                 "warehouse": WarehouseResource(path=str(data / "warehouse.duckdb"), lake=str(data / "lake")),
+                "dbt": dbt_resource(),
             },
             raise_on_error=False,
         )
@@ -400,6 +401,7 @@ def test_a_run_the_disk_cannot_hold_is_refused_before_anything_is_written(data, 
             resources={
                 "scenario": ScenarioResource(people=PEOPLE),
                 "warehouse": WarehouseResource(path=str(data / "warehouse.duckdb"), lake=str(data / "lake")),
+                "dbt": dbt_resource(),
             },
             raise_on_error=False,
         )
