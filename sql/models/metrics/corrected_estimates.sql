@@ -1,28 +1,6 @@
-WITH positions AS (
-    SELECT 'platform' AS source, p.member_id AS person_id, p.company_id, p.occupation_family, p.city,
-           p.start_date, p.end_date, m.highest_education_level AS education_level
-    FROM {{ source('raw', 'positions') }} p
-    JOIN {{ source('raw', 'members') }} m USING (member_id)
-    UNION ALL
-    SELECT 'truth', p.person_id, p.company_id, p.occupation_family, p.city,
-           p.start_date, p.end_date, pe.highest_education_level
-    FROM {{ source('truth', 'positions') }} p
-    JOIN {{ source('truth', 'people') }} pe USING (person_id)
-),
-frame AS (
-    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
-    -- both positions tables), so each person matches at most one position per 1 January:
-    -- no aggregate is needed to pick one.
-    SELECT
-        p.source,
-        year(c.month) AS year,
-        p.person_id,
-        p.education_level,
-        p.occupation_family,
-        p.city
-    FROM {{ source('raw', 'calendar') }} c
-    JOIN positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
-    WHERE month(c.month) = 1
+WITH frame AS (
+    SELECT source, year, person_id, education_level, occupation_family, city
+    FROM {{ ref('int_january_employment') }}
 ),
 job_changes_per_person AS (
     SELECT source, year(start_date) AS year, person_id, count(*) AS job_changes

@@ -1,27 +1,14 @@
-WITH employed_on_1_january AS (
-    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
-    -- both positions tables), so each person matches at most one position per 1 January:
-    -- no aggregate is needed to pick one.
+WITH workforce AS (
     SELECT
-        c.month AS day,
-        p.person_id,
-        p.occupation_family,
-        p.city
-    FROM {{ source('raw', 'calendar') }} c
-    JOIN {{ source('truth', 'positions') }} p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
-    WHERE month(c.month) = 1
-),
-workforce AS (
-    SELECT
-        year(e.day) AS year,
-        pe.highest_education_level AS education_level,
+        e.year,
+        e.education_level,
         e.occupation_family,
         e.city,
-        coalesce(m.joined_on <= e.day, FALSE) AS is_member,
+        coalesce(m.joined_on <= e.snapshot, FALSE) AS is_member,
         m.member_id IS NOT NULL AS is_eventual_member
-    FROM employed_on_1_january e
-    JOIN {{ source('truth', 'people') }} pe USING (person_id)
-    LEFT JOIN {{ source('raw', 'members') }} m ON m.member_id = pe.member_id
+    FROM {{ ref('int_january_employment') }} e
+    LEFT JOIN {{ source('raw', 'members') }} m ON m.member_id = e.member_id
+    WHERE e.source = 'truth'
 ),
 segments AS (
     SELECT year, 'all' AS dimension, 'all' AS segment, is_member, is_eventual_member FROM workforce

@@ -1,21 +1,7 @@
-WITH RECURSIVE member_positions AS (
-    SELECT p.member_id, p.occupation_family, p.city, p.start_date, p.end_date, m.highest_education_level
-    FROM {{ source('raw', 'positions') }} p
-    JOIN {{ source('raw', 'members') }} m USING (member_id)
-),
-employed_members AS (
-    -- A person holds one position at a time (no_overlapping_positions, a blocking check on
-    -- both positions tables), so each person matches at most one position per 1 January:
-    -- no aggregate is needed to pick one.
-    SELECT
-        year(c.month) AS year,
-        p.member_id,
-        p.highest_education_level AS education_level,
-        p.occupation_family,
-        p.city
-    FROM {{ source('raw', 'calendar') }} c
-    JOIN member_positions p ON p.start_date <= c.month AND (p.end_date IS NULL OR p.end_date > c.month)
-    WHERE month(c.month) = 1
+WITH RECURSIVE employed_members AS (
+    SELECT year, person_id AS member_id, education_level, occupation_family, city
+    FROM {{ ref('int_january_employment') }}
+    WHERE source = 'platform'
 ),
 cells AS (
     SELECT year, education_level, occupation_family, city, count(*) AS members
