@@ -4,13 +4,15 @@ Library code: the Dagster definitions (pipelines/defs/metrics.py), the tests and
 benchmark build the models through these functions, and so does a user on the command
 line::
 
-    python -m pipelines.dbt build                 # every model and test, on the working database
-    python -m pipelines.dbt build --select job_change_rate+
-    python -m pipelines.dbt docs generate && python -m pipelines.dbt docs serve
+    python -m pipelines.dbt docs generate && python -m pipelines.dbt docs serve --port 8080
+    python -m pipelines.dbt test --select job_change_rate      # on the published warehouse, read only
+    EGS_WAREHOUSE=copy.duckdb python -m pipelines.dbt build --select job_change_rate+
 
-The profile (sql/profiles.yml) takes the database path and DuckDB's settings as dbt
-variables, filled here from the same definitions the loader uses, so dbt and the loader
-open the file alike (storage version, memory limit, spill folder).
+Commands that only read use the published warehouse, read only; commands that build need
+EGS_WAREHOUSE (a copy: the published file is only replaced by a run). The profile
+(sql/profiles.yml) takes the database path and DuckDB's settings as dbt variables, filled
+here from the same definitions the loader uses, so dbt and the loader open the file alike
+(storage version, memory limit, spill folder).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import jinja2
 import yaml
 
 from pipelines.warehouse import CALENDAR_COMMENT, SCHEMAS, STORAGE_VERSION, memory_limit, spill_directory
-from synthetic.tables import GENERATED_TABLES
+from synthetic.tables import GENERATED_TABLES, Column, Rule, Table
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "sql"
 SOURCES_FILE = PROJECT_DIR / "models" / "sources.yml"
@@ -58,29 +60,99 @@ def vars_argument(database: str | Path) -> list[str]:
     return ["--vars", json.dumps(dbt_vars(database))]
 
 
-def _calendar_columns() -> list[dict[str, str]]:
-    return [
-        {"name": "month", "description": "First day of the month."},
-        {"name": "year", "description": "Calendar year of the month."},
-    ]
+# raw.calendar is the loader's, not the generator's: its contract is written here.
+CALENDAR = Table(
+    "raw",
+    "calendar",
+    CALENDAR_COMMENT,
+    (
+        Column("month", "DATE", "First day of the month."),
+        Column("year", "INTEGER", "Calendar year of the month."),
+    ),
+    key=("month",),
+    rules=(
+        Rule(
+            "months_contiguous",
+            "months_contiguous",
+            "raw.calendar holds every month between its first and last: metrics iterate over its months.",
+            {"column": "month"},
+        ),
+    ),
+)
+
+
+def _test(
+    kind: str, name: str, description: str, blocking: bool = True, arguments: dict | None = None
+) -> dict:
+    """One dbt test entry, named (the name of its Dagster asset check) and described; a rule
+    that need not stop publication only warns."""
+    config: dict = {} if blocking else {"severity": "warn"}
+    config["meta"] = {"description": description}
+    return {kind: {"name": name, **({"arguments": arguments} if arguments else {}), "config": config}}
+
+
+def _column_tests(table: Table, column: Column) -> list[dict]:
+    """The cross-row rules of one column: never NULL where it is part of the key or a required
+    reference, the reference itself, uniqueness. Rules of the column alone (values, ranges) are
+    Great Expectations' (pipelines/quality.py)."""
+    tests = []
+    name = column.name
+    if name in table.key or (column.references and column.required):
+        why = "part of the key" if name in table.key else f"it references {column.references}"
+        tests.append(_test("not_null", f"{name}_not_null", f"{name} is never NULL: {why}."))
+    if column.references:
+        parent, _, field = column.references.rpartition(".")
+        nulls = f"never NULL: see {name}_not_null" if column.required else "NULL allowed"
+        description = f"Every {name} references an existing {column.references} ({nulls})."
+        # The parent by name, not source(): see sql/macros/source_tests.sql.
+        arguments = {"to": parent, "field": field}
+        tests.append(_test("relationships", f"{name}_foreign_key", description, arguments=arguments))
+    if column.unique:
+        tests.append(_test("unique", f"{name}_unique", f"{name} appears on at most one row (NULLs aside)."))
+    return tests
+
+
+def _table_tests(table: Table) -> list[dict]:
+    """The key and the table's named rules (sql/macros/source_tests.sql)."""
+    tests = []
+    if table.key:
+        keys = ", ".join(table.key)
+        tests.append(
+            _test(
+                "unique_key",
+                "key_unique",
+                f"The key ({keys}) identifies one row: no two rows share it.",
+                arguments={"columns": list(table.key)},
+            )
+        )
+    for rule in table.rules:
+        tests.append(_test(rule.test, rule.name, rule.description, rule.blocking, dict(rule.arguments)))
+    return tests
+
+
+def _source_table(table: Table) -> dict:
+    entry: dict = {"name": table.name, "description": table.description}
+    if tests := _table_tests(table):
+        entry["data_tests"] = tests
+    columns = []
+    for column in table.columns:
+        documented: dict = {"name": column.name, "description": column.description}
+        if tests := _column_tests(table, column):
+            documented["data_tests"] = tests
+        columns.append(documented)
+    entry["columns"] = columns
+    return entry
 
 
 def sources_yaml() -> str:
     """models/sources.yml, written from the table contract (synthetic/tables.py): the raw and
-    truth tables the loader creates, with their descriptions."""
+    truth tables the loader creates, with their descriptions, and as dbt tests the rules of
+    the contract that span rows or tables (keys, references, each table's named rules)."""
     sources = []
     for schema in ("raw", "truth"):
-        tables = [
-            {
-                "name": t.name,
-                "description": t.description,
-                "columns": [{"name": c.name, "description": c.description} for c in t.columns],
-            }
-            for t in GENERATED_TABLES
-            if t.schema == schema
-        ]
+        tables = [_source_table(t) for t in GENERATED_TABLES if t.schema == schema]
         if schema == "raw":
-            tables.append({"name": "calendar", "description": CALENDAR_COMMENT, "columns": _calendar_columns()})
+            tables.append(_source_table(CALENDAR))
         sources.append({"name": schema, "schema": schema, "description": SCHEMAS[schema], "tables": tables})
     header = (
         "# Written from synthetic/tables.py, the table contract, whenever the project is parsed\n"
@@ -209,11 +281,35 @@ def command(args: list[str], database: str | Path) -> list[str]:
     ]
 
 
+# dbt commands that create tables: never on the published warehouse, which only a run replaces.
+WRITING_COMMANDS = {"build", "run", "seed", "snapshot", "run-operation", "clone"}
+PUBLISHED_WAREHOUSE = PROJECT_DIR.parent / "data" / "warehouse.duckdb"
+
+
 def main(argv: list[str]) -> int:
-    """dbt on the working database (EGS_WAREHOUSE names another file), output as dbt prints it."""
-    database = Path(os.environ.get("EGS_WAREHOUSE", DEFAULT_WAREHOUSE))
+    """dbt on a warehouse, output as dbt prints it.
+
+    Commands that read (docs generate, test, show, ls, compile) open the published warehouse
+    read only, or the file EGS_WAREHOUSE names. Commands that write need EGS_WAREHOUSE: the
+    published file is a run's output (make run), never edited in place.
+    """
+    args = argv or ["--help"]
+    writes = args[0] in WRITING_COMMANDS
+    named = os.environ.get("EGS_WAREHOUSE")
+    if writes and not named:
+        print(
+            f"error: dbt {args[0]} writes tables; the published warehouse is only replaced by a run (make run). "
+            "Set EGS_WAREHOUSE to a copy to build into, e.g. EGS_WAREHOUSE=/tmp/copy.duckdb",
+            file=sys.stderr,
+        )
+        return 2
+    database = Path(named) if named else PUBLISHED_WAREHOUSE
+    if args[0] not in ("--help", "-h", "parse", "clean", "deps") and not database.is_file():
+        print(f"error: no warehouse at {database}; run `make run` first, or set EGS_WAREHOUSE", file=sys.stderr)
+        return 2
     prepare_manifest()
-    return subprocess.run(command(argv or ["--help"], database), env=_environment()).returncode
+    target = [] if writes or "--target" in args or args[0] in ("--help", "-h") else ["--target", "published"]
+    return subprocess.run(command([*args, *target], database), env=_environment()).returncode
 
 
 if __name__ == "__main__":

@@ -1,13 +1,47 @@
-"""The warehouse's public contract: every generated table, its columns, types and meaning.
+"""The warehouse's public contract: every generated table, its columns, types and meaning,
+and what the data must satisfy.
 
 The generator writes exactly these columns to the Parquet lake, the loader creates the
 DuckDB tables from them (with the descriptions as COMMENTs), and the Dagster assets show
 them as column metadata. Renaming a column here is a breaking change for analysts.
+
+The rules are declared once, here, and checked from these declarations:
+
+- per column (a row at a time): never NULL, one of a set of values, within a range (a
+  month of the scenario window), and per table pairs of columns in order on every row:
+  Great Expectations (pipelines/quality.py);
+- across rows or tables: the key, the columns that reference another table's key, and the
+  named rules of each table (dbt generic tests in sql/macros): dbt tests on the sources
+  (pipelines/dbt.py writes them into sql/models/sources.yml).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthetic.careers import REASONS
+from synthetic.connections import CONTEXTS
+from synthetic.marketplace import SKILL_SOURCES
+from synthetic.scenario import LEVELS, SENIORITIES
+
+# Values the generator writes without a list of its own elsewhere.
+EVENTS = ("view", "apply")
+CHANNELS = ("platform", "off_platform")
+
+
+@dataclass(frozen=True)
+class WindowMonth:
+    """A bound that is a month of the scenario window, read from raw.calendar when checked."""
+
+    which: str  # "first_month" or "last_month"
+
+    def __str__(self) -> str:
+        return f"the {self.which.replace('_', ' ')} of raw.calendar"
+
+
+FIRST_MONTH = WindowMonth("first_month")
+LAST_MONTH = WindowMonth("last_month")
 
 
 @dataclass(frozen=True)
@@ -15,6 +49,36 @@ class Column:
     name: str
     sql_type: str
     description: str
+    required: bool = False  # never NULL (key columns are, whether declared or not)
+    values: tuple[str, ...] = ()  # the only values allowed, if any (NULL aside unless required)
+    low: Any = None  # the smallest value allowed: a number, a date or a WindowMonth
+    high: Any = None  # the largest value allowed
+    references: str | None = None  # "schema.table.column" every value (NULL aside) must exist in
+    unique: bool = False  # no two rows share a value (NULLs aside)
+
+
+@dataclass(frozen=True)
+class Order:
+    """Two columns in order on every row where both are set: ``later`` after ``earlier``
+    (or equal, unless ``strictly``). ``blocking``: a violation must stop publication."""
+
+    later: str
+    earlier: str
+    strictly: bool
+    blocking: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule spanning rows or tables: the dbt generic test ``test`` (sql/macros) on the
+    table, with ``arguments``. Other tables are named as schema.table."""
+
+    name: str
+    test: str
+    description: str
+    arguments: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    blocking: bool = True
 
 
 @dataclass(frozen=True)
@@ -23,6 +87,9 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # the columns that identify a row
+    order: tuple[Order, ...] = ()
+    rules: tuple[Rule, ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -37,24 +104,76 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
 
-def _cols(*specs: tuple[str, str, str]) -> tuple[Column, ...]:
-    return tuple(Column(*s) for s in specs)
+
+def _cols(*specs: tuple) -> tuple[Column, ...]:
+    """Columns from (name, type, description[, constraints]) tuples."""
+    return tuple(Column(*s[:3], **(s[3] if len(s) > 3 else {})) for s in specs)
+
+
+def one_of(values: tuple[str, ...]) -> dict[str, Any]:
+    """Never NULL and one of ``values``."""
+    return {"required": True, "values": tuple(values)}
+
+
+def references(column: str, required: bool = True) -> dict[str, Any]:
+    """A reference to ``column`` (schema.table.column), never NULL unless not ``required``."""
+    return {"required": required, "references": column}
+
+
+MEMBER = references("raw.members.member_id")
+COMPANY = references("raw.companies.company_id")
+POSTING = references("raw.postings.posting_id")
+PERSON = references("truth.people.person_id")
+
+# Dates of the scenario window. Some may precede it (what happened before the window, such
+# as positions held at its start or members who joined earlier): only the upper bound applies.
+IN_WINDOW = {"required": True, "low": FIRST_MONTH, "high": LAST_MONTH}
+IN_WINDOW_WHEN_SET = {"low": FIRST_MONTH, "high": LAST_MONTH}
+NOT_AFTER_WINDOW = {"required": True, "high": LAST_MONTH}
+
+
+def no_overlapping_positions(person: str) -> Rule:
+    # A position overlaps when it starts before the latest end of the person's earlier
+    # positions (a current one, end_date NULL, never ends).
+    return Rule(
+        "no_overlapping_positions",
+        "no_overlapping_periods",
+        f"A {person} holds one position at a time: no position starts before an earlier one ended "
+        "(end_date is exclusive; NULL = still held).",
+        {"per": person, "start_column": "start_date", "end_column": "end_date", "order_by": "position_id"},
+    )
+
+
+def not_before_joining(name: str, column: str, keys: list[str], description: str, blocking: bool) -> Rule:
+    """``column`` is not before the month the members ``keys`` reference joined."""
+    members = {"to": "raw.members", "field": "member_id", "other_column": "joined_on"}
+    return Rule(name, "not_before", description, {"column": column, "keys": keys, **members}, blocking)
+
+
+END_AFTER_START = Order(
+    "end_date", "start_date", strictly=True, blocking=True,
+    why="end_date is exclusive, a position lasts at least a month (employment counts rely on it).",
+)
 
 
 _POSITION_COLUMNS = (
     ("position_id", "BIGINT", "Position identifier, stable for a given seed whatever the shard count."),
-    ("company_id", "BIGINT", "Employer, references companies.company_id."),
+    ("company_id", "BIGINT", "Employer, references companies.company_id.", COMPANY),
     ("title", "VARCHAR", "Job title as shown on the profile (seniority + occupation)."),
     ("occupation", "VARCHAR", "Occupation from the scenario's occupation list."),
     ("occupation_family", "VARCHAR", "Family the occupation belongs to (ICT, Healthcare, ...)."),
-    ("seniority", "VARCHAR", "junior / medior / senior / manager."),
+    ("seniority", "VARCHAR", "junior / medior / senior / manager.", one_of(SENIORITIES)),
     ("city", "VARCHAR", "City of the workplace; a person's location is the city of the current position."),
-    ("start_date", "DATE", "First day of the month the position started."),
+    # Positions held at the window start began before it.
+    ("start_date", "DATE", "First day of the month the position started.", NOT_AFTER_WINDOW),
     (
         "end_date",
         "DATE",
         "First day of the month the person no longer held the position (exclusive end); NULL = current.",
+        IN_WINDOW_WHEN_SET,
     ),
 )
 
@@ -66,10 +185,13 @@ RAW_MEMBERS = Table(
         ("member_id", "BIGINT", "Member identifier (platform side)."),
         ("full_name", "VARCHAR", "Name on the profile (synthetic, Faker nl_NL pools)."),
         ("email", "VARCHAR", "Sign-up e-mail address (synthetic)."),
-        ("joined_on", "DATE", "First day of the month the member joined the platform."),
+        # Members may have joined before the window.
+        ("joined_on", "DATE", "First day of the month the member joined the platform.", NOT_AFTER_WINDOW),
         ("city", "VARCHAR", "City of the member's latest reported position, else of the last school."),
-        ("highest_education_level", "VARCHAR", "Highest education level: VO, MBO, HBO or WO."),
+        ("highest_education_level", "VARCHAR", "Highest education level: VO, MBO, HBO or WO.",
+         one_of(LEVELS)),
     ),
+    key=("member_id",),
 )
 
 RAW_EDUCATIONS = Table(
@@ -77,13 +199,14 @@ RAW_EDUCATIONS = Table(
     "educations",
     "Educations listed on member profiles.",
     _cols(
-        ("member_id", "BIGINT", "References raw.members.member_id."),
+        ("member_id", "BIGINT", "References raw.members.member_id.", MEMBER),
         ("institution", "VARCHAR", "School, hogeschool or university."),
-        ("level", "VARCHAR", "VO / MBO / HBO / WO."),
+        ("level", "VARCHAR", "VO / MBO / HBO / WO.", one_of(LEVELS)),
         ("field", "VARCHAR", "Field of study."),
         ("start_date", "DATE", "First day of the month the study started."),
         ("graduation_date", "DATE", "First day of the month of graduation."),
     ),
+    key=("member_id", "institution", "level"),
 )
 
 RAW_COMPANIES = Table(
@@ -96,6 +219,7 @@ RAW_COMPANIES = Table(
         ("industry", "VARCHAR", "Industry of the company."),
         ("city", "VARCHAR", "City of the company's (single) site."),
     ),
+    key=("company_id",),
 )
 
 RAW_POSITIONS = Table(
@@ -105,9 +229,24 @@ RAW_POSITIONS = Table(
     "an end date is only known once the member reported what came next.",
     _cols(
         _POSITION_COLUMNS[0],
-        ("member_id", "BIGINT", "References raw.members.member_id."),
+        ("member_id", "BIGINT", "References raw.members.member_id.", MEMBER),
         *_POSITION_COLUMNS[1:],
-        ("reported_on", "DATE", "First day of the month the position appeared on the profile."),
+        # The platform predates the window: positions of early members were reported before it.
+        ("reported_on", "DATE", "First day of the month the position appeared on the profile.",
+         NOT_AFTER_WINDOW),
+    ),
+    key=("position_id",),
+    order=(
+        END_AFTER_START,
+        Order("reported_on", "start_date", strictly=False, blocking=False,
+              why="a position appears on a profile once it has started."),
+    ),
+    rules=(
+        no_overlapping_positions("member_id"),
+        not_before_joining(
+            "reported_not_before_joining", "reported_on", ["member_id"],
+            "A position reaches a profile no earlier than the month its member joined.", blocking=False,
+        ),
     ),
 )
 
@@ -116,11 +255,13 @@ RAW_MEMBER_SKILLS = Table(
     "member_skills",
     "Skills members add to their profiles, one row per member and skill.",
     _cols(
-        ("member_id", "BIGINT", "References raw.members.member_id."),
+        ("member_id", "BIGINT", "References raw.members.member_id.", MEMBER),
         ("skill", "VARCHAR", "Skill from the scenario's skill taxonomy."),
-        ("source", "VARCHAR", "How the skill got on the profile: self / endorsed / assessment / course."),
-        ("added_on", "DATE", "First day of the month the skill was added."),
+        ("source", "VARCHAR", "How the skill got on the profile: self / endorsed / assessment / course.",
+         one_of(SKILL_SOURCES)),
+        ("added_on", "DATE", "First day of the month the skill was added.", IN_WINDOW),
     ),
+    key=("member_id", "skill"),
 )
 
 RAW_SKILLS = Table(
@@ -131,6 +272,7 @@ RAW_SKILLS = Table(
         ("skill", "VARCHAR", "Skill name."),
         ("skill_group", "VARCHAR", "Group of related skills (Programming, Nursing, Languages, ...)."),
     ),
+    key=("skill",),
 )
 
 RAW_POSTINGS = Table(
@@ -139,18 +281,21 @@ RAW_POSTINGS = Table(
     "Job postings published on the platform, filled or not.",
     _cols(
         ("posting_id", "BIGINT", "Posting identifier."),
-        ("company_id", "BIGINT", "References raw.companies.company_id."),
+        ("company_id", "BIGINT", "References raw.companies.company_id.", COMPANY),
         ("occupation", "VARCHAR", "Occupation sought."),
         ("occupation_family", "VARCHAR", "Family of the occupation."),
         ("city", "VARCHAR", "City of the job."),
-        ("seniority", "VARCHAR", "junior / medior / senior / manager."),
-        ("opened_on", "DATE", "First day of the month the posting opened."),
-        ("closed_on", "DATE", "First day of the month the posting closed."),
-        (
-            "hired_member_id",
-            "BIGINT",
-            "Member hired through the posting; NULL = unfilled or hired off-platform.",
-        ),
+        ("seniority", "VARCHAR", "junior / medior / senior / manager.", one_of(SENIORITIES)),
+        ("opened_on", "DATE", "First day of the month the posting opened.", IN_WINDOW),
+        ("closed_on", "DATE", "First day of the month the posting closed.", IN_WINDOW_WHEN_SET),
+        ("hired_member_id", "BIGINT",
+         "Member hired through the posting; NULL = unfilled or hired off-platform.",
+         references("raw.members.member_id", required=False)),
+    ),
+    key=("posting_id",),
+    order=(
+        Order("closed_on", "opened_on", strictly=False, blocking=True,
+              why="a posting closes after it opens."),
     ),
 )
 
@@ -159,9 +304,10 @@ RAW_POSTING_SKILLS = Table(
     "posting_skills",
     "Skills a posting requires, one row per posting and skill.",
     _cols(
-        ("posting_id", "BIGINT", "References raw.postings.posting_id."),
+        ("posting_id", "BIGINT", "References raw.postings.posting_id.", POSTING),
         ("skill", "VARCHAR", "Required skill."),
     ),
+    key=("posting_id", "skill"),
 )
 
 RAW_POSTING_EVENTS = Table(
@@ -169,10 +315,24 @@ RAW_POSTING_EVENTS = Table(
     "posting_events",
     "Members viewing and applying to job postings on the platform, one row per member, posting and event.",
     _cols(
-        ("member_id", "BIGINT", "References raw.members.member_id."),
-        ("posting_id", "BIGINT", "References raw.postings.posting_id."),
-        ("event", "VARCHAR", "view or apply (every application also has a view)."),
-        ("occurred_on", "DATE", "First day of the month of the event."),
+        ("member_id", "BIGINT", "References raw.members.member_id.", MEMBER),
+        ("posting_id", "BIGINT", "References raw.postings.posting_id.", POSTING),
+        ("event", "VARCHAR", "view or apply (every application also has a view).", one_of(EVENTS)),
+        ("occurred_on", "DATE", "First day of the month of the event.", IN_WINDOW),
+    ),
+    key=("member_id", "posting_id", "event"),
+    rules=(
+        Rule(
+            "apply_has_view",
+            "requires_in_group",
+            "A member who applied to a posting also viewed it.",
+            {"column": "event", "group_by": ["member_id", "posting_id"], "value": "apply",
+             "requires": "view"},
+        ),
+        not_before_joining(
+            "not_before_joining", "occurred_on", ["member_id"],
+            "Nobody views or applies on the platform before joining it.", blocking=False,
+        ),
     ),
 )
 
@@ -183,9 +343,10 @@ RAW_RECRUITER_SEARCHES = Table(
     "skills it filtered on.",
     _cols(
         ("search_id", "BIGINT", "Search identifier."),
-        ("company_id", "BIGINT", "The recruiter's company, references raw.companies.company_id."),
-        ("posting_id", "BIGINT", "Posting searched for, references raw.postings.posting_id."),
-        ("searched_on", "DATE", "First day of the month of the search (while the posting was open)."),
+        ("company_id", "BIGINT", "The recruiter's company, references raw.companies.company_id.", COMPANY),
+        ("posting_id", "BIGINT", "Posting searched for, references raw.postings.posting_id.", POSTING),
+        ("searched_on", "DATE", "First day of the month of the search (while the posting was open).",
+         IN_WINDOW),
         ("occupation", "VARCHAR", "Occupation searched for (the posting's)."),
         (
             "skill_filters",
@@ -193,6 +354,37 @@ RAW_RECRUITER_SEARCHES = Table(
             "Skills the search filtered on, in alphabetical order: 1-3 skills the posting requires (of "
             "its occupation if it requires none); an empty list when the search had no skill filter "
             "(never NULL).",
+        ),
+    ),
+    key=("search_id",),
+    rules=(
+        Rule(
+            "skill_filters_well_formed",
+            "distinct_list",
+            "skill_filters is never NULL (an empty list when the search had no skill filter) and names at "
+            "most 3 distinct skills: metrics count a search as filtering on skills when the list is not "
+            "empty.",
+            {"column": "skill_filters", "max_length": 3},
+        ),
+        Rule(
+            "search_matches_posting",
+            "matches_referenced",
+            "A search is run by the posting's company, for its occupation, while it is open: not before the "
+            "month it opened nor after the month it closed.",
+            {"key": "posting_id", "to": "raw.postings", "field": "posting_id",
+             "same_columns": ["company_id", "occupation"], "date_column": "searched_on",
+             "from_column": "opened_on", "until_column": "closed_on"},
+            blocking=False,
+        ),
+        Rule(
+            "skill_filters_from_posting",
+            "items_from_referenced",
+            "Every skill a search filters on is one its posting requires (for a posting that requires none, "
+            "a skill of the taxonomy, raw.skills).",
+            {"column": "skill_filters", "key": "posting_id", "items": "raw.posting_skills",
+             "items_key": "posting_id", "items_column": "skill", "fallback": "raw.skills",
+             "fallback_column": "skill"},
+            blocking=False,
         ),
     ),
 )
@@ -203,19 +395,35 @@ RAW_CONNECTIONS = Table(
     "First-degree connections between members, one row per pair: formed mostly among colleagues of one "
     "team and classmates of one class, some elsewhere; a pair is stored once, with member_a < member_b.",
     _cols(
-        ("member_a", "BIGINT", "The member of the pair with the lower member_id, references raw.members."),
-        ("member_b", "BIGINT", "The member with the higher member_id, references raw.members."),
+        ("member_a", "BIGINT", "The member of the pair with the lower member_id, references raw.members.",
+         MEMBER),
+        ("member_b", "BIGINT", "The member with the higher member_id, references raw.members.", MEMBER),
         (
             "connected_on",
             "DATE",
             "First day of the month the pair connected: never before either member joined (may be before the "
             "window for early members).",
+            NOT_AFTER_WINDOW,
         ),
         (
             "context",
             "VARCHAR",
             "Where the pair met: colleagues (positions in one team at the same time), classmates (one class of "
             "an institution, level, field and graduation year) or other; the earliest if several.",
+            one_of(CONTEXTS),
+        ),
+    ),
+    key=("member_a", "member_b"),
+    order=(
+        Order("member_b", "member_a", strictly=True, blocking=True,
+              why="a pair is stored once, the lower member_id first: degrees count both sides of every row."),
+    ),
+    rules=(
+        not_before_joining(
+            "not_before_joining", "connected_on", ["member_a", "member_b"],
+            "Nobody connects before joining: connected_on is on or after both members' joined_on (a member's "
+            "degree counts from the year of joining).",
+            blocking=True,
         ),
     ),
 )
@@ -226,14 +434,17 @@ TRUTH_PEOPLE = Table(
     "Every person of the simulated workforce, member of the platform or not.",
     _cols(
         ("person_id", "BIGINT", "Person identifier."),
-        ("member_id", "BIGINT", "Member identifier if the person joined the platform, else NULL."),
+        # Unique: a member is one person, or the platform view double counts.
+        ("member_id", "BIGINT", "Member identifier if the person joined the platform, else NULL.",
+         {**references("raw.members.member_id", required=False), "unique": True}),
         ("full_name", "VARCHAR", "Name (synthetic)."),
         ("birth_year", "INTEGER", "Year of birth."),
-        ("highest_education_level", "VARCHAR", "VO / MBO / HBO / WO."),
+        ("highest_education_level", "VARCHAR", "VO / MBO / HBO / WO.", one_of(LEVELS)),
         ("labour_market_entry", "DATE", "First day of the month after graduation: start of the job search."),
         ("retirement", "DATE", "First day of the month the person leaves the labour market."),
         ("city", "VARCHAR", "City at the end of the timeline (of the last position, else of the school)."),
     ),
+    key=("person_id",),
 )
 
 TRUTH_EDUCATIONS = Table(
@@ -241,13 +452,14 @@ TRUTH_EDUCATIONS = Table(
     "educations",
     "Every person's highest education.",
     _cols(
-        ("person_id", "BIGINT", "References truth.people.person_id."),
+        ("person_id", "BIGINT", "References truth.people.person_id.", PERSON),
         ("institution", "VARCHAR", "School, hogeschool or university."),
-        ("level", "VARCHAR", "VO / MBO / HBO / WO."),
+        ("level", "VARCHAR", "VO / MBO / HBO / WO.", one_of(LEVELS)),
         ("field", "VARCHAR", "Field of study."),
         ("start_date", "DATE", "First day of the month the study started."),
         ("graduation_date", "DATE", "First day of the month of graduation."),
     ),
+    key=("person_id",),
 )
 
 TRUTH_POSITIONS = Table(
@@ -256,15 +468,19 @@ TRUTH_POSITIONS = Table(
     "Every position every person held, with true dates (no reporting lag, nothing missing).",
     _cols(
         _POSITION_COLUMNS[0],
-        ("person_id", "BIGINT", "References truth.people.person_id."),
+        ("person_id", "BIGINT", "References truth.people.person_id.", PERSON),
         *_POSITION_COLUMNS[1:],
         (
             "start_reason",
             "VARCHAR",
             "first_job / job_change (employer change, no gap) / reemployment (after a gap) / promotion / "
             "initial (held at the start of the timeline).",
+            one_of(REASONS),
         ),
     ),
+    key=("position_id",),
+    order=(END_AFTER_START,),
+    rules=(no_overlapping_positions("person_id"),),
 )
 
 TRUTH_APPLICATIONS = Table(
@@ -273,12 +489,22 @@ TRUTH_APPLICATIONS = Table(
     "Every job application: those made on the platform and those made elsewhere, which the platform never sees.",
     _cols(
         ("application_id", "BIGINT", "Application identifier."),
-        ("person_id", "BIGINT", "References truth.people.person_id."),
-        ("company_id", "BIGINT", "Employer applied to, references raw.companies.company_id."),
-        ("posting_id", "BIGINT", "Platform posting applied to; NULL for an application off the platform."),
-        ("channel", "VARCHAR", "platform or off_platform."),
-        ("applied_on", "DATE", "First day of the month of the application."),
+        ("person_id", "BIGINT", "References truth.people.person_id.", PERSON),
+        ("company_id", "BIGINT", "Employer applied to, references raw.companies.company_id.", COMPANY),
+        ("posting_id", "BIGINT", "Platform posting applied to; NULL for an application off the platform.",
+         references("raw.postings.posting_id", required=False)),
+        ("channel", "VARCHAR", "platform or off_platform.", one_of(CHANNELS)),
+        ("applied_on", "DATE", "First day of the month of the application.", IN_WINDOW),
         ("hired", "BOOLEAN", "The application led to the hire."),
+    ),
+    key=("application_id",),
+    rules=(
+        Rule(
+            "posting_only_on_platform",
+            "present_exactly_when",
+            "Applications on the platform name a posting; those made elsewhere do not.",
+            {"column": "posting_id", "when_column": "channel", "value": "platform"},
+        ),
     ),
 )
 
@@ -291,6 +517,7 @@ TRUTH_PARAMETERS = Table(
         ("key", "VARCHAR", "What the value applies to (a year, a level, a city|family pair), '' if global."),
         ("value", "DOUBLE", "Planted value."),
     ),
+    key=("name", "key"),
 )
 
 GENERATED_TABLES: tuple[Table, ...] = (

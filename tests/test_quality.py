@@ -1,20 +1,35 @@
-"""Every data-quality check passes on a small valid warehouse and fails on the one
-corruption it guards against, while the table's other checks keep passing."""
+"""Every data-quality rule passes on a small valid warehouse and fails on the one corruption
+it guards against, while the other rules keep passing.
+
+Two kinds of rules: the column expectations the table contract (synthetic/tables.py)
+declares for raw.* and truth.*, run by Great Expectations (pipelines.quality), and the dbt
+tests (sql/): those on the sources, written from the same contract, and those of every
+metric. The dbt tests run as dbt compiles them: compiled once against the valid
+warehouse, each corruption then runs, inside a transaction rolled back after it, every test
+that reads a table it changed (a test that reads none keeps passing). One `dbt test` run
+on a warehouse holding many independent corruptions at once checks that dbt itself reports
+exactly the expected failures.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+from dataclasses import dataclass, replace
 
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
+from pipelines import dbt
 from pipelines.defs.checks import build_quality_checks
-from pipelines.quality import SUITES, validate_table
+from pipelines.defs.metrics import metric_layer
+from pipelines.quality import checked_tables, checks_of, column_checks, validate_table
 from pipelines.resources import WarehouseResource
-from pipelines.dbt import metrics as metric_models
 from pipelines.warehouse import connect
-from synthetic.tables import GENERATED_TABLES
+from synthetic.tables import GENERATED_TABLES, TABLES_BY_NAME
 
 # Metric tables as the sql/*.sql files create them (types as DuckDB infers them).
 METRIC_COLUMNS = {
@@ -271,17 +286,16 @@ INSERT INTO metrics.network VALUES
 """
 
 
-# Per table: (check, corrupting statement, ...[, {other checks this corruption must fail too}]).
-# Each corruption breaks exactly what its check guards; several lines for one check are
-# variants (a NULL key beside a duplicate, a date before beside one after the window, ...).
-CORRUPTIONS = {
-    "raw.calendar": [
-        ("key_unique", "INSERT INTO raw.calendar VALUES ('2020-05-01', 2020)"),
-        ("months_contiguous", "DELETE FROM raw.calendar WHERE month = '2020-06-01'"),
-    ],
+# --------------------------------------------------------------------------------------
+# Corruptions. Per table: (rule, corrupting statement, ...[, {other rules it must fail too}]),
+# those rules named as on the same table or as (table, name).
+# Each corruption breaks exactly what its rule guards; several lines for one rule are
+# variants (a NULL beside a wrong value, a date before beside one after the window, ...).
+# --------------------------------------------------------------------------------------
+
+# The column expectations of the contract (Great Expectations), by check name.
+GX_CORRUPTIONS = {
     "raw.members": [
-        ("key_unique", "INSERT INTO raw.members VALUES (1, 'Ed', 'ed@x.nl', '2020-01-01', 'Ede', 'WO')"),
-        ("key_unique", "UPDATE raw.members SET member_id = NULL WHERE member_id = 3"),
         (
             "highest_education_level_in_set",
             "UPDATE raw.members SET highest_education_level = 'PhD' WHERE member_id = 1",
@@ -289,24 +303,9 @@ CORRUPTIONS = {
         ("joined_on_not_after_window", "UPDATE raw.members SET joined_on = '2022-01-01' WHERE member_id = 3"),
     ],
     "raw.educations": [
-        ("key_unique", "INSERT INTO raw.educations VALUES (1, 'TU Delft', 'WO', 'math', NULL, NULL)"),
-        (
-            "member_id_foreign_key",
-            "INSERT INTO raw.educations VALUES (99, 'TU Delft', 'WO', 'ICT', NULL, NULL)",
-        ),
         ("level_in_set", "UPDATE raw.educations SET level = 'BSc' WHERE member_id = 2"),
     ],
-    "raw.companies": [
-        ("key_unique", "INSERT INTO raw.companies VALUES (2, 'Copy', 'ICT', 'Ede')"),
-    ],
     "raw.positions": [
-        (
-            "key_unique",
-            "INSERT INTO raw.positions SELECT * REPLACE (3 AS member_id, DATE '2021-01-01' AS start_date, "
-            "DATE '2021-01-01' AS reported_on) FROM raw.positions WHERE position_id = 12",
-        ),
-        ("member_id_foreign_key", "UPDATE raw.positions SET member_id = 99 WHERE position_id = 12"),
-        ("company_id_foreign_key", "UPDATE raw.positions SET company_id = 99 WHERE position_id = 12"),
         ("seniority_in_set", "UPDATE raw.positions SET seniority = 'intern' WHERE position_id = 12"),
         (
             "start_date_not_after_window",
@@ -322,41 +321,19 @@ CORRUPTIONS = {
             "UPDATE raw.positions SET end_date = start_date WHERE position_id = 12",
         ),
         (
-            "no_overlapping_positions",
-            "UPDATE raw.positions SET start_date = '2020-05-01' WHERE position_id = 11",
-        ),
-        ("no_overlapping_positions", "UPDATE raw.positions SET end_date = NULL WHERE position_id = 10"),
-        (
             "reported_on_not_after_window",
             "UPDATE raw.positions SET reported_on = '2022-01-01' WHERE position_id = 12",
         ),
         (
-            "reported_not_before_joining",
-            "UPDATE raw.positions SET reported_on = '2019-01-01' WHERE position_id = 10",
-        ),
-        (
             "reported_on_not_before_start_date",
             "UPDATE raw.positions SET reported_on = '2020-02-01' WHERE position_id = 12",
-            {"reported_not_before_joining"},  # member 2 joined in 2020-03
         ),
     ],
     "raw.member_skills": [
-        ("key_unique", "INSERT INTO raw.member_skills VALUES (1, 'python', 'course', '2021-01-01')"),
-        ("member_id_foreign_key", "INSERT INTO raw.member_skills VALUES (99, 'go', 'self', '2020-01-01')"),
         ("source_in_set", "UPDATE raw.member_skills SET source = 'import' WHERE skill = 'sql'"),
         ("added_on_in_window", "UPDATE raw.member_skills SET added_on = '2019-12-01' WHERE skill = 'sql'"),
     ],
     "raw.postings": [
-        (
-            "key_unique",
-            "INSERT INTO raw.postings SELECT * REPLACE (2 AS company_id) FROM raw.postings "
-            "WHERE posting_id = 100",
-        ),
-        ("company_id_foreign_key", "UPDATE raw.postings SET company_id = 99 WHERE posting_id = 100"),
-        (
-            "hired_member_id_foreign_key",
-            "UPDATE raw.postings SET hired_member_id = 99 WHERE posting_id = 100",
-        ),
         ("seniority_in_set", "UPDATE raw.postings SET seniority = 'boss' WHERE posting_id = 101"),
         ("opened_on_in_window", "UPDATE raw.postings SET opened_on = '2022-01-01' WHERE posting_id = 101"),
         ("closed_on_in_window", "UPDATE raw.postings SET closed_on = '2022-02-01' WHERE posting_id = 100"),
@@ -365,42 +342,40 @@ CORRUPTIONS = {
             "UPDATE raw.postings SET closed_on = '2020-01-01' WHERE posting_id = 100",
         ),
     ],
-    "raw.posting_skills": [
-        ("key_unique", "INSERT INTO raw.posting_skills VALUES (101, 'sql')"),
-        ("posting_id_foreign_key", "INSERT INTO raw.posting_skills VALUES (999, 'go')"),
+    "raw.posting_events": [
+        ("event_in_set", "UPDATE raw.posting_events SET event = 'click' WHERE posting_id = 101"),
+        (
+            "occurred_on_in_window",
+            "UPDATE raw.posting_events SET occurred_on = '2022-01-01' WHERE posting_id = 101",
+        ),
+    ],
+    "raw.recruiter_searches": [
+        (
+            "searched_on_in_window",
+            "UPDATE raw.recruiter_searches SET searched_on = '2022-01-01' WHERE search_id = 3",
+        ),
+    ],
+    "raw.connections": [
+        ("context_in_set", "UPDATE raw.connections SET context = 'family' WHERE member_b = 3"),
+        (
+            "connected_on_not_after_window",
+            "UPDATE raw.connections SET connected_on = '2022-01-01' WHERE member_a = 2",
+        ),
+        (
+            "member_b_greater_than_member_a",
+            "UPDATE raw.connections SET member_a = member_b, member_b = member_a WHERE member_a = 2",
+        ),
     ],
     "truth.people": [
-        (
-            "key_unique",
-            "INSERT INTO truth.people SELECT * REPLACE (NULL AS member_id) FROM truth.people "
-            "WHERE person_id = 4",
-        ),
-        ("member_id_foreign_key", "UPDATE truth.people SET member_id = 99 WHERE person_id = 4"),
-        ("member_id_unique", "UPDATE truth.people SET member_id = 1 WHERE person_id = 4"),
         (
             "highest_education_level_in_set",
             "UPDATE truth.people SET highest_education_level = NULL WHERE person_id = 4",
         ),
     ],
     "truth.educations": [
-        (
-            "key_unique",
-            "INSERT INTO truth.educations VALUES (1, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
-        ),
-        (
-            "person_id_foreign_key",
-            "INSERT INTO truth.educations VALUES (99, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
-        ),
         ("level_in_set", "UPDATE truth.educations SET level = 'PhD' WHERE person_id = 1"),
     ],
     "truth.positions": [
-        (
-            "key_unique",
-            "INSERT INTO truth.positions SELECT * REPLACE (3 AS person_id) FROM truth.positions "
-            "WHERE position_id = 1002",
-        ),
-        ("person_id_foreign_key", "UPDATE truth.positions SET person_id = 99 WHERE position_id = 1002"),
-        ("company_id_foreign_key", "UPDATE truth.positions SET company_id = 99 WHERE position_id = 1002"),
         ("seniority_in_set", "UPDATE truth.positions SET seniority = 'intern' WHERE position_id = 1002"),
         (
             "start_reason_in_set",
@@ -415,23 +390,249 @@ CORRUPTIONS = {
             "end_date_after_start_date",
             "UPDATE truth.positions SET end_date = '2020-03-01' WHERE position_id = 1002",
         ),
+    ],
+    "truth.applications": [
+        ("channel_in_set", "UPDATE truth.applications SET channel = 'email' WHERE application_id = 2"),
+        (
+            "applied_on_in_window",
+            "UPDATE truth.applications SET applied_on = '2019-01-01' WHERE application_id = 2",
+        ),
+    ],
+}
+
+# The dbt tests of the sources and the metrics, by test name; "key_unique" also names a
+# metric's unique_key test. The not_null and accepted_values tests of metric columns
+# without a line here get a generated corruption (see generated_corruptions).
+DBT_CORRUPTIONS = {
+    "raw.calendar": [
+        ("key_unique", "INSERT INTO raw.calendar VALUES ('2020-05-01', 2020)"),
+        ("month_not_null", "UPDATE raw.calendar SET month = NULL WHERE month = '2021-12-01'"),
+        ("months_contiguous", "DELETE FROM raw.calendar WHERE month = '2020-06-01'"),
+    ],
+    "raw.members": [
+        ("key_unique", "INSERT INTO raw.members VALUES (1, 'Ed', 'ed@x.nl', '2020-01-01', 'Ede', 'WO')",
+         {("metrics.network", "totals_match_the_tables")}),
+        (
+            "member_id_not_null",
+            "UPDATE raw.members SET member_id = NULL WHERE member_id = 3",
+            # Member 3 is referenced by an education, two connections and a person.
+            {("raw.educations", "member_id_foreign_key"), ("raw.connections", "member_b_foreign_key"),
+             ("truth.people", "member_id_foreign_key")},
+        ),
+    ],
+    "raw.educations": [
+        ("key_unique", "INSERT INTO raw.educations VALUES (1, 'TU Delft', 'WO', 'math', NULL, NULL)"),
+        ("member_id_not_null", "UPDATE raw.educations SET member_id = NULL WHERE member_id = 2"),
+        ("institution_not_null", "INSERT INTO raw.educations VALUES (1, NULL, 'WO', 'math', NULL, NULL)"),
+        ("level_not_null", "INSERT INTO raw.educations VALUES (1, 'TU Delft', NULL, 'math', NULL, NULL)"),
+        (
+            "member_id_foreign_key",
+            "INSERT INTO raw.educations VALUES (99, 'TU Delft', 'WO', 'ICT', NULL, NULL)",
+        ),
+    ],
+    "raw.companies": [
+        ("key_unique", "INSERT INTO raw.companies VALUES (2, 'Copy', 'ICT', 'Ede')"),
+        ("company_id_not_null", "INSERT INTO raw.companies VALUES (NULL, 'Nobody', 'ICT', 'Ede')"),
+    ],
+    "raw.positions": [
+        (
+            "key_unique",
+            "INSERT INTO raw.positions SELECT * REPLACE (3 AS member_id, DATE '2021-01-01' AS start_date, "
+            "DATE '2021-01-01' AS reported_on) FROM raw.positions WHERE position_id = 12",
+        ),
+        (
+            "position_id_not_null",
+            "INSERT INTO raw.positions SELECT * REPLACE (NULL AS position_id, 3 AS member_id, "
+            "DATE '2021-01-01' AS start_date, DATE '2021-01-01' AS reported_on) FROM raw.positions "
+            "WHERE position_id = 12",
+        ),
+        ("member_id_not_null", "UPDATE raw.positions SET member_id = NULL WHERE position_id = 12"),
+        ("member_id_foreign_key", "UPDATE raw.positions SET member_id = 99 WHERE position_id = 12"),
+        ("company_id_not_null", "UPDATE raw.positions SET company_id = NULL WHERE position_id = 12"),
+        ("company_id_foreign_key", "UPDATE raw.positions SET company_id = 99 WHERE position_id = 12"),
+        (
+            "no_overlapping_positions",
+            "UPDATE raw.positions SET start_date = '2020-05-01' WHERE position_id = 11",
+        ),
+        ("no_overlapping_positions", "UPDATE raw.positions SET end_date = NULL WHERE position_id = 10"),
+        (
+            "reported_not_before_joining",
+            "UPDATE raw.positions SET reported_on = '2019-01-01' WHERE position_id = 10",
+        ),
+    ],
+    "raw.member_skills": [
+        ("key_unique", "INSERT INTO raw.member_skills VALUES (1, 'python', 'course', '2021-01-01')"),
+        ("member_id_not_null", "INSERT INTO raw.member_skills VALUES (NULL, 'go', 'self', '2020-01-01')"),
+        ("skill_not_null", "INSERT INTO raw.member_skills VALUES (1, NULL, 'self', '2020-01-01')"),
+        ("member_id_foreign_key", "INSERT INTO raw.member_skills VALUES (99, 'go', 'self', '2020-01-01')"),
+    ],
+    "raw.skills": [
+        ("key_unique", "INSERT INTO raw.skills VALUES ('python', 'Data')"),
+        ("skill_not_null", "INSERT INTO raw.skills VALUES (NULL, 'Data')"),
+    ],
+    "raw.postings": [
+        ("key_unique", "INSERT INTO raw.postings SELECT * FROM raw.postings WHERE posting_id = 101"),
+        (
+            "posting_id_not_null",
+            "INSERT INTO raw.postings SELECT * REPLACE (NULL AS posting_id, NULL AS hired_member_id) "
+            "FROM raw.postings WHERE posting_id = 101",
+        ),
+        (
+            "company_id_not_null",
+            "INSERT INTO raw.postings VALUES "
+            "(102, NULL, 'Analyst', 'ICT', 'Utrecht', 'junior', '2020-02-01', NULL, NULL)",
+        ),
+        (
+            "company_id_foreign_key",
+            "INSERT INTO raw.postings VALUES "
+            "(102, 99, 'Analyst', 'ICT', 'Utrecht', 'junior', '2020-02-01', NULL, NULL)",
+        ),
+        (
+            "hired_member_id_foreign_key",
+            "UPDATE raw.postings SET hired_member_id = 99 WHERE posting_id = 100",
+        ),
+    ],
+    "raw.posting_skills": [
+        ("key_unique", "INSERT INTO raw.posting_skills VALUES (101, 'sql')"),
+        ("posting_id_not_null", "INSERT INTO raw.posting_skills VALUES (NULL, 'go')"),
+        ("skill_not_null", "INSERT INTO raw.posting_skills VALUES (100, NULL)"),
+        ("posting_id_foreign_key", "INSERT INTO raw.posting_skills VALUES (999, 'go')"),
+    ],
+    "raw.posting_events": [
+        ("key_unique", "INSERT INTO raw.posting_events VALUES (2, 100, 'view', '2020-04-01')"),
+        ("member_id_not_null", "INSERT INTO raw.posting_events VALUES (NULL, 100, 'view', '2020-04-01')"),
+        ("posting_id_not_null", "INSERT INTO raw.posting_events VALUES (1, NULL, 'view', '2021-04-01')"),
+        ("event_not_null", "INSERT INTO raw.posting_events VALUES (1, 101, NULL, '2021-04-01')"),
+        ("member_id_foreign_key", "INSERT INTO raw.posting_events VALUES (99, 100, 'view', '2020-04-01')"),
+        ("posting_id_foreign_key", "INSERT INTO raw.posting_events VALUES (1, 999, 'view', '2020-04-01')"),
+        ("apply_has_view", "DELETE FROM raw.posting_events WHERE event = 'view' AND posting_id = 100"),
+        (
+            "not_before_joining",
+            "UPDATE raw.posting_events SET occurred_on = '2020-02-01' WHERE member_id = 2",
+        ),
+    ],
+    "raw.recruiter_searches": [
+        (
+            "key_unique",
+            "INSERT INTO raw.recruiter_searches VALUES (3, 2, 101, '2021-05-01', 'Developer', [])",
+        ),
+        (
+            "search_id_not_null",
+            "INSERT INTO raw.recruiter_searches VALUES (NULL, 2, 101, '2021-05-01', 'Developer', [])",
+        ),
+        ("company_id_not_null", "UPDATE raw.recruiter_searches SET company_id = NULL WHERE search_id = 3"),
+        (
+            "company_id_foreign_key",
+            "UPDATE raw.recruiter_searches SET company_id = 99 WHERE search_id = 3",
+            {"search_matches_posting"},  # the posting's company is 2
+        ),
+        ("posting_id_not_null", "UPDATE raw.recruiter_searches SET posting_id = NULL WHERE search_id = 2"),
+        ("posting_id_foreign_key", "UPDATE raw.recruiter_searches SET posting_id = 999 WHERE search_id = 2"),
+        (
+            "skill_filters_well_formed",
+            "UPDATE raw.recruiter_searches SET skill_filters = NULL WHERE search_id = 2",
+        ),
+        (
+            "skill_filters_well_formed",
+            "UPDATE raw.recruiter_searches SET skill_filters = ['python', 'python'] WHERE search_id = 1",
+        ),
+        (
+            "search_matches_posting",
+            "UPDATE raw.recruiter_searches SET searched_on = '2020-05-01' WHERE search_id = 2",
+        ),
+        (
+            "search_matches_posting",
+            "UPDATE raw.recruiter_searches SET occupation = 'Developer' WHERE search_id = 1",
+        ),
+        (
+            "skill_filters_from_posting",
+            "UPDATE raw.recruiter_searches SET skill_filters = ['python'] WHERE search_id = 3",
+        ),
+    ],
+    "raw.connections": [
+        ("key_unique", "INSERT INTO raw.connections VALUES (1, 2, '2021-01-01', 'other')",
+         {("metrics.network", "totals_match_the_tables")}),
+        ("member_a_not_null", "UPDATE raw.connections SET member_a = NULL WHERE member_b = 2"),
+        ("member_b_not_null", "UPDATE raw.connections SET member_b = NULL WHERE member_a = 2"),
+        ("member_a_foreign_key", "UPDATE raw.connections SET member_a = 0 WHERE member_b = 2"),
+        ("member_b_foreign_key", "UPDATE raw.connections SET member_b = 99 WHERE member_a = 2"),
+        ("not_before_joining", "UPDATE raw.connections SET connected_on = '2020-02-01' WHERE member_b = 2"),
+        ("not_before_joining", "UPDATE raw.connections SET connected_on = '2020-12-01' WHERE member_a = 2"),
+    ],
+    "truth.people": [
+        (
+            "key_unique",
+            "INSERT INTO truth.people SELECT * REPLACE (NULL AS member_id) FROM truth.people "
+            "WHERE person_id = 4",
+        ),
+        (
+            "person_id_not_null",
+            "INSERT INTO truth.people SELECT * REPLACE (NULL AS person_id, NULL AS member_id) "
+            "FROM truth.people WHERE person_id = 4",
+        ),
+        ("member_id_foreign_key", "UPDATE truth.people SET member_id = 99 WHERE person_id = 4"),
+        ("member_id_unique", "UPDATE truth.people SET member_id = 1 WHERE person_id = 4"),
+    ],
+    "truth.educations": [
+        (
+            "key_unique",
+            "INSERT INTO truth.educations VALUES (1, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
+        ),
+        ("person_id_not_null", "UPDATE truth.educations SET person_id = NULL WHERE person_id = 4"),
+        (
+            "person_id_foreign_key",
+            "INSERT INTO truth.educations VALUES (99, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
+        ),
+    ],
+    "truth.positions": [
+        (
+            "key_unique",
+            "INSERT INTO truth.positions SELECT * REPLACE (3 AS person_id) FROM truth.positions "
+            "WHERE position_id = 1002",
+        ),
+        (
+            "position_id_not_null",
+            "INSERT INTO truth.positions SELECT * REPLACE (NULL AS position_id, 3 AS person_id) "
+            "FROM truth.positions WHERE position_id = 1002",
+        ),
+        ("person_id_not_null", "UPDATE truth.positions SET person_id = NULL WHERE position_id = 1002"),
+        ("person_id_foreign_key", "UPDATE truth.positions SET person_id = 99 WHERE position_id = 1002"),
+        ("company_id_not_null", "UPDATE truth.positions SET company_id = NULL WHERE position_id = 1002"),
+        ("company_id_foreign_key", "UPDATE truth.positions SET company_id = 99 WHERE position_id = 1002"),
         (
             "no_overlapping_positions",
             "UPDATE truth.positions SET start_date = '2021-01-01' WHERE position_id = 1004",
         ),
     ],
+    "truth.applications": [
+        (
+            "key_unique",
+            "INSERT INTO truth.applications VALUES (1, 3, 1, NULL, 'off_platform', '2020-05-01', false)",
+        ),
+        (
+            "application_id_not_null",
+            "INSERT INTO truth.applications VALUES (NULL, 3, 1, NULL, 'off_platform', '2020-05-01', false)",
+        ),
+        ("person_id_not_null", "UPDATE truth.applications SET person_id = NULL WHERE application_id = 2"),
+        ("company_id_not_null", "UPDATE truth.applications SET company_id = NULL WHERE application_id = 2"),
+        ("person_id_foreign_key", "UPDATE truth.applications SET person_id = 99 WHERE application_id = 2"),
+        ("company_id_foreign_key", "UPDATE truth.applications SET company_id = 99 WHERE application_id = 2"),
+        ("posting_id_foreign_key", "UPDATE truth.applications SET posting_id = 999 WHERE application_id = 1"),
+        (
+            "posting_only_on_platform",
+            "UPDATE truth.applications SET posting_id = 100 WHERE application_id = 2",
+        ),
+    ],
     "truth.parameters": [
         ("key_unique", "INSERT INTO truth.parameters VALUES ('unreported_change_share', '', 0.3)"),
-        ("key_unique", "UPDATE truth.parameters SET key = NULL WHERE name = 'unreported_change_share'"),
+        ("name_not_null", "INSERT INTO truth.parameters VALUES (NULL, '', 0.3)"),
+        ("key_not_null", "UPDATE truth.parameters SET key = NULL WHERE name = 'unreported_change_share'"),
     ],
     "metrics.location_panel": [
         (
             "key_unique",
             "INSERT INTO metrics.location_panel VALUES ('truth', 2020, 1, 'ICT', 'Zwolle', 'Zwolle')",
         ),
-    ],
-    "raw.skills": [
-        ("key_unique", "INSERT INTO raw.skills VALUES ('python', 'Data')"),
     ],
     "metrics.hires": [
         ("key_unique", "INSERT INTO metrics.hires SELECT * FROM metrics.hires WHERE grain = 'month'"),
@@ -445,20 +646,36 @@ CORRUPTIONS = {
             "INSERT INTO metrics.education_outcomes SELECT * FROM metrics.education_outcomes "
             "WHERE institution = 'RUG'",
         ),
-        ("share_within_interval", "UPDATE metrics.education_outcomes SET ci_low = 0.25 WHERE institution = 'RUG'"),
-        ("share_within_interval", "UPDATE metrics.education_outcomes SET managers = 101 WHERE institution = 'all'"),
+        (
+            "share_within_interval",
+            "UPDATE metrics.education_outcomes SET ci_low = 0.25 WHERE institution = 'RUG'",
+        ),
+        (
+            "share_within_interval",
+            "UPDATE metrics.education_outcomes SET managers = 101 WHERE institution = 'all'",
+        ),
     ],
     "metrics.institution_comparison": [
-        ("key_unique", "INSERT INTO metrics.institution_comparison SELECT * FROM metrics.institution_comparison"),
+        (
+            "key_unique",
+            "INSERT INTO metrics.institution_comparison SELECT * FROM metrics.institution_comparison",
+        ),
         ("pairs_once_in_order", "UPDATE metrics.institution_comparison SET institution_a = 'VU'"),
     ],
     "metrics.it_talent_regions": [
-        ("key_unique", "INSERT INTO metrics.it_talent_regions SELECT * FROM metrics.it_talent_regions WHERE city = 'Utrecht'"),
+        (
+            "key_unique",
+            "INSERT INTO metrics.it_talent_regions SELECT * FROM metrics.it_talent_regions "
+            "WHERE city = 'Utrecht'",
+        ),
         ("net_identity", "UPDATE metrics.it_talent_regions SET ict_net = 5 WHERE city = 'Amsterdam'"),
         ("rank_1_per_year", "UPDATE metrics.it_talent_regions SET rank_by_net = 3 WHERE city = 'Amsterdam'"),
     ],
     "metrics.skills_genome": [
-        ("key_unique", "INSERT INTO metrics.skills_genome SELECT * FROM metrics.skills_genome WHERE skill = 'sql'"),
+        (
+            "key_unique",
+            "INSERT INTO metrics.skills_genome SELECT * FROM metrics.skills_genome WHERE skill = 'sql'",
+        ),
         ("rank_within_50", "UPDATE metrics.skills_genome SET rank = 51 WHERE skill = 'sql'"),
         ("tf_within_bounds", "UPDATE metrics.skills_genome SET tf = 1.5 WHERE skill = 'sql'"),
     ],
@@ -466,52 +683,20 @@ CORRUPTIONS = {
         ("key_unique", "INSERT INTO metrics.skill_penetration SELECT * FROM metrics.skill_penetration"),
         ("penetration_within_bounds", "UPDATE metrics.skill_penetration SET member_penetration = 1.2"),
     ],
-    "raw.posting_events": [
-        ("key_unique", "INSERT INTO raw.posting_events VALUES (2, 100, 'view', '2020-04-01')"),
-        ("member_id_foreign_key", "INSERT INTO raw.posting_events VALUES (99, 100, 'view', '2020-04-01')"),
-        ("posting_id_foreign_key", "INSERT INTO raw.posting_events VALUES (1, 999, 'view', '2020-04-01')"),
-        ("event_in_set", "UPDATE raw.posting_events SET event = 'click' WHERE posting_id = 101"),
-        ("occurred_on_in_window", "UPDATE raw.posting_events SET occurred_on = '2022-01-01' WHERE posting_id = 101"),
-        ("apply_has_view", "DELETE FROM raw.posting_events WHERE event = 'view' AND posting_id = 100"),
-        ("not_before_joining", "UPDATE raw.posting_events SET occurred_on = '2020-02-01' WHERE member_id = 2"),
-    ],
-    "truth.applications": [
-        (
-            "key_unique",
-            "INSERT INTO truth.applications VALUES (1, 3, 1, NULL, 'off_platform', '2020-05-01', false)",
-        ),
-        ("person_id_foreign_key", "UPDATE truth.applications SET person_id = 99 WHERE application_id = 2"),
-        ("company_id_foreign_key", "UPDATE truth.applications SET company_id = 99 WHERE application_id = 2"),
-        ("posting_id_foreign_key", "UPDATE truth.applications SET posting_id = 999 WHERE application_id = 1"),
-        ("channel_in_set", "UPDATE truth.applications SET channel = 'email' WHERE application_id = 2"),
-        ("applied_on_in_window", "UPDATE truth.applications SET applied_on = '2019-01-01' WHERE application_id = 2"),
-        ("posting_only_on_platform", "UPDATE truth.applications SET posting_id = 100 WHERE application_id = 2"),
-    ],
     "metrics.platform_attribution": [
         (
             "key_unique",
-            "INSERT INTO metrics.platform_attribution SELECT * FROM metrics.platform_attribution WHERE source = 'truth'",
+            "INSERT INTO metrics.platform_attribution SELECT * FROM metrics.platform_attribution "
+            "WHERE source = 'truth'",
         ),
-        ("shares_within_bounds", "UPDATE metrics.platform_attribution SET attributed_share = 1.5 WHERE source = 'platform'"),
-        ("attributed_within_hires", "UPDATE metrics.platform_attribution SET attributed_hires = 9 WHERE source = 'platform'"),
-    ],
-    "raw.recruiter_searches": [
-        ("key_unique", "INSERT INTO raw.recruiter_searches VALUES (3, 2, 101, '2021-05-01', 'Developer', [])"),
         (
-            "company_id_foreign_key",
-            "UPDATE raw.recruiter_searches SET company_id = 99 WHERE search_id = 3",
-            {"search_matches_posting"},  # the posting's company is 2
+            "shares_within_bounds",
+            "UPDATE metrics.platform_attribution SET attributed_share = 1.5 WHERE source = 'platform'",
         ),
-        ("posting_id_foreign_key", "UPDATE raw.recruiter_searches SET posting_id = 999 WHERE search_id = 2"),
-        ("searched_on_in_window", "UPDATE raw.recruiter_searches SET searched_on = '2022-01-01' WHERE search_id = 3"),
-        ("skill_filters_well_formed", "UPDATE raw.recruiter_searches SET skill_filters = NULL WHERE search_id = 2"),
         (
-            "skill_filters_well_formed",
-            "UPDATE raw.recruiter_searches SET skill_filters = ['python', 'python'] WHERE search_id = 1",
+            "attributed_within_hires",
+            "UPDATE metrics.platform_attribution SET attributed_hires = 9 WHERE source = 'platform'",
         ),
-        ("search_matches_posting", "UPDATE raw.recruiter_searches SET searched_on = '2020-05-01' WHERE search_id = 2"),
-        ("search_matches_posting", "UPDATE raw.recruiter_searches SET occupation = 'Developer' WHERE search_id = 1"),
-        ("skill_filters_from_posting", "UPDATE raw.recruiter_searches SET skill_filters = ['python'] WHERE search_id = 3"),
     ],
     "metrics.skills_based_hiring": [
         (
@@ -530,19 +715,30 @@ CORRUPTIONS = {
             "share = CASE category WHEN 'self' THEN 1.0 ELSE -0.5 END "
             "WHERE category IN ('self', 'assessment')",
         ),
-        ("share_identity", "UPDATE metrics.skills_based_hiring SET share = 0.6 WHERE category = 'skill_filter'"),
+        (
+            "share_identity",
+            "UPDATE metrics.skills_based_hiring SET share = 0.6 WHERE category = 'skill_filter'",
+        ),
         (
             "parts_add_up",
-            "UPDATE metrics.skills_based_hiring SET count = 2, share = 1.0 WHERE category = 'no_skill_filter'",
+            "UPDATE metrics.skills_based_hiring SET count = 2, share = 1.0 "
+            "WHERE category = 'no_skill_filter'",
         ),
         (
             "hire_measures_consistent",
-            "UPDATE metrics.skills_based_hiring SET count = 1, share = 1.0 WHERE category = 'skills_at_least_2'",
+            "UPDATE metrics.skills_based_hiring SET count = 1, share = 1.0 "
+            "WHERE category = 'skills_at_least_2'",
         ),
     ],
     "metrics.vacancies": [
-        ("key_unique", "INSERT INTO metrics.vacancies SELECT * FROM metrics.vacancies WHERE source = 'truth'"),
-        ("counts_not_negative", "UPDATE metrics.vacancies SET postings_opened = -1 WHERE period = '2020-04-01'"),
+        (
+            "key_unique",
+            "INSERT INTO metrics.vacancies SELECT * FROM metrics.vacancies WHERE source = 'truth'",
+        ),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.vacancies SET postings_opened = -1 WHERE period = '2020-04-01'",
+        ),
         ("tightness_identity", "UPDATE metrics.vacancies SET tightness = 2.0 WHERE source = 'truth'"),
         ("tightness_identity", "UPDATE metrics.vacancies SET tightness = NULL WHERE grain = 'year'"),
         (
@@ -578,26 +774,32 @@ CORRUPTIONS = {
         (
             # A second row for company 2 that adds nothing: only the key is broken.
             "key_unique",
-            "INSERT INTO metrics.company_insights SELECT * REPLACE (0 AS hires, 0 AS leavers, 0.0 AS attrition) "
-            "FROM metrics.company_insights WHERE company_id = 2",
+            "INSERT INTO metrics.company_insights SELECT * REPLACE (0 AS hires, 0 AS leavers, "
+            "0.0 AS attrition) FROM metrics.company_insights WHERE company_id = 2",
         ),
-        ("company_id_foreign_key", "UPDATE metrics.company_insights SET company_id = 99 WHERE company_id = 2"),
+        (
+            "company_id_foreign_key",
+            "UPDATE metrics.company_insights SET company_id = 99 WHERE company_id = 2",
+        ),
         (
             "counts_not_negative",
             "UPDATE metrics.company_insights SET promotions_to_management = -1 WHERE company_id = 2",
         ),
         (
             "headcount_identity",
-            "UPDATE metrics.company_insights SET headcount_end = 13, average_headcount = 11.5, growth = 0.3, "
-            "attrition = 2 / 11.5 WHERE company_id = 1",
+            "UPDATE metrics.company_insights SET headcount_end = 13, average_headcount = 11.5, "
+            "growth = 0.3, attrition = 2 / 11.5 WHERE company_id = 1",
         ),
         ("ratio_identities", "UPDATE metrics.company_insights SET attrition = 0.5 WHERE company_id = 1"),
         ("ratio_identities", "UPDATE metrics.company_insights SET growth = NULL WHERE company_id = 1"),
-        ("flows_within_totals", "UPDATE metrics.company_insights SET management_hires = 5 WHERE company_id = 1"),
         (
             "flows_within_totals",
-            "UPDATE metrics.company_insights SET top_source_company_id = NULL, top_source_hires = NULL "
-            "WHERE company_id = 1",
+            "UPDATE metrics.company_insights SET management_hires = 5 WHERE company_id = 1",
+        ),
+        (
+            "flows_within_totals",
+            "UPDATE metrics.company_insights SET top_source_company_id = NULL, "
+            "top_source_hires = NULL WHERE company_id = 1",
         ),
         (
             "flows_within_totals",
@@ -615,16 +817,26 @@ CORRUPTIONS = {
     "metrics.posting_insights": [
         (
             "key_unique",
-            "INSERT INTO metrics.posting_insights SELECT * FROM metrics.posting_insights WHERE posting_id = 101",
+            "INSERT INTO metrics.posting_insights SELECT * FROM metrics.posting_insights "
+            "WHERE posting_id = 101",
         ),
-        ("posting_id_foreign_key", "UPDATE metrics.posting_insights SET posting_id = 999 WHERE posting_id = 101"),
-        ("counts_not_negative", "UPDATE metrics.posting_insights SET required_skills = -1 WHERE posting_id = 101"),
+        (
+            "posting_id_foreign_key",
+            "UPDATE metrics.posting_insights SET posting_id = 999 WHERE posting_id = 101",
+        ),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.posting_insights SET required_skills = -1 WHERE posting_id = 101",
+        ),
         ("applicants_within_views", "UPDATE metrics.posting_insights SET views = 0 WHERE posting_id = 100"),
         (
             "education_shares_add_up",
             "UPDATE metrics.posting_insights SET wo_share = 0.5 WHERE posting_id = 100",
         ),
-        ("education_shares_add_up", "UPDATE metrics.posting_insights SET vo_share = 0.0 WHERE posting_id = 101"),
+        (
+            "education_shares_add_up",
+            "UPDATE metrics.posting_insights SET vo_share = 0.0 WHERE posting_id = 101",
+        ),
         (
             "skill_shares_consistent",
             "UPDATE metrics.posting_insights SET all_skills_share = 0.5 WHERE posting_id = 100",
@@ -639,7 +851,8 @@ CORRUPTIONS = {
         ),
         (
             "hire_times_for_platform_hires",
-            "UPDATE metrics.posting_insights SET months_to_fill = 1, months_to_hire = 0 WHERE posting_id = 101",
+            "UPDATE metrics.posting_insights SET months_to_fill = 1, months_to_hire = 0 "
+            "WHERE posting_id = 101",
         ),
     ],
     "metrics.monthly_stocks": [
@@ -732,19 +945,19 @@ CORRUPTIONS = {
     "metrics.population_margins": [
         (
             "key_unique",
-            "INSERT INTO metrics.population_margins VALUES ('employed', 2020, 'city', 'Utrecht', 0)",
+            "INSERT INTO metrics.population_margins VALUES ('graduates', 2020, 'education_level', 'HBO', 0)",
         ),
         (
             "counts_not_negative",
             "UPDATE metrics.population_margins SET people = -1 WHERE population = 'graduates'",
         ),
-        ("dimensions_add_up", "UPDATE metrics.population_margins SET people = 3 WHERE segment = 'Utrecht'"),
+        (
+            "dimensions_add_up",
+            "INSERT INTO metrics.population_margins VALUES ('graduates', 2020, 'city', 'Utrecht', 2)",
+        ),
     ],
     "metrics.raking_weights": [
-        (
-            "key_unique",
-            "INSERT INTO metrics.raking_weights VALUES (2020, 'WO', 'ICT', 'Utrecht', 1, 0.0)",
-        ),
+        ("key_unique", "INSERT INTO metrics.raking_weights VALUES (2020, 'WO', 'ICT', 'Utrecht', 1, 0.0)"),
         (
             "counts_not_negative",
             "INSERT INTO metrics.raking_weights VALUES (2020, 'WO', 'Finance', 'Amsterdam', -1, 0.0)",
@@ -759,7 +972,14 @@ CORRUPTIONS = {
         ("margins_match", "UPDATE metrics.raking_weights SET weight = 1.5 WHERE city = 'Utrecht'"),
     ],
     "metrics.coverage": [
-        ("key_unique", "UPDATE metrics.coverage SET segment = NULL WHERE segment = 'VO'"),
+        (
+            # A second VO row that adds nothing: only the key is broken.
+            "key_unique",
+            "INSERT INTO metrics.coverage "
+            "SELECT * REPLACE (0 AS workforce, 0 AS members, 0 AS eventual_members) "
+            "FROM metrics.coverage WHERE segment = 'VO'",
+        ),
+        ("not_null_coverage_segment", "UPDATE metrics.coverage SET segment = NULL WHERE segment = 'VO'"),
         (
             "counts_not_negative",
             "UPDATE metrics.coverage SET members = CASE segment WHEN 'VO' THEN -1 ELSE 2 END "
@@ -770,7 +990,15 @@ CORRUPTIONS = {
         ("segments_add_up", "UPDATE metrics.coverage SET workforce = 5 WHERE segment = 'WO'"),
     ],
     "metrics.platform_vs_truth": [
-        ("key_unique", "UPDATE metrics.platform_vs_truth SET metric = NULL WHERE segment = 'Utrecht'"),
+        (
+            "key_unique",
+            "INSERT INTO metrics.platform_vs_truth SELECT * FROM metrics.platform_vs_truth "
+            "WHERE segment = 'Utrecht'",
+        ),
+        (
+            "not_null_platform_vs_truth_metric",
+            "UPDATE metrics.platform_vs_truth SET metric = NULL WHERE segment = 'Utrecht'",
+        ),
         (
             "error_identities",
             "UPDATE metrics.platform_vs_truth SET error = 0.3 WHERE metric = 'job_change_rate'",
@@ -788,6 +1016,11 @@ CORRUPTIONS = {
     "metrics.corrected_estimates": [
         (
             "key_unique",
+            "INSERT INTO metrics.corrected_estimates SELECT * FROM metrics.corrected_estimates "
+            "WHERE metric = 'net_talent_migration_per_10k'",
+        ),
+        (
+            "not_null_corrected_estimates_segment",
             "UPDATE metrics.corrected_estimates SET segment = NULL "
             "WHERE metric = 'net_talent_migration_per_10k'",
         ),
@@ -805,7 +1038,12 @@ CORRUPTIONS = {
     ],
     "metrics.reporting_lag": [
         (
+            # Without a share: the running sum is the same in either order of the two rows.
             "key_unique",
+            "INSERT INTO metrics.reporting_lag VALUES (1, 0, NULL, NULL, '2016-01-01', '2017-12-01')",
+        ),
+        (
+            "not_null_reporting_lag_lag_months",
             "UPDATE metrics.reporting_lag SET lag_months = NULL WHERE lag_months = 0",
             {"completion_is_cumulative"},  # the running sum follows lag_months
         ),
@@ -821,27 +1059,16 @@ CORRUPTIONS = {
             "UPDATE metrics.reporting_lag SET completion = 0.9 WHERE lag_months = 1",
         ),
     ],
-    "raw.connections": [
-        ("key_unique", "INSERT INTO raw.connections VALUES (1, 2, '2021-01-01', 'other')"),
+    "metrics.network": [
         (
             "key_unique",
-            "UPDATE raw.connections SET member_b = NULL WHERE member_a = 2",
-            {"member_b_foreign_key"},  # a NULL references no member either
+            "INSERT INTO metrics.network SELECT * FROM metrics.network "
+            "WHERE year = 2021 AND source = 'truth'",
         ),
         (
-            "member_a_before_member_b",
-            "UPDATE raw.connections SET member_a = member_b, member_b = member_a WHERE member_a = 2",
+            "not_null_network_source",
+            "UPDATE metrics.network SET source = NULL WHERE source = 'truth' AND year = 2020",
         ),
-        ("member_a_foreign_key", "UPDATE raw.connections SET member_a = 0 WHERE member_b = 2"),
-        ("member_b_foreign_key", "UPDATE raw.connections SET member_b = 99 WHERE member_a = 2"),
-        ("context_in_set", "UPDATE raw.connections SET context = 'family' WHERE member_b = 3"),
-        ("connected_on_not_after_window", "UPDATE raw.connections SET connected_on = '2022-01-01' WHERE member_a = 2"),
-        ("not_before_joining", "UPDATE raw.connections SET connected_on = '2020-02-01' WHERE member_b = 2"),
-        ("not_before_joining", "UPDATE raw.connections SET connected_on = '2020-12-01' WHERE member_a = 2"),
-    ],
-    "metrics.network": [
-        ("key_unique", "INSERT INTO metrics.network SELECT * FROM metrics.network WHERE year = 2021 AND source = 'truth'"),
-        ("key_unique", "UPDATE metrics.network SET source = NULL WHERE source = 'truth' AND year = 2020"),
         ("counts_not_negative", "UPDATE metrics.network SET matched_hires = -1 WHERE year = 2021"),
         ("shares_within_bounds", "UPDATE metrics.network SET connected_hire_share = 1.5 WHERE year = 2020"),
         (
@@ -854,7 +1081,8 @@ CORRUPTIONS = {
         ("totals_match_the_tables", "DELETE FROM raw.connections WHERE member_a = 2"),
         (
             "totals_match_the_tables",
-            "UPDATE metrics.network SET members = 4, mean_degree = 1.5 WHERE year = 2021 AND source = 'platform'",
+            "UPDATE metrics.network SET members = 4, mean_degree = 1.5 "
+            "WHERE year = 2021 AND source = 'platform'",
         ),
     ],
     "metrics.nowcast": [
@@ -883,16 +1111,45 @@ CORRUPTIONS = {
     ],
 }
 
+# Generated corruptions change the first row of the metric, or the row these select: one
+# whose change breaks no rule that groups or sums by the column.
+GENERATED_ROW = {
+    "metrics.population_margins": "population = 'graduates'",
+    "metrics.skill_demand": "year = 2021",
+    "metrics.vacancies": "source = 'truth'",
+}
+_BY_SOURCE_AND_YEAR = ("source", "accepted_values(source)", "year")
+# A NULL or unknown value in these columns takes the row out of the groups other rules sum
+# or rank by, whatever the row: those rules fail too.
+GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
+    **{("metrics.company_insights", c): {"hires_match_metrics_hires"} for c in _BY_SOURCE_AND_YEAR},
+    **{("metrics.coverage", c): {"segments_add_up"} for c in ("year", "dimension")},
+    **{("metrics.it_talent_regions", c): {"rank_1_per_year"} for c in _BY_SOURCE_AND_YEAR},
+    ("metrics.network", "accepted_values(source)"): {"totals_match_the_tables"},
+    ("metrics.nowcast", "month"): {"reported_matches_job_change_rate"},
+    **{
+        ("metrics.raking_weights", c): {"margins_match"}
+        for c in ("year", "education_level", "occupation_family", "city")
+    },
+    **{("metrics.skills_based_hiring", c): {"hire_measures_consistent"} for c in _BY_SOURCE_AND_YEAR},
+    **{
+        ("metrics.skills_based_hiring", c): {"hire_measures_consistent", "measure_and_category_known"}
+        for c in ("measure", "category")
+    },
+    **{
+        ("metrics.talent_flows", c): {("metrics.talent_flows_od", "movers_match_departures")}
+        for c in (*_BY_SOURCE_AND_YEAR, "city", "occupation_family")
+    },
+    **{
+        ("metrics.talent_flows_od", c): {"movers_match_departures"}
+        for c in (*_BY_SOURCE_AND_YEAR, "origin_city", "occupation_family")
+    },
+}
 
-def corruption_cases():
-    seen: dict[str, int] = {}
-    for table, cases in CORRUPTIONS.items():
-        for check, *statements in cases:
-            also_failing = statements.pop() if isinstance(statements[-1], set) else set()
-            test_id = f"{table}.{check}"
-            seen[test_id] = seen.get(test_id, 0) + 1
-            variant = f"-{seen[test_id]}" if seen[test_id] > 1 else ""
-            yield pytest.param(table, check, statements, also_failing, id=test_id + variant)
+
+# --------------------------------------------------------------------------------------
+# The valid warehouse.
+# --------------------------------------------------------------------------------------
 
 
 def create_valid_warehouse(path) -> None:
@@ -919,93 +1176,414 @@ def valid_warehouse(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def valid_outcomes(valid_warehouse):
-    with duckdb.connect(str(valid_warehouse), read_only=True) as con:
-        return {table: {o.name: o for o in validate_table(con, table)} for table in SUITES}
-
-
 def test_fixture_metric_tables_match_the_documented_columns():
-    documented = {m.name: list(m.columns) for m in metric_models()}
+    documented = {m.name: list(m.columns) for m in dbt.metrics()}
     fixture = {name: [c.split()[0] for c in cols.split(", ")] for name, cols in METRIC_COLUMNS.items()}
     assert fixture == documented
 
 
-def test_every_check_has_a_corruption():
-    covered = {(table, case[0]) for table, cases in CORRUPTIONS.items() for case in cases}
-    declared = {(table, check.name) for table, suite in SUITES.items() for check in suite}
+# --------------------------------------------------------------------------------------
+# The dbt tests as dbt compiles them.
+# --------------------------------------------------------------------------------------
+
+GUARDED_SCHEMAS = ("raw", "truth", "metrics")
+# Tables a compiled test reads: "db"."schema"."table" from ref() and source(), schema.table
+# where a source test names another table.
+_TABLE = re.compile(r'"?\b(raw|truth|metrics)"?\."?([a-z_][a-z0-9_]*)\b')
+_CHANGED = re.compile(r"\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+([a-z]+\.[a-z_]+)", re.IGNORECASE)
+# What dbt selects to run every test of the sources and the metrics.
+SELECTION = ["source:*", "path:models/metrics", "path:tests/metrics"]
+
+
+@dataclass(frozen=True)
+class DbtTest:
+    relation: str  # the table it guards (the asset its Dagster check belongs to)
+    name: str
+    kind: str  # the generic test (not_null, unique_key, expression_is_true, ...), or "singular"
+    column: str | None
+    unique_id: str
+    sql: str
+    blocking: bool
+    description: str | None  # what it guards, in words: the Dagster check's description
+
+    @property
+    def reads(self) -> set[str]:
+        return {f"{schema}.{table}" for schema, table in _TABLE.findall(self.sql)} | {self.relation}
+
+
+def guarded_tests(manifest: dict) -> dict[tuple[str, str], DbtTest]:
+    """Every test of a source or a metric by (table, name), with its compiled SQL; a metric's
+    unique_key test also as (table, "key_unique")."""
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    relation = {
+        uid: f"{n['schema']}.{n.get('identifier') or n['name']}"
+        for uid, n in nodes.items()
+        if n["resource_type"] in ("model", "source")
+    }
+    by_name = {n["name"]: uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    tests = {}
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] != "test":
+            continue
+        ref = node["config"].get("meta", {}).get("dagster", {}).get("ref", {}).get("name")
+        parents = node["depends_on"]["nodes"]
+        # As dagster-dbt attaches a test: by its meta's ref, else its attached node, else its one parent.
+        single = parents[0] if len(parents) == 1 else None
+        attached = by_name.get(ref) or node.get("attached_node") or single
+        table = relation.get(attached, "")
+        if table.split(".")[0] not in GUARDED_SCHEMAS:
+            continue
+        metadata = node.get("test_metadata") or {}
+        test = DbtTest(
+            relation=table,
+            name=node["name"],
+            kind=metadata.get("name", "singular"),
+            column=node.get("column_name") or metadata.get("kwargs", {}).get("column_name"),
+            unique_id=uid,
+            sql=node["compiled_code"],
+            blocking=node["config"]["severity"].lower() == "error",
+            description=node["config"].get("meta", {}).get("description"),
+        )
+        tests[(table, test.name)] = test
+        if test.kind == "unique_key" and table.startswith("metrics."):
+            tests[(table, "key_unique")] = test
+    return tests
+
+
+@pytest.fixture(scope="session")
+def dbt_tests(valid_warehouse, tmp_path_factory) -> dict[tuple[str, str], DbtTest]:
+    target = tmp_path_factory.mktemp("dbt_compile")
+    dbt.prepare_manifest()
+    dbt.run(["compile", "--select", "resource_type:test", "--target-path", str(target)], valid_warehouse)
+    return guarded_tests(json.loads((target / "manifest.json").read_text(encoding="utf-8")))
+
+
+def failing_tests(con, tests) -> set[tuple[str, str]]:
+    return {(t.relation, t.name) for t in tests if con.execute(t.sql).fetchall()}
+
+
+@pytest.fixture(scope="session")
+def corruptible(valid_warehouse, tmp_path_factory):
+    """A connection to a copy of the valid warehouse (same file name: compiled tests name its
+    catalog); every corruption runs in a transaction rolled back after it."""
+    path = tmp_path_factory.mktemp("corruptible") / valid_warehouse.name
+    shutil.copy(valid_warehouse, path)
+    con = duckdb.connect(str(path))
+    yield con
+    con.close()
+
+
+# --------------------------------------------------------------------------------------
+# Corruption cases.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Corruption:
+    table: str
+    rule: str  # a test or check name; for a generated case, "<kind>(<column>)"
+    statements: tuple[str, ...]
+    also_failing: frozenset  # names on the same table, or (table, name) pairs
+
+    @property
+    def changes(self) -> set[str]:
+        return {m.lower() for s in self.statements for m in _CHANGED.findall(s)}
+
+
+
+def _corruptions(table: dict) -> list[Corruption]:
+    found = []
+    for name, cases in table.items():
+        for rule, *statements in cases:
+            also = statements.pop() if not isinstance(statements[-1], str) else set()
+            found.append(Corruption(name, rule, tuple(statements), frozenset(also)))
+    return found
+
+
+def generated_corruptions() -> list[Corruption]:
+    """A NULL (not_null) or an unknown value (accepted_values) in the first row of a metric,
+    for each such test of a metric's columns (read from the .yml) without a corruption above."""
+    explicit = {(c.table, c.rule) for c in _corruptions(DBT_CORRUPTIONS)}
+    found = []
+    for yml in sorted((dbt.PROJECT_DIR / "models" / "metrics").glob("*.yml")):
+        for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
+            table = f"metrics.{model['name']}"
+            for column in model.get("columns", []):
+                for test in column.get("data_tests") or []:
+                    kind = test if isinstance(test, str) else next(iter(test))
+                    value = {"not_null": "NULL", "accepted_values": "'unknown'"}.get(kind)
+                    name = f"{kind}_{model['name']}_{column['name']}"
+                    if value is None or any(rule.startswith(name) for t, rule in explicit if t == table):
+                        continue
+                    row = GENERATED_ROW.get(table, f"rowid = (SELECT min(rowid) FROM {table})")
+                    statement = f"UPDATE {table} SET {column['name']} = {value} WHERE {row}"
+                    key = column["name"] if kind == "not_null" else f"{kind}({column['name']})"
+                    also = GENERATED_ALSO_FAILING.get((table, key), set())
+                    rule = f"{kind}({column['name']})"
+                    found.append(Corruption(table, rule, (statement,), frozenset(also)))
+    return found
+
+
+def resolve(tests: dict, corruption: Corruption) -> tuple[str, str]:
+    """The (table, test name) a corruption targets: generated cases name the kind and column."""
+    if "(" not in corruption.rule:
+        known = tests.get((corruption.table, corruption.rule))
+        return corruption.table, known.name if known else corruption.rule
+    kind, column = corruption.rule.rstrip(")").split("(")
+    (match,) = [
+        key
+        for key, t in tests.items()
+        if t.relation == corruption.table and t.kind == kind and t.column == column
+    ]
+    return match
+
+
+def expected_failures(tests: dict, corruption: Corruption) -> set[tuple[str, str]]:
+    return {resolve(tests, replace(corruption, also_failing=frozenset()))} | {
+        a if isinstance(a, tuple) else (corruption.table, a) for a in corruption.also_failing
+    }
+
+
+def _cases(corruptions: list[Corruption]):
+    seen: dict[str, int] = {}
+    for c in corruptions:
+        test_id = f"{c.table}.{c.rule}"
+        seen[test_id] = seen.get(test_id, 0) + 1
+        yield pytest.param(c, id=test_id + (f"-{seen[test_id]}" if seen[test_id] > 1 else ""))
+
+
+def all_dbt_corruptions() -> list[Corruption]:
+    return _corruptions(DBT_CORRUPTIONS) + generated_corruptions()
+
+
+# --------------------------------------------------------------------------------------
+# dbt tests.
+# --------------------------------------------------------------------------------------
+
+
+def test_every_dbt_test_has_a_corruption(dbt_tests):
+    covered = {resolve(dbt_tests, c) for c in all_dbt_corruptions()}
+    declared = {(t.relation, t.name) for t in dbt_tests.values()}
     assert declared - covered == set()
     assert covered - declared == set()
 
 
-def test_check_names_are_unique_per_table():
-    for table, suite in SUITES.items():
-        names = [c.name for c in suite]
+def test_metrics_and_sources_are_tested(dbt_tests):
+    tested = {t.relation for t in dbt_tests.values()}
+    assert {f"metrics.{m.name}" for m in dbt.metrics()} <= tested
+    assert {t.qualified_name for t in GENERATED_TABLES} | {"raw.calendar"} <= tested
+    # Every rule says what it guards, in words; only the metrics' not_null and accepted_values
+    # tests, which say it by their name, go without.
+    undescribed = [
+        t.unique_id
+        for t in dbt_tests.values()
+        if not t.description
+        if t.kind not in ("not_null", "accepted_values") or not t.relation.startswith("metrics.")
+    ]
+    assert undescribed == []
+
+
+def test_valid_warehouse_passes_every_dbt_test(corruptible, dbt_tests):
+    assert failing_tests(corruptible, set(dbt_tests.values())) == set()
+
+
+@pytest.mark.parametrize("corruption", _cases(all_dbt_corruptions()))
+def test_corruption_fails_its_dbt_test(corruptible, dbt_tests, corruption):
+    readers = {t for t in dbt_tests.values() if t.reads & corruption.changes}
+    assert readers, corruption
+    corruptible.execute("BEGIN TRANSACTION")
+    try:
+        for statement in corruption.statements:
+            corruptible.execute(statement)
+        failing = failing_tests(corruptible, readers)
+    finally:
+        corruptible.execute("ROLLBACK")
+    assert failing == expected_failures(dbt_tests, corruption)
+
+
+def test_dbt_reports_exactly_the_planted_failures(valid_warehouse, dbt_tests, tmp_path):
+    """One `dbt test` on a warehouse holding independent corruptions at once: those whose
+    changed tables no test reads together. dbt fails (or warns on) exactly their tests."""
+    planted, reading = [], set()
+    for corruption in all_dbt_corruptions():
+        readers = {t.unique_id for t in dbt_tests.values() if t.reads & corruption.changes}
+        if readers & reading:
+            continue
+        planted.append(corruption)
+        reading |= readers
+    assert len(planted) >= 20
+    path = tmp_path / "planted.duckdb"
+    shutil.copy(valid_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        for corruption in planted:
+            for statement in corruption.statements:
+                con.execute(statement)
+    target = tmp_path / "target"
+    result = dbt.run(["test", "--select", *SELECTION, "--target-path", str(target)], path, check=False)
+    results = [
+        r
+        for r in json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+        if r["unique_id"].startswith("test.")  # not the on-run-start hook
+    ]
+    by_id = {t.unique_id: t for t in dbt_tests.values()}
+    assert {r["unique_id"] for r in results} == set(by_id), result.stdout[-3000:]
+    assert all(r["status"] in ("pass", "fail", "warn") for r in results), result.stdout[-3000:]
+    status = {(by_id[r["unique_id"]].relation, by_id[r["unique_id"]].name): r["status"] for r in results}
+    failed = {key for key, s in status.items() if s != "pass"}
+    assert failed == set().union(*(expected_failures(dbt_tests, c) for c in planted))
+    warned = {key for key, s in status.items() if s == "warn"}
+    assert warned == {key for key in failed if not dbt_tests[key].blocking}
+
+
+def test_source_tests_are_checks_of_the_loaded_tables(dbt_tests):
+    """dagster-dbt turns the sources' tests into checks of raw/* and truth/* (blocking unless
+    severity warn), the metrics' tests into checks of metrics/*."""
+    specs = {(".".join(spec.asset_key.path), spec.name): spec for spec in metric_layer.check_specs}
+    # truth.parameters: no model reads it, so dagster-dbt leaves its tests out (dbt still runs them).
+    expected = {(t.relation, t.name) for t in dbt_tests.values() if t.relation != "truth.parameters"}
+    assert expected <= set(specs)
+    for key in expected:
+        assert specs[key].blocking == dbt_tests[key].blocking, key
+    od = specs[("metrics.talent_flows_od", "movers_match_departures")]
+    assert {dep.asset_key for dep in od.additional_deps} == {dg.AssetKey(["metrics", "talent_flows"])}
+    positions = specs[("raw.positions", "no_overlapping_positions")]
+    assert positions.blocking and positions.description.startswith("A member_id holds one position at a time")
+
+
+# --------------------------------------------------------------------------------------
+# Great Expectations: the column expectations of the contract.
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def valid_outcomes(valid_warehouse):
+    with duckdb.connect(str(valid_warehouse), read_only=True) as con:
+        return {table: {o.name: o for o in validate_table(con, table)} for table in checked_tables()}
+
+
+def test_every_gx_check_has_a_corruption():
+    covered = {(c.table, c.rule) for c in _corruptions(GX_CORRUPTIONS)}
+    declared = {(table, check.name) for table in checked_tables() for check in checks_of(table)}
+    assert declared - covered == set()
+    assert covered - declared == set()
+
+
+def test_gx_check_names_are_unique_per_table_and_not_those_of_dbt_tests(dbt_tests):
+    for table in checked_tables():
+        names = [c.name for c in checks_of(table)]
         assert len(names) == len(set(names)), table
+        assert not set(names) & {t.name for t in dbt_tests.values() if t.relation == table}, table
 
 
-@pytest.mark.parametrize("table", SUITES)
-def test_valid_warehouse_passes_every_check(valid_outcomes, table):
+def test_contract_declarations_become_expectations():
+    """Each value set, range and ordered pair of the contract is a GX expectation with the
+    same arguments; a column's NULLs are GX's unless the key or a reference covers them."""
+    for table in GENERATED_TABLES:
+        expectations = [e for check in column_checks(table) for e in check.expectations]
+        kinds = {
+            (type(e).__name__, getattr(e, "column", None) or (e.column_A, e.column_B)) for e in expectations
+        }
+        for column in table.columns:
+            if column.values:
+                (in_set,) = [e for e in expectations if getattr(e, "column", None) == column.name and
+                             hasattr(e, "value_set")]
+                assert list(in_set.value_set) == list(column.values)
+            if column.low is not None or column.high is not None:
+                assert ("ExpectColumnValuesToBeBetween", column.name) in kinds
+            not_null = ("ExpectColumnValuesToNotBeNull", column.name) in kinds
+            checked_by_gx = bool(column.values) or column.low is not None or column.high is not None
+            dbt_owned = column.name in table.key or bool(column.references and column.required)
+            assert not_null == (column.required and (checked_by_gx or not dbt_owned)), column
+        for order in table.order:
+            assert ("ExpectColumnPairValuesAToBeGreaterThanB", (order.later, order.earlier)) in kinds
+
+
+@pytest.mark.parametrize("table", checked_tables())
+def test_valid_warehouse_passes_every_gx_check(valid_outcomes, table):
     failed = {name: o.metadata for name, o in valid_outcomes[table].items() if not o.passed}
     assert failed == {}
-    assert [o.name for o in valid_outcomes[table].values()] == [c.name for c in SUITES[table]]
+    assert [o.name for o in valid_outcomes[table].values()] == [c.name for c in checks_of(table)]
 
 
-@pytest.mark.parametrize(("table", "check", "statements", "also_failing"), corruption_cases())
-def test_corruption_fails_its_check(
-    valid_warehouse, valid_outcomes, tmp_path, table, check, statements, also_failing
-):
-    assert valid_outcomes[table][check].passed
+@pytest.mark.parametrize("corruption", _cases(_corruptions(GX_CORRUPTIONS)))
+def test_corruption_fails_its_gx_check(valid_warehouse, valid_outcomes, tmp_path, corruption):
+    assert valid_outcomes[corruption.table][corruption.rule].passed
     path = tmp_path / "corrupted.duckdb"
     shutil.copy(valid_warehouse, path)
     with duckdb.connect(str(path)) as con:
-        for statement in statements:
+        for statement in corruption.statements:
             con.execute(statement)
-        outcomes = {o.name: o for o in validate_table(con, table)}
-
-    target = outcomes[check]
+        outcomes = {o.name: o for o in validate_table(con, corruption.table)}
+    target = outcomes[corruption.rule]
     assert not target.passed
     assert target.metadata["unexpected_count"] > 0
     assert target.metadata["unexpected_examples"], target.metadata
     assert "error" not in target.metadata
     failing = {name for name, o in outcomes.items() if not o.passed}
-    assert failing == {check, *also_failing}
+    assert failing == {corruption.rule, *corruption.also_failing}
+
+
+def test_a_changed_contract_changes_the_expectation(valid_warehouse, monkeypatch):
+    """The expectations are derived from the contract, not listed: narrow a column's values
+    and its check fails on data that passed."""
+    members = TABLES_BY_NAME["raw.members"]
+    level = members.column("highest_education_level")
+    narrowed = replace(
+        members,
+        columns=tuple(replace(c, values=("VO", "MBO", "HBO")) if c is level else c for c in members.columns),
+    )
+    monkeypatch.setitem(TABLES_BY_NAME, "raw.members", narrowed)
+    with duckdb.connect(str(valid_warehouse), read_only=True) as con:
+        (outcome,) = validate_table(con, "raw.members", checks={"highest_education_level_in_set"})
+    assert not outcome.passed
+    assert outcome.metadata["unexpected_examples"] == ["WO"]
+    assert outcome.description == "highest_education_level is never NULL and is one of VO, MBO, HBO."
 
 
 def test_outcome_metadata_names_the_violation(valid_warehouse, tmp_path):
-    path = tmp_path / "orphan.duckdb"
+    path = tmp_path / "dates.duckdb"
     shutil.copy(valid_warehouse, path)
     with duckdb.connect(str(path)) as con:
-        con.execute("UPDATE raw.positions SET member_id = 99 WHERE position_id = 12")
-        (outcome,) = validate_table(con, "raw.positions", checks={"member_id_foreign_key"})
+        con.execute("UPDATE raw.positions SET end_date = start_date WHERE position_id = 12")
+        (outcome,) = validate_table(con, "raw.positions", checks={"end_date_after_start_date"})
     assert outcome.blocking
     assert outcome.metadata["unexpected_count"] == 1
-    assert outcome.metadata["unexpected_examples"] == ["member_id=99, rows=1"]
+    assert outcome.metadata["failed_expectations"] == [
+        "expect_column_pair_values_a_to_be_greater_than_b(end_date, start_date)"
+    ]
 
 
-def test_missing_table_fails_checks_instead_of_raising(valid_warehouse, tmp_path):
+def test_missing_table_or_column_fails_checks_instead_of_raising(valid_warehouse, tmp_path):
     path = tmp_path / "missing.duckdb"
     shutil.copy(valid_warehouse, path)
     with duckdb.connect(str(path)) as con:
-        con.execute("DROP TABLE metrics.talent_flows")
-        outcomes = {o.name: o for o in validate_table(con, "metrics.talent_flows_od")}
-    assert not outcomes["movers_match_departures"].passed
-    assert "talent_flows" in outcomes["movers_match_departures"].metadata["error"]
-    assert outcomes["key_unique"].passed
+        con.execute("ALTER TABLE raw.postings DROP COLUMN seniority")
+        outcomes = {o.name: o for o in validate_table(con, "raw.postings")}
+        assert not outcomes["seniority_in_set"].passed
+        assert "seniority" in outcomes["seniority_in_set"].metadata["error"]
+        assert outcomes["closed_on_not_before_opened_on"].passed
+        con.execute("DROP TABLE raw.calendar")  # the window's months
+        outcomes = {o.name: o for o in validate_table(con, "raw.postings")}
+    window = outcomes["opened_on_in_window"]
+    assert not window.passed and "calendar" in window.metadata["error"]
+    assert outcomes["closed_on_not_before_opened_on"].passed
 
 
-def test_dagster_checks_mirror_the_suites():
+def test_dagster_checks_mirror_the_contract():
     specs = {
         (".".join(spec.asset_key.path), spec.name): spec
         for definition in build_quality_checks()
         for spec in definition.check_specs
     }
-    assert set(specs) == {(table, c.name) for table, suite in SUITES.items() for c in suite}
-    for table, suite in SUITES.items():
-        for check in suite:
-            assert specs[(table, check.name)].blocking == check.blocking
-    od = specs[("metrics.talent_flows_od", "movers_match_departures")]
-    assert {dep.asset_key for dep in od.additional_deps} == {dg.AssetKey(["metrics", "talent_flows"])}
+    assert set(specs) == {(table, c.name) for table in checked_tables() for c in checks_of(table)}
+    for table in checked_tables():
+        for check in checks_of(table):
+            spec = specs[(table, check.name)]
+            assert spec.blocking == check.blocking and spec.description == check.description
+    window = specs[("raw.postings", "opened_on_in_window")]
+    assert {dep.asset_key for dep in window.additional_deps} == {dg.AssetKey(["raw", "calendar"])}
+    assert specs[("raw.postings", "closed_on_not_before_opened_on")].blocking
+    assert not specs[("raw.postings", "seniority_in_set")].blocking
 
 
 def test_dagster_check_runs_beside_a_writing_connection(valid_warehouse, tmp_path):
@@ -1015,7 +1593,7 @@ def test_dagster_check_runs_beside_a_writing_connection(valid_warehouse, tmp_pat
     shutil.copy(valid_warehouse, path)
     writer = connect(path)  # as a loading step of the same process would hold it
     try:
-        writer.execute("UPDATE raw.positions SET start_date = '2020-05-01' WHERE position_id = 11")
+        writer.execute("UPDATE raw.positions SET end_date = '2018-01-01' WHERE position_id = 10")
         positions_key = dg.AssetKey(["raw", "positions"])
         (positions_checks,) = [
             d for d in build_quality_checks() if {s.asset_key for s in d.check_specs} == {positions_key}
@@ -1027,8 +1605,8 @@ def test_dagster_check_runs_beside_a_writing_connection(valid_warehouse, tmp_pat
         results = {r.check_name: r for r in positions_checks(context)}
     finally:
         writer.close()
-    assert len(results) == len(SUITES["raw.positions"])
-    overlap = results["no_overlapping_positions"]
-    assert not overlap.passed and overlap.severity == dg.AssetCheckSeverity.ERROR
+    assert set(results) == {c.name for c in checks_of("raw.positions")}
+    order = results["end_date_after_start_date"]
+    assert not order.passed and order.severity == dg.AssetCheckSeverity.ERROR
     seniority = results["seniority_in_set"]
     assert seniority.passed and seniority.severity == dg.AssetCheckSeverity.WARN

@@ -1,31 +1,58 @@
-"""The insight report and the UI metadata, built from a small warehouse (no Dagster run)."""
+"""The insight report, the charts and the UI metadata, built from small warehouses (no Dagster run):
+one of the default scenario, and one of another scenario whose places have other names."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import duckdb
 import pytest
 
+from pipelines.charts import Chart, ChartError, fill, model_charts
+from pipelines.dbt import metrics, models
 from pipelines.definitions import defs
 from pipelines.report import (
     ReportError,
     audit_report,
     build_report,
-    first_job_curves,
     report_charts,
     report_sections,
+    report_sources,
 )
-from pipelines.ui_metadata import METRIC_CHARTS, metric_metadata, table_preview
+from pipelines.ui_metadata import metric_metadata, table_preview
+from synthetic.scenario import parse_scenario_text, resolve_scenario_path
 from tests.conftest import build_warehouse
 
 SMALL = 8_000  # two generation blocks: every metric has rows, the warehouse builds in seconds
+OTHER = 5_000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# The other scenario renames the values the charts once hard-coded: a chart that still named
+# one would find no rows in it.
+RENAMED = {
+    "Amsterdam": "Mokum",
+    "Rijksuniversiteit Groningen": "Universiteit van het Noorden",
+    "Software developer": "Programmer",
+}
 
 
 @pytest.fixture(scope="module")
 def small_con(scenario, tmp_path_factory):
     path = build_warehouse(scenario.with_overrides(people=SMALL), tmp_path_factory.mktemp("small"))
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def other_con(tmp_path_factory):
+    """uniform_coverage, not the default scenario, with the names of RENAMED changed."""
+    text = resolve_scenario_path("uniform_coverage").read_text(encoding="utf-8")
+    for old, new in RENAMED.items():
+        assert old in text and new not in text
+        text = text.replace(old, new)
+    other = parse_scenario_text(text, "uniform_coverage, renamed").with_overrides(people=OTHER)
+    path = build_warehouse(other, tmp_path_factory.mktemp("other"))
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
@@ -39,6 +66,10 @@ def report(small_con, tmp_path_factory):
 def _own_markup(page: str) -> str:
     """The page without the inlined Vega library (which names XML namespaces it never loads)."""
     return re.sub(r'<script id="vega-bundle">.*?</script>', "", page, flags=re.DOTALL)
+
+
+def _qualified_names() -> dict[str, str]:
+    return {model.name: model.qualified_name for model in models()}
 
 
 def test_every_chart_is_on_the_page_and_names_its_source(report):
@@ -60,6 +91,24 @@ def test_the_report_answers_each_headline_question():
     ids = {c.id for c in report_charts()}
     assert {"job_change_rate", "job_change_yoy", "city_flows", "top_skills", "fastest_growing_skills",
             "first_job_curves", "platform_vs_truth_flows"} <= ids
+
+
+def test_the_report_reads_models_only():
+    """Beside the scenario's identity and the calendar (its subtitle), every table the report
+    reads is a model's: no chart computes a metric from the raw or truth tables itself."""
+    built = set(_qualified_names().values())
+    assert set(report_sources()) - built == {"truth.parameters", "raw.calendar"}
+
+
+def test_the_report_chooses_its_city_from_the_data(report, small_con):
+    page = report.index.read_text(encoding="utf-8")
+    largest = small_con.execute(
+        "SELECT city FROM raw.members GROUP BY city ORDER BY count(*) DESC, city LIMIT 1"
+    ).fetchone()[0]
+    assert report.city == largest  # the city with the most members
+    flows = next(c for c in report.charts if c.id == "city_flows")
+    assert report.city in flows.title and report.city in flows.caption
+    assert html.escape(f"Where does {report.city}'s talent come from") in page
 
 
 def test_the_page_fetches_nothing_from_the_network(report):
@@ -88,17 +137,34 @@ def test_an_unknown_city_is_refused_with_the_known_ones(small_con, tmp_path):
         build_report(small_con, tmp_path, city="Atlantis")
 
 
-def test_first_job_curves_match_the_metric(small_con):
-    """The report's survival curves use the estimator of metrics.time_to_first_job."""
-    curves = first_job_curves(small_con, first_year=2016, last_year=2016)
-    metric = small_con.execute(
-        "SELECT source, level, employed_6m_share FROM metrics.time_to_first_job "
-        "WHERE graduation_year = 2016 AND field = 'all' AND institution = 'all' AND level <> 'all'"
+def test_first_job_curves_match_the_metric(small_con, report):
+    """intermediate.int_first_job_survival is the estimator of metrics.time_to_first_job: each
+    graduation year's curve at 5 months is the metric's employed_6m_share; and the report's
+    curves are the model's pooled ones."""
+    compared = small_con.execute(
+        """
+        SELECT m.source, m.graduation_year, m.level, m.employed_6m_share, c.share_employed
+        FROM metrics.time_to_first_job m
+        LEFT JOIN (
+            SELECT source, cohort, level, arg_max(share_employed, months) AS share_employed
+            FROM intermediate.int_first_job_survival
+            WHERE months <= 5 AND field = 'all' AND institution = 'all'
+            GROUP BY ALL
+        ) c ON c.source = m.source AND c.cohort = CAST(m.graduation_year AS VARCHAR) AND c.level = m.level
+        WHERE m.field = 'all' AND m.institution = 'all' AND m.employed_6m_share IS NOT NULL
+        """
     ).fetchall()
-    assert len(metric) == 8
-    for source, level, share in metric:
-        curve = curves[(curves.source == source) & (curves.level == level) & (curves.months <= 5)]
-        assert curve.share_employed.iloc[-1] == pytest.approx(share, abs=1e-9), (source, level)
+    assert len(compared) >= 8 * 5
+    for source, year, level, metric, curve in compared:
+        assert curve == pytest.approx(metric, abs=1e-9), (source, year, level)
+    curves = next(c for c in report.charts if c.id == "first_job_curves").data
+    pooled = small_con.execute(
+        "SELECT source, level, months, share_employed FROM intermediate.int_first_job_survival "
+        "WHERE cohort = 'all' AND level <> 'all' AND field = 'all' AND institution = 'all' AND months <= 24 "
+        "ORDER BY ALL"
+    ).fetchall()
+    assert list(curves.itertuples(index=False, name=None)) == pooled
+    assert set(curves.level) == {"VO", "MBO", "HBO", "WO"} and set(curves.source) == {"truth", "platform"}
 
 
 def test_table_preview_is_a_markdown_table_of_the_first_rows(small_con):
@@ -108,18 +174,32 @@ def test_table_preview_is_a_markdown_table_of_the_first_rows(small_con):
     assert len(lines) == 5 and lines[2].startswith("| 2012-01-01 | 2012 |")
 
 
-def test_every_metric_chart_draws_and_names_its_table(small_con):
-    for name, chart in METRIC_CHARTS.items():
-        shown = metric_metadata(small_con, name, f"metrics.{name}", warn=pytest.fail)
+def test_every_model_chart_draws_in_the_ui_and_names_its_table(small_con):
+    tables = _qualified_names()
+    for name in model_charts():
+        shown = metric_metadata(small_con, name, tables[name], warn=pytest.fail)
         assert set(shown) == {"dagster/column_schema", "preview", "chart"}, name
         assert all(c.type for c in shown["dagster/column_schema"].columns), name
         assert "data:image/png;base64," in shown["chart"].value
-        assert f"Source: metrics.{name}" in shown["chart"].value
+        assert f"Source: {tables[name]}" in shown["chart"].value
 
 
 def test_a_metric_without_a_chart_gets_schema_and_preview(small_con):
     shown = metric_metadata(small_con, "no_such_chart", "raw.calendar")
     assert set(shown) == {"dagster/column_schema", "preview"}
+
+
+def test_a_chart_that_fails_to_draw_costs_the_picture_not_the_run(small_con, monkeypatch):
+    broken = Chart.declared(
+        {"id": "x", "title": "x", "caption": "x", "sources": ["raw.calendar"],
+         "query": "SELECT * FROM nowhere", "spec": {"mark": "bar"}},
+        "a test",
+    )
+    monkeypatch.setattr("pipelines.ui_metadata.model_charts", lambda: {"calendar": broken})
+    warnings = []
+    shown = metric_metadata(small_con, "calendar", "raw.calendar", warn=warnings.append)
+    assert set(shown) == {"dagster/column_schema", "preview"}
+    assert len(warnings) == 1 and "nowhere" in warnings[0]
 
 
 def test_every_asset_explains_itself_in_the_ui():
@@ -134,22 +214,57 @@ def test_every_asset_explains_itself_in_the_ui():
     assert schedule.job_name == "main" and schedule.cron_schedule == "0 3 * * *"
 
 
-def test_every_metric_has_a_chart_that_draws_its_data(small_con):
-    """Each metric model has a chart in METRIC_CHARTS, and it renders a PNG with data in it."""
-    from pipelines.dbt import metrics
-    from pipelines.ui_metadata import png
+def _assert_drawn_with_data(figure, name):
+    assert len(figure.data) > 0, f"{name}: the chart's query returned no rows"
+    assert not re.search(r"\{\w+(:[^{}]*)?\}", figure.title + figure.caption), f"{name}: {figure.title}"
+    spec = figure.to_dict()
+    datasets = spec.get("datasets", {})
+    assert datasets and all(len(rows) > 0 for rows in datasets.values()), f"{name}: a layer has no rows"
+    image = figure.png()
+    assert image.startswith(PNG_MAGIC) and len(image) > 5_000, name
 
+
+def test_every_metric_has_a_chart_that_draws_its_data(small_con):
+    """Each metric's .yml declares a chart; chart ids are unique; each draws a PNG with data in it."""
+    charts = model_charts()
     names = [metric.name for metric in metrics()]
-    assert sorted(set(names) - set(METRIC_CHARTS)) == []
-    ids = [chart.id for chart in METRIC_CHARTS.values()]
+    assert sorted(set(names) - set(charts)) == []
+    ids = [chart.id for chart in charts.values()]
     assert len(ids) == len(set(ids)), "a chart id names a figure and a PNG file: it must be unique"
-    others = {c.id for c in report_charts() if c not in METRIC_CHARTS.values()}
-    assert others.isdisjoint(ids), "the report's own charts and the metrics' charts share an id"
-    for name in names:
-        chart = METRIC_CHARTS[name]
-        assert chart.sources[0] == f"metrics.{name}" and chart.title and chart.caption, name
-        spec = chart.render(small_con).to_dict()
-        datasets = spec.get("datasets", {})
-        assert datasets and all(len(rows) > 0 for rows in datasets.values()), f"{name}: a layer has no rows"
-        image = png(chart.render(small_con))
-        assert image.startswith(PNG_MAGIC) and len(image) > 5_000, name
+    others = [c.id for c in report_charts() if c not in charts.values()]
+    assert len(others) == len(set(others)) and set(others).isdisjoint(ids), "two charts share an id"
+    tables = _qualified_names()
+    for name, chart in charts.items():
+        assert chart.sources[0] == tables[name] and chart.title and chart.caption, name
+        _assert_drawn_with_data(chart.draw(small_con), name)
+
+
+def test_every_chart_draws_on_another_scenario(other_con, tmp_path):
+    """On another scenario, where the default's city, institution and occupation do not exist,
+    every chart still has data, and those that choose a value name one of this scenario."""
+    for name, chart in model_charts().items():
+        figure = chart.draw(other_con)
+        _assert_drawn_with_data(figure, name)
+        texts = figure.title + figure.caption + str(figure.spec)
+        assert not any(old in texts for old in RENAMED), f"{name}: {figure.title}"
+    report = build_report(other_con, tmp_path)
+    assert report.city == RENAMED["Amsterdam"]  # the largest city under its new name
+    for figure in report.charts:
+        _assert_drawn_with_data(figure, figure.id)
+    assert audit_report(report.index.read_text(encoding="utf-8"), report.charts) == []
+
+
+def test_chart_declarations_fill_in_names_and_values():
+    known = {"city": "Utrecht", "share": 0.25, "ticks": [0, 6, 12]}
+    assert fill("Movers into {city}: {share:.0%}", known) == "Movers into Utrecht: 25%"
+    filled = fill({"values": "{ticks}", "domain": [0, "{share}"]}, known)
+    assert filled == {"values": [0, 6, 12], "domain": [0, 0.25]}
+    assert fill("datum.x > 0 and {unknown}", known) == "datum.x > 0 and {unknown}"
+    with pytest.raises(ChartError, match="lacks"):
+        Chart.declared({"id": "x", "title": "x"}, "a test")
+    with pytest.raises(ChartError, match="no value for the parameter"):
+        Chart.declared(
+            {"id": "x", "title": "x", "caption": "x", "sources": ["metrics.x"], "query": "SELECT $city",
+             "spec": {"mark": "bar"}},
+            "a test",
+        ).draw(duckdb.connect())

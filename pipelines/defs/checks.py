@@ -1,9 +1,12 @@
-"""Dagster asset checks: every suite of pipelines.quality as one multi_asset_check.
+"""Dagster asset checks: the column expectations of the table contract (pipelines.quality),
+one multi_asset_check per generated table.
 
 One check op per table keeps GX's per-frame overhead and the DuckDB connection shared by
-the table's checks, while each rule still shows (and blocks) on its own in the UI.
+the table's checks, while each declaration still shows (and blocks) on its own in the UI.
 Blocking checks fail with severity ERROR and stop downstream assets in the same run;
-the others only warn.
+the others only warn. The rules that span rows or tables are dbt tests on the sources,
+checks of the same raw/* and truth/* assets that the metric layer's dbt build reports
+(pipelines/defs/metrics.py); the metrics' own tests are checks of their models.
 """
 
 # No `from __future__ import annotations`: Dagster reads the context and resource
@@ -12,7 +15,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.keys import table_key
-from pipelines.quality import SUITES, validate_table
+from pipelines.quality import checked_tables, checks_of, validate_table
 from pipelines.resources import WarehouseResource
 
 
@@ -27,26 +30,25 @@ def _open_for_reading(warehouse: WarehouseResource) -> duckdb.DuckDBPyConnection
 
 def _table_checks(table: str) -> dg.AssetChecksDefinition:
     asset_key = table_key(table)
-    suite = SUITES[table]
     specs = [
         dg.AssetCheckSpec(
             check.name,
             asset=asset_key,
             description=check.description,
             blocking=check.blocking,
-            # Cross-table rules read other tables: run after those are (re)built too.
+            # Window checks read raw.calendar: run after it is (re)built too.
             additional_deps=[table_key(t) for t in check.reads(table)],
         )
-        for check in suite
+        for check in checks_of(table)
     ]
 
     @dg.multi_asset_check(
         name=f"{table.replace('.', '_')}_quality",
         specs=specs,
-        description=f"Data-quality suite of {table} (Great Expectations).",
+        description=f"Column expectations of {table} from the table contract (Great Expectations).",
         can_subset=True,
     )
-    def _run_suite(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    def _run_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         selected = {key.name for key in context.selected_asset_check_keys}
         con = _open_for_reading(warehouse)
         try:
@@ -63,11 +65,11 @@ def _table_checks(table: str) -> dg.AssetChecksDefinition:
                 metadata=outcome.metadata,
             )
 
-    return _run_suite
+    return _run_checks
 
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
-    return [_table_checks(table) for table in SUITES]
+    return [_table_checks(table) for table in checked_tables()]
 
 
 quality_checks = build_quality_checks()

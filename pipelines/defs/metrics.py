@@ -6,6 +6,7 @@ Keys follow the warehouse: ``metrics/<name>`` for a metric (schema metrics),
 the loader's ``raw/*`` and ``truth/*`` assets.
 """
 
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,8 +31,36 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props["schema"] if dbt_resource_props["resource_type"] == "model" else None
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """A check says what it checks: the test's meta description, or else its rule in words."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=test_description(manifest["nodes"][unique_id]))
 
-TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+def test_description(test: Mapping[str, Any]) -> str:
+    """A dbt test's rule in words, from its name and arguments (built-in and generic tests
+    declared without a description)."""
+    metadata = test.get("test_metadata") or {}
+    kwargs = metadata.get("kwargs", {})
+    column = kwargs.get("column_name")
+    rules = {
+        "not_null": f"{column} is never NULL.",
+        "unique": f"{column} identifies one row.",
+        "accepted_values": f"{column} is one of {', '.join(map(str, kwargs.get('values', [])))}.",
+        "relationships": f"Every {column} references {kwargs.get('field')} of {kwargs.get('to', '')}.",
+        "unique_key": f"The key ({', '.join(kwargs.get('columns', []))}) identifies one row.",
+    }
+    name = metadata.get("name", test["name"])
+    where = test.get("config", {}).get("where")
+    rule = rules.get(name) or f"{name}({', '.join(f'{k}={v}' for k, v in kwargs.items() if k != 'model')})"
+    return rule + (f" Rows where {where}." if where else "")
+
+
+TRANSLATOR = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+)
 
 
 @dbt_assets(
@@ -48,6 +77,10 @@ def metric_layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehou
     """
     invocation = dbt.cli(["build", *vars_argument(warehouse.working_path)], context=context, raise_on_error=False)
     events = list(invocation.stream())
+    error = None if invocation.is_successful() else invocation.get_error()
+    # dagster-dbt gives every invocation a target folder of its own; what this step needs of it
+    # (events, the error) is read, and a folder per run would pile up under sql/target.
+    shutil.rmtree(invocation.target_path, ignore_errors=True)
     pause_point("metrics")  # a test stops the run here, the models built and not yet reported
     con = warehouse.connect()
     try:
@@ -61,6 +94,5 @@ def metric_layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehou
             yield event
     finally:
         con.close()
-    if not invocation.is_successful():
-        error = invocation.get_error()
+    if error is not None:
         raise dg.Failure(description=f"dbt build failed: {error}", allow_retries=False)

@@ -9,7 +9,6 @@ from pydantic import Field
 from pipelines.keys import REPORT_KEY, WAREHOUSE_POOL, table_key
 from pipelines.report import (
     CHECK_NAME,
-    DEFAULT_CITY,
     Report,
     ReportError,
     audit_report,
@@ -20,7 +19,11 @@ from pipelines.resources import WarehouseResource
 
 
 class ReportConfig(dg.Config):
-    city: str = Field(default=DEFAULT_CITY, description="City whose talent flows the report draws.")
+    city: str | None = Field(
+        default=None,
+        description="City whose talent flows the report draws; by default the one with the most members "
+        "on the platform.",
+    )
 
 
 def _charts_table(report: Report) -> str:
@@ -72,7 +75,7 @@ def insight_report(context: dg.AssetExecutionContext, config: ReportConfig, ware
         metadata={
             "path": dg.MetadataValue.path(str(warehouse.layout.report / report.index.name)),
             "staged": dg.MetadataValue.path(str(report.index)),
-            "city": config.city,
+            "city": report.city,
             "charts": dg.MetadataValue.md(_charts_table(report)),
         },
         check_results=[

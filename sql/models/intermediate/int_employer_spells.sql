@@ -19,8 +19,9 @@ SELECT
     CASE WHEN count(*) = count(end_date) THEN max(end_date) END AS end_date,
     bool_or(starts_spell AND seniority = 'manager') AS starts_as_manager,
     max(previous_company_id) FILTER (WHERE starts_spell) AS previous_company_id,
-    bool_or(is_job_change) FILTER (WHERE starts_spell) AS is_job_change,
-    arg_max(next_company_id, position_number) AS next_company_id,
-    arg_max(ends_in_job_change, position_number) AS ends_in_job_change
+    coalesce(bool_or(is_job_change) FILTER (WHERE starts_spell), false) AS is_job_change,
+    -- A spell that has ended ends with the one position marked ends_spell; one still held has none.
+    max(next_company_id) FILTER (WHERE ends_spell) AS next_company_id,
+    coalesce(bool_or(ends_in_job_change) FILTER (WHERE ends_spell), false) AS ends_in_job_change
 FROM numbered
 GROUP BY source, person_id, spell_number

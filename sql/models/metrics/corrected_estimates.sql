@@ -78,10 +78,7 @@ share_estimates AS (
     LEFT JOIN category_totals c USING (kind, year, metric, dimension, group_value, category)
 ),
 education_levels AS (
-    SELECT 'platform' AS source, member_id AS person_id, highest_education_level AS education_level
-    FROM {{ source('raw', 'members') }}
-    UNION ALL
-    SELECT 'truth', person_id, highest_education_level FROM {{ source('truth', 'people') }}
+    SELECT source, person_id, education_level FROM {{ ref('stg_people') }}
 ),
 panel_moves AS (
     -- The location panel per 1 January cell and destination. The panel's row for a person

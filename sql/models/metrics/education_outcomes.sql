@@ -1,16 +1,12 @@
 WITH graduates AS (
-    SELECT 'platform' AS source, member_id AS person_id, level, field, institution, graduation_date
-    FROM {{ source('raw', 'educations') }}
-    UNION ALL
-    SELECT 'truth', person_id, level, field, institution, graduation_date
-    FROM {{ source('truth', 'educations') }}
+    SELECT source, person_id, level, field, institution, graduation_date
+    FROM {{ ref('stg_educations') }}
 ),
 first_management AS (
-    SELECT 'platform' AS source, member_id AS person_id, min(start_date) AS became_manager
-    FROM {{ source('raw', 'positions') }} WHERE seniority = 'manager' GROUP BY ALL
-    UNION ALL
-    SELECT 'truth', person_id, min(start_date)
-    FROM {{ source('truth', 'positions') }} WHERE seniority = 'manager' GROUP BY ALL
+    SELECT source, person_id, min(start_date) AS became_manager
+    FROM {{ ref('stg_positions') }}
+    WHERE seniority = 'manager'
+    GROUP BY ALL
 ),
 window_bounds AS (
     SELECT min(month) AS first_month, max(month) AS last_month FROM {{ source('raw', 'calendar') }}

@@ -1,7 +1,5 @@
 WITH positions AS (
-    SELECT 'platform' AS source, start_date, end_date FROM {{ source('raw', 'positions') }}
-    UNION ALL
-    SELECT 'truth', start_date, end_date FROM {{ source('truth', 'positions') }}
+    SELECT source, start_date, end_date FROM {{ ref('stg_positions') }}
 ),
 window_bounds AS (
     SELECT min(month) AS first_month FROM {{ source('raw', 'calendar') }}

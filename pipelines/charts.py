@@ -1,0 +1,229 @@
+"""Charts declared as data, drawn by one function for the Dagster UI and the insight report.
+
+A model's chart sits in its .yml, under ``config: meta: chart:`` (dbt copies it into the
+manifest, where ``model_charts`` reads it); the report's own charts are declared the same
+way in pipelines/report.yml. A declaration holds:
+
+    id        the figure's name (its PNG file and its place on the report page); unique
+    title     the line above the chart; caption: a sentence or two under it in the report
+    sources   the tables the chart reads, the model's own first; named in its subtitle
+    query     the SQL that shapes the rows the chart draws; ``$name`` is a parameter
+    params    the parameters' values (``{horizon: 5}``); a caller may give others
+    choose    parameters chosen from the data when no value is given: name -> a query
+              returning one value (e.g. the occupation with the most postings)
+    spec      a Vega-Lite specification without data: the query's rows become its data
+
+``{name}`` in the title, the caption and any text of the spec is replaced by the parameter
+of that name or, failing one, by the column of that name in the query's first row (with an
+optional format, ``{share:.1%}``); a text that is only ``{name}`` becomes the value itself,
+number or list (a scale's domain, an axis's ticks). So a chart names the values it chose.
+
+Charts are rendered to PNG by vl-convert, without a browser or a network connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import dagster as dg
+import duckdb
+import numpy as np
+import pandas as pd
+import vl_convert as vlc
+
+from pipelines.dbt import prepare_manifest
+
+REQUIRED = ("id", "title", "caption", "sources", "query", "spec")
+OPTIONAL = ("params", "choose")
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+_PARAMETER = re.compile(r"\$(\w+)")
+
+
+class ChartError(ValueError):
+    """A chart declaration that cannot be drawn as written."""
+
+
+@dataclass(frozen=True, eq=False)
+class Figure:
+    """A chart drawn from the warehouse: texts filled in, the query's rows, the full spec."""
+
+    id: str
+    title: str
+    caption: str
+    sources: tuple[str, ...]
+    data: pd.DataFrame = field(repr=False)
+    spec: dict = field(repr=False)
+
+    @property
+    def source_line(self) -> str:
+        return "Source: " + ", ".join(self.sources)
+
+    def altair(self) -> alt.TopLevelMixin:
+        """The chart as Altair reads it, titled, with the tables it was computed from below the title."""
+        title = {"text": self.title, "subtitle": self.source_line, "anchor": "start"}
+        # Validated as whichever top-level chart it is (a unit, a layer, a concatenation).
+        chart = alt.Chart.from_dict({**self.spec, "title": title, "data": {"values": []}})
+        chart.data = self.data  # Altair embeds the rows (dates as ISO text, NaN as null)
+        return chart
+
+    def to_dict(self) -> dict:
+        return self.altair().to_dict()
+
+    def png(self, scale: float = 1.0) -> bytes:
+        return png(self.altair(), scale)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart as declared: what it shows, what it reads, and how to draw it."""
+
+    id: str
+    title: str
+    caption: str
+    sources: tuple[str, ...]
+    query: str
+    spec: dict = field(repr=False)
+    params: dict = field(default_factory=dict)
+    choose: dict = field(default_factory=dict)
+
+    @classmethod
+    def declared(cls, declaration: Mapping[str, Any], where: str) -> Chart:
+        """The chart a declaration describes; ``where`` names the declaration in errors."""
+        if not isinstance(declaration, Mapping):
+            raise ChartError(f"{where}: a chart is a mapping of {', '.join(REQUIRED)}")
+        missing = [key for key in REQUIRED if not declaration.get(key)]
+        unknown = sorted(set(declaration) - set(REQUIRED) - set(OPTIONAL))
+        if missing or unknown:
+            raise ChartError(f"{where}: the chart lacks {missing} or has unknown keys {unknown}")
+        sources = declaration["sources"]
+        if isinstance(sources, str) or not all(isinstance(s, str) and "." in s for s in sources):
+            raise ChartError(f"{where}: sources must list tables as schema.name")
+        return cls(
+            id=str(declaration["id"]),
+            title=str(declaration["title"]),
+            caption=str(declaration["caption"]),
+            sources=tuple(sources),
+            query=str(declaration["query"]),
+            spec=dict(declaration["spec"]),
+            params=dict(declaration.get("params") or {}),
+            choose=dict(declaration.get("choose") or {}),
+        )
+
+    @property
+    def source_line(self) -> str:
+        return "Source: " + ", ".join(self.sources)
+
+    def parameters(self, con: duckdb.DuckDBPyConnection, **given: Any) -> dict[str, Any]:
+        """The declared parameters, those given (None counts as not given), and those chosen
+        from the data for the ones still without a value."""
+        values = {**self.params, **{name: value for name, value in given.items() if value is not None}}
+        for name, query in self.choose.items():
+            if values.get(name) is None:
+                row = execute(con, query, values, f"chart {self.id}, choosing {name}").fetchone()
+                values[name] = row[0] if row else None
+        return values
+
+    def draw(self, con: duckdb.DuckDBPyConnection, **given: Any) -> Figure:
+        """Run the query and fill the declaration in: the figure to render or embed."""
+        values = self.parameters(con, **given)
+        data = execute(con, self.query, values, f"chart {self.id}").df()
+        first = {k: _plain(v) for k, v in data.iloc[0].items()} if len(data) else dict.fromkeys(data.columns)
+        known = {**first, **values}
+        return Figure(
+            id=self.id,
+            title=fill(self.title, known),
+            caption=fill(self.caption, known),
+            sources=self.sources,
+            data=data,
+            spec=fill(self.spec, known),
+        )
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection, query: str, values: Mapping[str, Any], what: str
+) -> duckdb.DuckDBPyConnection:
+    """Execute ``query`` with the parameters it names (``$name``) taken from ``values``."""
+    names = dict.fromkeys(_PARAMETER.findall(query))
+    missing = [name for name in names if values.get(name) is None]
+    if missing:
+        raise ChartError(f"{what}: no value for the parameter(s) {', '.join('$' + n for n in missing)}")
+    return con.execute(query, {name: values[name] for name in names}) if names else con.execute(query)
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON has it: numpy scalars and arrays as Python numbers and lists, NaN as None."""
+    if isinstance(value, np.ndarray | list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def fill(value: Any, known: Mapping[str, Any]) -> Any:
+    """``value`` with its ``{name}`` placeholders replaced by the values ``known`` holds;
+    placeholders of other names are left as they are."""
+    if isinstance(value, Mapping):
+        return {key: fill(item, known) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill(item, known) for item in value]
+    if not isinstance(value, str):
+        return value
+    whole = _PLACEHOLDER.fullmatch(value)
+    if whole and whole.group(1) in known and whole.group(2) is None:
+        return _plain(known[whole.group(1)])
+
+    def text(match: re.Match) -> str:
+        name, form = match.groups()
+        if name not in known:
+            return match.group(0)
+        item = _plain(known[name])
+        return "" if item is None else format(item, form or "")
+
+    return _PLACEHOLDER.sub(text, value)
+
+
+def png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
+    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+
+
+def chart_markdown(figure: Figure) -> dg.MetadataValue:
+    """The figure as a PNG inlined in markdown (a data URI), which the Dagster UI shows in place."""
+    encoded = base64.b64encode(figure.png()).decode("ascii")
+    markdown = f"![{figure.title}](data:image/png;base64,{encoded})\n\n*{figure.source_line}*"
+    return dg.MetadataValue.md(markdown)
+
+
+# --- The models' charts, from the dbt manifest ----------------------------------------------
+
+
+def model_charts() -> dict[str, Chart]:
+    """Every model's chart by model name: the ``chart`` of its ``meta`` (its .yml), as parsed into
+    the manifest, which is parsed again first if a file of the project changed."""
+    manifest = prepare_manifest()
+    return dict(_charts_in_manifest(str(manifest), manifest.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=2)
+def _charts_in_manifest(path: str, _modified: int) -> dict[str, Chart]:
+    nodes = json.loads(Path(path).read_text(encoding="utf-8"))["nodes"]
+    charts = {}
+    for node in sorted(nodes.values(), key=lambda n: n["name"]):
+        if node["resource_type"] != "model":
+            continue
+        meta = {**(node.get("meta") or {}), **(node.get("config", {}).get("meta") or {})}
+        if "chart" in meta:
+            charts[node["name"]] = Chart.declared(meta["chart"], node["original_file_path"])
+    return charts

@@ -1,0 +1,108 @@
+-- Generic tests of the rules that span rows or tables of the generated tables (raw.*,
+-- truth.*), named by the table contract (synthetic/tables.py) and declared on the sources
+-- by pipelines/dbt.py. Each returns the rows that break its rule.
+--
+-- Another table is passed by name (schema.table), not through source(): dbt attaches a test
+-- on a source to no node when it depends on two, and Dagster then shows it as an
+-- observation instead of a check on the table's asset. The loader writes every source in
+-- one step, so no order between them is lost.
+
+-- Every month between the first and the last of `column` is present.
+{% test months_contiguous(model, column) %}
+select expected.month as missing_month
+from range(
+    (select min({{ column }}) from {{ model }}),
+    (select max({{ column }}) from {{ model }}) + interval 1 month,
+    interval 1 month
+) expected(month)
+anti join {{ model }} present on present.{{ column }} = expected.month
+{% endtest %}
+
+-- Periods of one `per` value do not overlap: no row starts before the latest end of the
+-- earlier rows (ordered by start, then order_by); a NULL end never ends. The running
+-- maximum catches every overlapping row, not only those overlapping their predecessor.
+{% test no_overlapping_periods(model, per, start_column, end_column, order_by) %}
+with with_earlier_end as (
+    select {{ per }}, {{ order_by }}, {{ start_column }}, {{ end_column }},
+           max(coalesce({{ end_column }}, 'infinity'::date)) over (
+               partition by {{ per }} order by {{ start_column }}, {{ order_by }}
+               rows between unbounded preceding and 1 preceding
+           ) as earlier_end
+    from {{ model }}
+)
+select {{ per }}, {{ order_by }}, {{ start_column }}, {{ end_column }},
+       nullif(earlier_end, 'infinity'::date) as earlier_end_null_if_still_held
+from with_earlier_end
+where {{ start_column }} < earlier_end
+{% endtest %}
+
+-- `column` is not before `other_column` of the rows of `to` whose `field` equals the
+-- `keys` columns (each key joined to its own row of `to`; a row some key finds no row for
+-- is left to the foreign key tests).
+{% test not_before(model, column, keys, to, field, other_column) %}
+select child.*
+from {{ model }} child
+{%- for key in keys %}
+join {{ to }} parent_{{ loop.index }} on parent_{{ loop.index }}.{{ field }} = child.{{ key }}
+{%- endfor %}
+where false
+{%- for key in keys %}
+   or child.{{ column }} < parent_{{ loop.index }}.{{ other_column }}
+{%- endfor %}
+{% endtest %}
+
+-- Within each group, a row whose `column` is `value` needs one whose `column` is `requires`.
+{% test requires_in_group(model, column, group_by, value, requires) %}
+select {{ group_by | join(', ') }}
+from {{ model }}
+group by {{ group_by | join(', ') }}
+having bool_or({{ column }} = '{{ value }}') and not bool_or({{ column }} = '{{ requires }}')
+{% endtest %}
+
+-- The list column is never NULL (an empty list instead) and holds at most `max_length`
+-- elements, none twice.
+{% test distinct_list(model, column, max_length) %}
+select *
+from {{ model }}
+where {{ column }} is null
+   or len({{ column }}) > {{ max_length }}
+   or len(list_distinct({{ column }})) <> len({{ column }})
+{% endtest %}
+
+-- The row of `to` that `key` references (its `field`) has the same `same_columns`, and
+-- `date_column` lies between its `from_column` and `until_column`.
+{% test matches_referenced(model, key, to, field, same_columns, date_column, from_column, until_column) %}
+select child.*
+from {{ model }} child
+join {{ to }} parent on parent.{{ field }} = child.{{ key }}
+where false
+{%- for column in same_columns %}
+   or child.{{ column }} <> parent.{{ column }}
+{%- endfor %}
+   or child.{{ date_column }} < parent.{{ from_column }}
+   or child.{{ date_column }} > parent.{{ until_column }}
+{% endtest %}
+
+-- Every element of the list `column` is one of the `items_column` values of `items` rows
+-- whose `items_key` equals the row's `key`; when there are none, one of the
+-- `fallback_column` values of `fallback`.
+{% test items_from_referenced(
+    model, column, key, items, items_key, items_column, fallback, fallback_column
+) %}
+with elements as (
+    select {{ key }}, unnest({{ column }}) as element from {{ model }}
+)
+select e.{{ key }}, e.element
+from elements e
+where not exists (select 1 from {{ items }} i
+                  where i.{{ items_key }} = e.{{ key }} and i.{{ items_column }} = e.element)
+  and (exists (select 1 from {{ items }} i where i.{{ items_key }} = e.{{ key }})
+       or not exists (select 1 from {{ fallback }} f where f.{{ fallback_column }} = e.element))
+{% endtest %}
+
+-- `column` is set exactly on the rows whose `when_column` is `value`.
+{% test present_exactly_when(model, column, when_column, value) %}
+select *
+from {{ model }}
+where ({{ when_column }} = '{{ value }}') <> ({{ column }} is not null)
+{% endtest %}
