@@ -299,7 +299,7 @@ def main(argv: list[str]) -> int:
     if writes and not named:
         print(
             f"error: dbt {args[0]} writes tables; the published warehouse is only replaced by a run (make run). "
-            "Set EGS_WAREHOUSE to a copy to build into, e.g. EGS_WAREHOUSE=/tmp/copy.duckdb",
+            "Set EGS_WAREHOUSE to a copy to build into, e.g. EGS_WAREHOUSE=copy.duckdb",
             file=sys.stderr,
         )
         return 2
