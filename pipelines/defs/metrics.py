@@ -6,6 +6,8 @@ Keys follow the warehouse: ``metrics/<name>`` for a metric (schema metrics),
 the loader's ``raw/*`` and ``truth/*`` assets.
 """
 
+import contextlib
+import io
 import shutil
 from collections.abc import Mapping
 from typing import Any
@@ -76,7 +78,14 @@ def metric_layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehou
     and each model's materialization is reported then, with them.
     """
     invocation = dbt.cli(["build", *vars_argument(warehouse.working_path)], context=context, raise_on_error=False)
-    events = list(invocation.stream())
+    # dagster-dbt echoes every line dbt prints to stdout: hundreds of lines in `make run`.
+    # They go to the debug log instead (LOG_LEVEL=DEBUG), and one line says what dbt did.
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        events = list(invocation.stream())
+    context.log.debug(printed.getvalue())
+    done = [line for line in printed.getvalue().splitlines() if line.strip().startswith("Done.")]
+    context.log.info(f"dbt build: {done[-1].strip() if done else 'no summary'}")
     error = None if invocation.is_successful() else invocation.get_error()
     # dagster-dbt gives every invocation a target folder of its own; what this step needs of it
     # (events, the error) is read, and a folder per run would pile up under sql/target.
