@@ -170,14 +170,14 @@ def manifest_is_current() -> bool:
     return all(p.stat().st_mtime <= built for p in files)
 
 
-def _environment() -> dict[str, str]:
+def environment() -> dict[str, str]:
     return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
 def run(args: list[str], database: str | Path = DEFAULT_WAREHOUSE, check: bool = True) -> subprocess.CompletedProcess:
     """Run one dbt command on ``database`` (a subprocess: dbt keeps its DuckDB connection
     for the life of its process, and one process may not open a file with two settings)."""
-    result = subprocess.run(command(args, database), env=_environment(), capture_output=True, text=True)
+    result = subprocess.run(command(args, database), env=environment(), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}{result.stderr[-2000:]}")
     return result
@@ -274,9 +274,11 @@ def build(database: str | Path, select: list[str] | None = None) -> dict:
     return json.loads((TARGET_DIR / "run_results.json").read_text(encoding="utf-8"))
 
 
-def command(args: list[str], database: str | Path) -> list[str]:
+def command(args: list[str], database: str | Path, project: Path = PROJECT_DIR) -> list[str]:
+    """The dbt command line for ``args`` on ``database``, with this project's profile
+    (``project``: another copy of it, as the tests use)."""
     return [
-        dbt_executable(), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+        dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project),
         *vars_argument(database),
     ]
 
@@ -309,7 +311,7 @@ def main(argv: list[str]) -> int:
         return 2
     prepare_manifest()
     target = [] if writes or "--target" in args or args[0] in ("--help", "-h") else ["--target", "published"]
-    return subprocess.run(command([*args, *target], database), env=_environment()).returncode
+    return subprocess.run(command([*args, *target], database), env=environment()).returncode
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ README's lineage picture is the project's."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.dbt import PROJECT_DIR, dbt_executable, metrics, models, vars_argument
+from pipelines.dbt import PROJECT_DIR, command, environment, metrics, models
 from pipelines.lineage import README, lineage_mermaid, readme_lineage
 
 TEST_COLUMNS_YML = """version: 2
@@ -38,10 +37,9 @@ def project(tmp_path) -> Path:
 
 def dbt_build(project: Path, select: str) -> subprocess.CompletedProcess:
     database = project.parent / "w.duckdb"
-    command = [dbt_executable(), "build", "--select", select, "--project-dir", str(project),
-               "--profiles-dir", str(project), *vars_argument(database)]
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return subprocess.run(command, capture_output=True, text=True, env=env)
+    return subprocess.run(
+        command(["build", "--select", select], database, project), capture_output=True, text=True, env=environment()
+    )
 
 
 def add_metric(project: Path, name: str, sql: str, yml: str | None) -> None:
