@@ -859,7 +859,7 @@ def test_a_failed_write_leaves_the_previous_release_whole(con, settings, publish
     def broken_notes(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(release, "release_notes", broken_notes)
+    monkeypatch.setattr(release.output, "release_notes", broken_notes)
     with pytest.raises(OSError, match="disk full"):
         release.write_release(
             release.build_release(con, ReleaseSettings(min_cell_size=50, secret=settings.secret)),

@@ -1,5 +1,5 @@
 """``release/public_release`` (group release): the privacy-safe release of the run's warehouse,
-staged for publishing together with it (pipelines/release.py holds how it is built)."""
+staged for publishing together with it (the package pipelines/release holds how it is built)."""
 
 # No `from __future__ import annotations`: Dagster reads the config and resource types of
 # the asset function from its annotations at decoration time.
@@ -13,10 +13,10 @@ from pipelines.release import (
     READ_TABLES,
     STATUSES,
     ReleaseSettings,
-    _status_counts,
     check_protection,
     publish,
     release_secret,
+    status_counts,
 )
 from pipelines.resources import WarehouseResource
 
@@ -70,7 +70,7 @@ def public_release(context: dg.AssetExecutionContext, config: ReleaseConfig, war
         tables = publish(con, target, settings)
     finally:
         con.close()
-    statuses = {s: sum(_status_counts(f)[s] for f in tables.values()) for s in STATUSES}
+    statuses = {s: sum(status_counts(f)[s] for f in tables.values()) for s in STATUSES}
     context.log.info(
         f"released {len(tables)} tables to {target}: " + ", ".join(f"{n:,} {s}" for s, n in statuses.items())
     )
