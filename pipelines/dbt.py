@@ -17,6 +17,7 @@ here from the same definitions the loader uses, so dbt and the loader open the f
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -216,7 +217,15 @@ _MACRO_BLOCK = re.compile(r"{%-?\s*macro\b.*?{%-?\s*endmacro\s*-?%}", re.DOTALL)
 
 def models() -> list[Model]:
     """Every model, each after the models it reads (the order dbt builds them in)."""
-    manifest = json.loads(prepare_manifest().read_text(encoding="utf-8"))
+    manifest = prepare_manifest()
+    # Read once per parse: the Dagster definitions, the report, the release and the tests ask
+    # for the models many times, and the manifest only changes when the project is parsed.
+    return list(_models_of(manifest, manifest.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=2)
+def _models_of(path: Path, parsed_at: int) -> tuple[Model, ...]:
+    manifest = json.loads(path.read_text(encoding="utf-8"))
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
     tables = {**nodes, **manifest["sources"]}
     schema_of = {n["name"]: n["schema"] for n in nodes.values()}
@@ -253,7 +262,7 @@ def models() -> list[Model]:
 
     for unique_id in sorted(nodes):
         visit(unique_id)
-    return list(ordered.values())
+    return tuple(ordered.values())
 
 
 def model_tables() -> list[str]:
