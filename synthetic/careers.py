@@ -26,7 +26,6 @@ REASONS = ("initial", "first_job", "job_change", "reemployment", "promotion")
 INITIAL, FIRST_JOB, JOB_CHANGE, REEMPLOYMENT, PROMOTION = range(5)
 SEPARATION = -1  # event code for leaving a job without a new one (layoff, retirement)
 
-INITIAL_UNEMPLOYED_SHARE = 0.04
 INITIAL_TENURE_MEAN_MONTHS = 60
 MAX_COMPANY_REDRAWS = 8
 
@@ -152,7 +151,7 @@ def _initial_jobs(model: Model, rng, people: People, companies: Companies, choos
     active = (people.graduation_t < 0) & (people.retirement_t > 0)
     elapsed = -people.graduation_t
     first_job_after = rng.geometric(people.first_job_hazard) - 1
-    working = active & (first_job_after < elapsed) & (rng.random(n) >= INITIAL_UNEMPLOYED_SHARE)
+    working = active & (first_job_after < elapsed) & (rng.random(n) >= dyn.initial_unemployment_rate)
     state[active & (first_job_after >= elapsed)] = SEARCH_FIRST
     state[active & (first_job_after < elapsed) & ~working] = SEARCH_AGAIN
     idx = np.flatnonzero(working)
@@ -235,10 +234,12 @@ def simulate_careers_blocks(
         employed[retiring] = search_first[retiring] = search_again[retiring] = False
 
         # p_change = job_change_hazard x multiplier of the year x short-tenure factor (1 after
-        # short_tenure months) x family factor. The layoff + change threshold takes one of
-        # two values per person, which change only with the year's multiplier.
-        p_layoff = dyn.layoff_hazard
-        if t == 0 or model.job_change_multiplier[t] != model.job_change_multiplier[t - 1]:
+        # short_tenure months) x family factor; p_layoff = layoff_hazard x the year's layoff
+        # multiplier. The layoff + change threshold takes one of two values per person, which
+        # change only with the year.
+        if t == 0 or model.month_year[t] != model.month_year[t - 1]:
+            p_layoff = dyn.layoff_hazard * model.layoff_multiplier[t]
+            p_reemployment = dyn.reemployment_hazard * model.reemployment_multiplier[t]
             rate = dyn.job_change_hazard * model.job_change_multiplier[t]
             change_short = p_layoff + (rate * dyn.short_tenure_factor) * change_factor
             change_long = p_layoff + rate * change_factor
@@ -255,7 +256,7 @@ def simulate_careers_blocks(
         state[graduating] = SEARCH_FIRST
         search_first[graduating] = True
         found_first = search_first & (u < first_job_hazard)
-        found_again = search_again & (u < dyn.reemployment_hazard)
+        found_again = search_again & (u < p_reemployment)
 
         # Layoffs: the position ends, the person searches again from next month.
         idx = np.flatnonzero(laid_off)

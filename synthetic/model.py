@@ -170,6 +170,8 @@ class Model:
     occupation_skill_prob: np.ndarray = None  # [O, S] base-year posting probability
     skill_trend: np.ndarray = None  # [S]
     job_change_multiplier: np.ndarray = None  # [T] by month index
+    layoff_multiplier: np.ndarray = None  # [T]
+    reemployment_multiplier: np.ndarray = None  # [T]
     month_year: np.ndarray = None  # [T] calendar year of each month
     promotion_hazard: np.ndarray = None  # [4] per seniority (manager: 0)
     membership_by_level: np.ndarray = None
@@ -291,6 +293,8 @@ def compile_model(sc: Scenario) -> Model:
     m.month_year = (start + np.arange(m.months)).astype("datetime64[Y]").astype(int) + 1970
     mult = sc.dynamics.job_change_multiplier
     m.job_change_multiplier = np.array([mult[y] for y in m.month_year])
+    m.layoff_multiplier = np.array([sc.dynamics.layoff_multiplier[y] for y in m.month_year])
+    m.reemployment_multiplier = np.array([sc.dynamics.reemployment_multiplier[y] for y in m.month_year])
     hz = sc.dynamics.promotion_hazard
     m.promotion_hazard = np.array([hz["junior"], hz["medior"], hz["senior"], 0.0])
 

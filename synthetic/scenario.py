@@ -254,8 +254,15 @@ class Dynamics(_Strict):
     short_tenure_months: Annotated[int, Field(ge=1, le=240)]
     short_tenure_factor: Weight
     job_change_multiplier: dict[Year, Weight] = Field(description="Macro cycle: factor per year.")
-    layoff_hazard: Probability
-    reemployment_hazard: Probability
+    layoff_hazard: Probability = Field(description="Monthly chance an employee loses the job (2018 level).")
+    layoff_multiplier: dict[Year, Weight] = Field(description="Macro cycle of layoffs: factor per year.")
+    reemployment_hazard: Probability = Field(
+        description="Monthly chance an unemployed person with work experience finds a job (2018 level)."
+    )
+    reemployment_multiplier: dict[Year, Weight] = Field(description="Macro cycle of job finding: factor per year.")
+    initial_unemployment_rate: Probability = Field(
+        description="Share of the experienced labour force without work at the start of the timeline."
+    )
     promotion_hazard: dict[Literal["junior", "medior", "senior"], Probability]
     promotion_on_change: Probability
     move_on_change: Probability
@@ -529,6 +536,8 @@ class Scenario(_Strict):
         years = set(self.timeline.years)
         for where, table in (
             ("dynamics.job_change_multiplier", self.dynamics.job_change_multiplier),
+            ("dynamics.layoff_multiplier", self.dynamics.layoff_multiplier),
+            ("dynamics.reemployment_multiplier", self.dynamics.reemployment_multiplier),
             ("platform.adoption_by_year", self.platform.adoption_by_year),
             ("platform.skills_per_member_year", self.platform.skills_per_member_year),
         ):
@@ -555,13 +564,14 @@ class Scenario(_Strict):
                 f"occupation families need a company table of {cells * 8 / 2**30:.1f} GiB (at most "
                 f"{MAX_COMPANY_TABLE_CELLS * 8 // 2**30} GiB): use fewer people, cities or families"
             )
-        if set(self.timeline.years) <= set(self.dynamics.job_change_multiplier):
+        years = set(self.timeline.years)
+        if years <= set(self.dynamics.job_change_multiplier) and years <= set(self.dynamics.layoff_multiplier):
             rows = self.rows_per_person_bound()
             if rows > MAX_ROWS_PER_PERSON:
                 yield (
                     f"dynamics, postings, platform: these rates make up to {rows:,.0f} rows per person over the "
                     f"timeline (at most {MAX_ROWS_PER_PERSON:,}): lower dynamics.job_change_hazard, "
-                    "job_change_multiplier or short_tenure_factor, postings.unfilled_per_hire, views_per_posting "
+                    "job_change_multiplier, short_tenure_factor or layoff_hazard, postings.unfilled_per_hire, views_per_posting "
                     "or searches_per_posting, or platform.skills_per_member_year, or shorten the timeline"
                 )
 
@@ -582,7 +592,8 @@ class Scenario(_Strict):
             * dyn.short_tenure_factor
             * max(f.job_change_factor for f in self.occupation_families.values())
         )
-        hires = min(1.0, change + dyn.layoff_hazard)
+        layoff = dyn.layoff_hazard * max(dyn.layoff_multiplier[y] for y in self.timeline.years)
+        hires = min(1.0, change + layoff)
         per_posting = 1 + post.views_per_posting + 4 * post.searches_per_posting
         per_hire = 1 + (1 + post.unfilled_per_hire) * per_posting
         skills = sum(self.platform.skills_per_member_year.get(y, 0.0) for y in self.timeline.years)

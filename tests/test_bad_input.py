@@ -563,7 +563,8 @@ def _minimal() -> dict:
         "skills": {"s": {"group": "g"}},
         "dynamics": {
             "job_change_hazard": 0.01, "short_tenure_months": 1, "short_tenure_factor": 1,
-            "job_change_multiplier": {2020: 1}, "layoff_hazard": 0, "reemployment_hazard": 0.1,
+            "job_change_multiplier": {2020: 1}, "layoff_hazard": 0, "layoff_multiplier": {2020: 1},
+            "reemployment_hazard": 0.1, "reemployment_multiplier": {2020: 1}, "initial_unemployment_rate": 0,
             "promotion_hazard": {"junior": 0, "medior": 0, "senior": 0}, "promotion_on_change": 0,
             "move_on_change": 0, "first_job_in_school_city": 1, "retirement_age": 67,
         },
@@ -606,7 +607,8 @@ def _century() -> dict:
     d = _minimal()
     years = range(2000, 2100)
     d["timeline"] = {"start": "2000-01", "end": "2099-12"}
-    d["dynamics"]["job_change_multiplier"] = {y: 1 for y in years}
+    for table in ("job_change_multiplier", "layoff_multiplier", "reemployment_multiplier"):
+        d["dynamics"][table] = {y: 1 for y in years}
     d["platform"]["adoption_by_year"] = {y: 1.0 for y in years}
     d["platform"]["skills_per_member_year"] = {y: 1.0 for y in years}
     return d
@@ -644,7 +646,8 @@ def _one_city_everywhere(d):
 def _years_zero_and_one(d):
     """A timeline in years 0 and 1, every year table consistent with it."""
     d["timeline"] = {"start": "0000-01", "end": "0001-12"}
-    d["dynamics"]["job_change_multiplier"] = {0: 1.0, 1: 1.0}
+    for table in ("job_change_multiplier", "layoff_multiplier", "reemployment_multiplier"):
+        d["dynamics"][table] = {0: 1.0, 1: 1.0}
     d["platform"]["adoption_by_year"] = {0: 0.5, 1: 1.0}
     d["platform"]["skills_per_member_year"] = {0: 1.0, 1: 1.0}
 
