@@ -5,8 +5,9 @@ Drawn after everything else of a block, so that scenarios without marketplace ac
 
 - Views: each posting is viewed by a Poisson number (``views_per_posting``) of members of
   the block in its occupation family, in a month between its opening and its closing (or
-  three months after opening while it stays open). A view before the member joined is
-  dropped. A viewer applies with chance ``apply_share``.
+  three months after opening while it stays open). A view before the member joined, or
+  from the month the member retires on, is dropped: retired people look for no work. A
+  viewer applies with chance ``apply_share``.
 - The member hired through a posting viewed it and applied in the month it opened (or,
   for a member who joined later, in the month of joining).
 - Truth: every application, with the person, and for every hire that did not go through
@@ -37,7 +38,13 @@ class PostingEvents:
 
 
 def draw_posting_events(
-    model: Model, rng, postings: Postings, positions, family: np.ndarray, membership: Membership
+    model: Model,
+    rng,
+    postings: Postings,
+    positions,
+    family: np.ndarray,
+    retirement_t: np.ndarray,
+    membership: Membership,
 ) -> PostingEvents:
     sc = model.scenario.postings
     T, F = model.months, len(model.families)
@@ -61,7 +68,7 @@ def draw_posting_events(
     t = first + np.floor(rng.random(posting.size) * span).astype(np.int64)
     applied = rng.random(posting.size) < sc.apply_share
     hired_person = np.where(postings.hired_position >= 0, positions.person[np.maximum(postings.hired_position, 0)], -1)
-    keep = (membership.join_t[viewer] <= t) & (viewer != hired_person[posting])
+    keep = (membership.join_t[viewer] <= t) & (t < retirement_t[viewer]) & (viewer != hired_person[posting])
 
     hires = np.flatnonzero(postings.platform_hire)
     person = np.concatenate([viewer[keep], hired_person[hires]])
@@ -71,8 +78,10 @@ def draw_posting_events(
     # if later (a member is hired through the platform only after joining it).
     hire_t = np.maximum(postings.opened_t[hires], membership.join_t[hired_person[hires]])
     t = np.concatenate([t[keep], hire_t])
-    # One view (and at most one application) per member and posting: keep the first.
-    order = lexsort_ints((~applied, t, posting, person))
+    # One view (and at most one application) per member and posting: keep the first draw in
+    # time, draw order breaking ties, so that whether a viewer applies stays a chance of
+    # apply_share (preferring the draw that applied would raise it).
+    order = lexsort_ints((t, posting, person))
     person, posting, applied, t = person[order], posting[order], applied[order], t[order]
     first_of_pair = np.ones(person.size, dtype=bool)  # also right for a block with no events
     first_of_pair[1:] = (person[1:] != person[:-1]) | (posting[1:] != posting[:-1])
