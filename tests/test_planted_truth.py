@@ -591,9 +591,10 @@ def test_applications_per_posting_recover_views_times_apply_share(con):
     the earlier draw, so the later draw's chance of an application is lost. With M members
     in a generation block spread over F families, a posting's Poisson(views) draws hit the
     same member in about views^2 F / (2 M) pairs, so about b = F x views / (2 M) of the
-    applications are lost (2.2% on the default scenario). Uneven family sizes make b approximate, so each year must lie
-    within Z_TOLERANCE Poisson standard errors of expected x (1 - b), plus b x expected
-    either side: a model off by a few percent still fails.
+    applications are lost (2.2% on the default scenario). Uneven family sizes make b
+    approximate, so each year must lie within Z_TOLERANCE Poisson standard errors of
+    expected x (1 - b), plus b x expected either side: a model off by a few percent still
+    fails.
     """
     from synthetic.generate import BLOCK_SIZE  # the generator draws viewers within a block of people
 
