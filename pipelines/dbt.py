@@ -20,13 +20,11 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import yaml
 
 from pipelines.warehouse import CALENDAR_COMMENT, SCHEMAS, STORAGE_VERSION, memory_limit, spill_directory
@@ -205,14 +203,10 @@ class Model:
     columns: dict[str, str]
     reads: tuple[str, ...]  # tables and views it selects from (schema.name), sources included
     path: Path  # its SQL file
-    query: str  # its SELECT with every ref() and source() written as schema.name
 
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
-
-
-_MACRO_BLOCK = re.compile(r"{%-?\s*macro\b.*?{%-?\s*endmacro\s*-?%}", re.DOTALL)
 
 
 def models() -> list[Model]:
@@ -228,16 +222,6 @@ def _models_of(path: Path, parsed_at: int) -> tuple[Model, ...]:
     manifest = json.loads(path.read_text(encoding="utf-8"))
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
     tables = {**nodes, **manifest["sources"]}
-    schema_of = {n["name"]: n["schema"] for n in nodes.values()}
-    # Models use no Jinja but ref(), source() and the project's SQL macros: rendered with
-    # these, a model is plain SQL that any engine given the same schemas runs (the Spark port).
-    plain_sql = jinja2.Environment(undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"])
-    helpers = {"ref": lambda name: f"{schema_of[name]}.{name}", "source": lambda schema, table: f"{schema}.{table}"}
-    macros = "".join(
-        block
-        for path in sorted((PROJECT_DIR / "macros").glob("*.sql"))
-        for block in _MACRO_BLOCK.findall(path.read_text(encoding="utf-8"))
-    )
     ordered: dict[str, Model] = {}
 
     def visit(unique_id: str) -> None:
@@ -257,7 +241,6 @@ def _models_of(path: Path, parsed_at: int) -> tuple[Model, ...]:
                 for p in node["depends_on"]["nodes"]
             ),
             path=PROJECT_DIR / node["original_file_path"],
-            query=plain_sql.from_string(macros + node["raw_code"]).render(**helpers).strip().rstrip(";"),
         )
 
     for unique_id in sorted(nodes):

@@ -1,86 +1,108 @@
-"""The metrics on Apache Spark: the same dbt models (sql/models), transpiled from DuckDB's dialect.
+"""The dbt project (sql/) on Apache Spark, through dbt-spark's session method.
 
-The lake is plain hive-partitioned Parquet, so Spark reads it where it lies (a local
-folder, HDFS, S3). ``register_lake`` gives Spark the tables the metric SQL names: a view
-per lake table in the databases ``raw`` and ``truth`` (the contract's columns and types,
-without the ``shard`` partition column) and ``raw.calendar``, built from the scenario's
-timeline as the DuckDB loader builds it. ``build_metric`` runs one metric and saves it as
-the table ``metrics.<name>``, where the metrics that read it find it; ``build_metrics``
-runs them all, each after the metrics it reads. No Dagster: this runs under spark-submit,
-in a notebook or in a test.
+The models are the ones DuckDB runs: where the engines write SQL differently, a model calls
+a dispatched macro (sql/macros/engines.sql), so dbt renders Spark's dialect on the `spark`
+target. This module only prepares the ground and runs dbt in this process:
 
-    python -m pipelines.spark --master 'local[4]' --lake data/lake --output data/spark_metrics
-    spark-submit --master spark://head:7077 pipelines/spark.py \
-        --lake s3a://bucket/lake --output s3a://bucket/metrics
+1. ``start_session`` starts the SparkSession with the `spark` target's
+   ``server_side_parameters`` (sql/profiles.yml: master, memory, shuffle and join
+   settings) and a warehouse folder for the models' tables.
+2. ``register_lake`` gives Spark the sources: a view per lake table in the databases
+   ``raw`` and ``truth`` (the contract's columns and types, without the ``shard``
+   partition column) and ``raw.calendar``, built from the scenario's timeline as the
+   DuckDB loader builds it.
+3. ``run_models`` runs ``dbt run --target spark`` with dbtRunner. dbt-spark's session
+   method calls ``SparkSession.builder.getOrCreate()``, which returns this session, so
+   the models see the views above; their tables land in the warehouse folder as
+   ``staging.*``, ``intermediate.*`` and ``metrics.*``.
+
+The catalog is Spark's in-memory one: a later session reads the tables' Parquet files from
+the warehouse folder (``<schema>.db/<table>``). No Dagster: this runs from the command line,
+in a notebook or in a test::
+
+    python -m pipelines.spark --lake data/lake --warehouse data/spark_warehouse
+    python -m pipelines.spark --lake data/lake --warehouse data/spark_warehouse --select +job_change_rate
+
+    from pipelines.spark import register_lake, run_models, start_session
+    spark = start_session("data/spark_warehouse")
+    register_lake(spark, "data/lake", load_scenario("netherlands"))
+    run_models()
+    spark.table("metrics.job_change_rate").show()
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import shutil
 import sys
-import uuid
+import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ErrorLevel
+import yaml
 
 if __package__ in (None, ""):  # run as a file (spark-submit pipelines/spark.py): import from the project root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.dbt import Model, models  # noqa: E402
+from pipelines.dbt import PROJECT_DIR, TARGET_DIR, prepare_manifest  # noqa: E402
 from synthetic.scenario import DEFAULT_SCENARIO, Scenario, load_scenario  # noqa: E402
 from synthetic.tables import GENERATED_TABLES  # noqa: E402
 
-SCHEMAS = ("raw", "truth", "staging", "intermediate", "metrics")
-# DuckDB sets no limit on recursion; this one only stops a runaway query.
-RECURSION_LIMIT = 1000
+PROFILES = PROJECT_DIR / "profiles.yml"
+TARGET = "spark"
+# The schemas dbt builds in (dbt_project.yml); a rerun starts from empty folders.
+MODEL_SCHEMAS = ("staging", "intermediate", "metrics")
+# dbt's own files of a Spark run, apart from the DuckDB manifest the Dagster definitions load.
+SPARK_TARGET_DIR = TARGET_DIR / "spark"
 
 
-def _spark_tree(query: str) -> exp.Expression:
-    """Parse DuckDB SQL, with the one fix-up sqlglot's translation to Spark needs.
+def spark_settings(target: str = TARGET) -> dict[str, str]:
+    """The target's server_side_parameters: the Spark settings dbt-spark applies to its session.
 
-    Decimal literals (``100.0``, ``1.96``) become DOUBLE. DuckDB divides a DECIMAL in
-    floating point, while Spark keeps the quotient DECIMAL and, past 38 digits of
-    precision, rounds it to as few as 6 decimal places (``10000.0 * n / m`` loses about
-    five significant digits). The lake has no DECIMAL columns, so literals are the only
-    decimals; as DOUBLEs every division is a floating-point one, as in DuckDB.
+    Read here too, because the settings that size the JVM (driver memory, master) only
+    count when the session starts, and it starts here, before dbt.
     """
-    tree = sqlglot.parse_one(query, read="duckdb")
-    decimals = [
-        literal
-        for literal in tree.find_all(exp.Literal)
-        if literal.is_number and "." in literal.this and "e" not in literal.this.lower()
-    ]
-    for literal in decimals:
-        literal.replace(exp.cast(literal.copy(), exp.DataType.build("DOUBLE")))
-    return tree
+    profile = yaml.safe_load(PROFILES.read_text(encoding="utf-8"))["economic_graph"]["outputs"][target]
+    return {str(k): str(v) for k, v in profile.get("server_side_parameters", {}).items()}
 
 
-def _spark_sql(tree: exp.Expression) -> str:
-    """Spark SQL text; DuckDB's ``AS MATERIALIZED`` hint is left out (sqlglot would pass it
-    through, and Spark has no such keyword; ``run_metric`` materializes those CTEs itself)."""
-    tree = tree.copy()
-    for cte in tree.find_all(exp.CTE):
-        cte.set("materialized", None)
-    # Constructs sqlglot knows it cannot translate raise here instead of producing wrong SQL.
-    return tree.sql(dialect="spark", pretty=True, unsupported_level=ErrorLevel.RAISE)
+def _location(text: str | Path) -> str:
+    """A URL as it is; a local path made absolute, so the tables do not depend on the working directory."""
+    text = str(text)
+    return text if "://" in text else str(Path(text).resolve())
 
 
-def to_spark_sql(query: str) -> str:
-    """One metric's DuckDB SELECT as one Spark SQL statement (see ``_spark_tree`` for the fix-up).
+def start_session(warehouse: str | Path, target: str = TARGET, app_name: str = "economic-graph-dbt"):
+    """The SparkSession dbt-spark will find, with the target's settings and ``warehouse`` as
+    spark.sql.warehouse.dir (a folder or any URL Spark writes)."""
+    from pyspark.sql import SparkSession  # only where Spark runs: nothing else in the project needs it
 
-    A recursive CTE whose recursive step aggregates (raking_weights) is translated but
-    Spark refuses to run it; ``run_metric`` evaluates such CTEs step by step.
-    """
-    return _spark_sql(_spark_tree(query))
+    # pyspark warns about pandas 3 on import; this module hands no data to pandas.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in spark_settings(target).items():
+        builder = builder.config(key, value)
+    warehouse = _location(warehouse)
+    builder = builder.config("spark.sql.warehouse.dir", warehouse)
+    if "://" not in warehouse:
+        # Spark's scratch files (shuffle, spill) beside the warehouse, not in /tmp, whose
+        # size is unknown; their folder is emptied when the session ends.
+        builder = builder.config("spark.local.dir", str(Path(warehouse) / "_scratch"))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+# The contract's DuckDB types that Spark spells differently; the rest are the same words.
+_SPARK_TYPES = {"VARCHAR": "STRING"}
 
 
 def _spark_type(duckdb_type: str) -> str:
-    return exp.DataType.build(duckdb_type, dialect="duckdb").sql(dialect="spark")
+    if duckdb_type.endswith("[]"):
+        return f"ARRAY<{_spark_type(duckdb_type[:-2])}>"
+    return _SPARK_TYPES.get(duckdb_type, duckdb_type)
 
 
 def _path_literal(path: str) -> str:
@@ -88,15 +110,15 @@ def _path_literal(path: str) -> str:
 
 
 def register_lake(spark, lake: str | Path, scenario: Scenario) -> dict[str, str]:
-    """Create the databases, a view per lake table and raw.calendar; returns each view's SELECT.
+    """Create the databases raw and truth, a view per lake table and raw.calendar; returns each view's SELECT.
 
-    ``lake`` is any path Spark reads (``/data/lake``, ``hdfs://...``, ``s3a://...``). Each
+    ``lake`` is any path Spark reads (``data/lake``, ``hdfs://...``, ``s3a://...``). Each
     view reads the table's folder, in which Spark discovers the ``shard=<k>`` partitions,
     and selects the contract's columns with the contract's types, so the partition column
     never reaches a ``SELECT *``.
     """
-    lake = str(lake).rstrip("/")
-    for schema in SCHEMAS:
+    lake = _location(lake).rstrip("/")
+    for schema in ("raw", "truth"):
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {schema}")
     views = {}
     for table in GENERATED_TABLES:
@@ -114,228 +136,89 @@ def register_lake(spark, lake: str | Path, scenario: Scenario) -> dict[str, str]
     return views
 
 
-def _references(node: exp.Expression, name: str) -> list[exp.Table]:
-    return [t for t in node.find_all(exp.Table) if not t.args.get("db") and t.name == name]
+@dataclass(frozen=True)
+class ModelRun:
+    """One model's outcome in a dbt run."""
+
+    name: str
+    status: str  # dbt's: success, error, skipped
+    seconds: float
+    message: str | None
 
 
-def _point_to(node: exp.Expression, name: str, view: str) -> None:
-    """Make every unqualified reference to ``name`` read the view ``view``, aliased as ``name``."""
-    for table in _references(node, name):
-        if not table.alias:
-            table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
-        table.set("this", exp.to_identifier(view))
+def clear_model_tables(spark) -> None:
+    """Drop the models' databases and, in a local warehouse, their folders.
 
-
-def _with(ctes: list[exp.CTE], query: exp.Expression) -> exp.Expression:
-    """``query`` preceded by those of ``ctes`` it reads, directly or through another."""
-    needed: set[str] = set()
-    pending = [query]
-    while pending:
-        for table in pending.pop().find_all(exp.Table):
-            if not table.args.get("db") and table.name not in needed:
-                needed.add(table.name)
-                pending.extend(c.this for c in ctes if c.alias == table.name)
-    query = query.copy()
-    kept = [c.copy() for c in ctes if c.alias in needed]
-    if kept:
-        query.set("with_", exp.With(expressions=kept))
-    return query
-
-
-def _is_recursive(cte: exp.CTE) -> bool:
-    return isinstance(cte.this, exp.Union) and bool(_references(cte.this.right, cte.alias))
-
-
-def _iterate(spark, cte: exp.CTE, kept: list[exp.CTE], views: list[str], token: str):
-    """The rows of a recursive CTE, as the SQL standard (and DuckDB) defines them.
-
-    Spark refuses a recursive CTE whose recursive step aggregates or uses a window over
-    the recursive reference, which an iterative fit such as raking needs, and no rewrite
-    of the SQL avoids it. So the anchor gives the first working table, each step reads
-    only the previous step's rows, until a step returns none (for UNION without ALL: no
-    new rows). Every step is materialized, so the plan does not grow with the number of
-    steps, and the CTEs a step reads are materialized once instead of at every step.
+    The in-memory catalog forgets a previous session's tables but their files stay, and
+    Spark refuses to create a table over a folder that is not empty.
     """
-    name, body = cte.alias, cte.this
-    step = body.right.copy()
-    for read in {t.name for t in step.find_all(exp.Table) if not t.args.get("db")} & {c.alias for c in kept}:
-        view = f"{read}__{token}"
-        rows = spark.sql(_spark_sql(_with(kept, exp.select("*").from_(read))))
-        rows.localCheckpoint().createOrReplaceTempView(view)
-        views.append(view)
-        _point_to(step, read, view)
-    working_view = f"{name}__{token}_working"
-    views.append(working_view)
-    _point_to(step, name, working_view)
-    step_sql = _spark_sql(_with(kept, step))
-
-    first = spark.sql(_spark_sql(_with(kept, body.left)))
-    columns = [c.name for c in cte.args["alias"].columns] or first.columns
-    first = first.toDF(*columns).distinct() if body.args.get("distinct") else first.toDF(*columns)
-    schema = first.schema
-    working = first.localCheckpoint()
-    steps = [working]
-    for _ in range(RECURSION_LIMIT):
-        working.createOrReplaceTempView(working_view)
-        rows = spark.sql(step_sql).toDF(*columns)
-        rows = rows.select([rows[f.name].cast(f.dataType) for f in schema.fields])
-        if body.args.get("distinct"):
-            rows = rows.distinct().subtract(functools.reduce(lambda a, b: a.unionByName(b), steps))
-        working = rows.localCheckpoint(eager=False)
-        if working.count() == 0:  # the one job that computes and keeps the step's rows
-            break
-        steps.append(working)
-    else:
-        raise RuntimeError(f"recursive CTE {name} did not finish within {RECURSION_LIMIT} steps")
-    # Not checkpointed again: Spark 4 fails to plan a checkpoint of a union of checkpoints.
-    return functools.reduce(lambda a, b: a.unionByName(b), steps)
+    warehouse = spark.conf.get("spark.sql.warehouse.dir")
+    for schema in MODEL_SCHEMAS:
+        spark.sql(f"DROP DATABASE IF EXISTS {schema} CASCADE")
+        if "://" not in warehouse or warehouse.startswith("file:"):
+            shutil.rmtree(Path(warehouse.removeprefix("file:")) / f"{schema}.db", ignore_errors=True)
 
 
-def _materialize_ctes(spark, tree: exp.Expression, views: list[str]) -> exp.Expression:
-    """Compute recursive and MATERIALIZED CTEs into temporary views; returns the query left to run.
+def run_models(select: Iterable[str] | None = None, target: str = TARGET) -> list[ModelRun]:
+    """``dbt run --target <target>`` in this process, on the session started above; every model
+    by default, else dbt's ``--select`` (``job_change_rate+``, ``metrics.hires``...).
 
-    A MATERIALIZED CTE is computed once, as DuckDB does, instead of once per reference
-    (Spark SQL has no syntax for the hint and inlines a CTE wherever it is read).
+    Returns each model's outcome, in the order dbt ran them; a model that fails does not
+    stop the others that do not read it (dbt skips those that do).
     """
-    token = uuid.uuid4().hex[:8]
-    computed: dict[str, str] = {}  # CTE -> temporary view holding its rows
-    kept: list[exp.CTE] = []  # the CTEs left in the query, in order
-    for cte in tree.args["with_"].expressions:
-        cte = cte.copy()
-        for name, view in computed.items():
-            _point_to(cte, name, view)
-        if _is_recursive(cte):
-            rows = _iterate(spark, cte, kept, views, token)
-        elif cte.args.get("materialized"):
-            rows = spark.sql(_spark_sql(_with([*kept, cte], exp.select("*").from_(cte.alias))))
-            rows = rows.localCheckpoint()
-        else:
-            kept.append(cte)
-            continue
-        computed[cte.alias] = f"{cte.alias}__{token}"
-        rows.createOrReplaceTempView(computed[cte.alias])
-        views.append(computed[cte.alias])
-    main = tree.copy()
-    main.set("with_", None)
-    for name, view in computed.items():
-        _point_to(main, name, view)
-    return _with(kept, main)
+    from dbt.cli.main import dbtRunner
+
+    prepare_manifest()  # sources.yml written from the table contract, as before any dbt command
+    args = [
+        "run", "--target", target, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(SPARK_TARGET_DIR), "--no-send-anonymous-usage-stats", "--quiet",
+    ]
+    select = list(select or [])
+    if select:
+        args += ["--select", *select]
+    result = dbtRunner().invoke(args)
+    if result.result is None:  # dbt stopped before running a model (bad profile, parse error)
+        raise RuntimeError(f"dbt run --target {target} failed: {result.exception}")
+    return [
+        ModelRun(r.node.name, str(r.status), r.execution_time, r.message if str(r.status) != "success" else None)
+        for r in result.result.results
+    ]
 
 
-def _frame(spark, query: str, views: list[str]):
-    tree = _spark_tree(query)
-    with_ = tree.args.get("with_")
-    if with_ is not None and any(c.args.get("materialized") or _is_recursive(c) for c in with_.expressions):
-        tree = _materialize_ctes(spark, tree, views)
-    return spark.sql(_spark_sql(tree))
+def build(lake: str | Path, warehouse: str | Path, scenario: Scenario, select: Iterable[str] | None = None,
+          target: str = TARGET) -> list[ModelRun]:
+    """Start the session, register the lake and run the models into fresh tables.
 
-
-def run_metric(spark, metric: Model):
-    """The metric's result as a Spark DataFrame; the tables it reads must be registered.
-
-    Recursive and MATERIALIZED CTEs are computed first, into temporary views that stay
-    for the session.
+    A new session's catalog holds no model, so ``select`` must include what the selected
+    models read: ``+job_change_rate``, not ``job_change_rate``.
     """
-    return _frame(spark, metric.query, [])
-
-
-def build_metric(spark, metric: Model, output: str | None = None) -> int:
-    """Save the metric as the table metrics.<name>; returns its row count.
-
-    With ``output`` (a folder or URL), the table's files are ``<output>/metrics_<name>/``;
-    without, Spark keeps them in its warehouse (``spark.sql.warehouse.dir``).
-    """
-    views: list[str] = []
-    try:
-        frame = _frame(spark, metric.query, views)
-        undocumented = [c for c in frame.columns if c not in metric.columns]
-        documented_missing = [c for c in metric.columns if c not in frame.columns]
-        if undocumented or documented_missing:
-            raise ValueError(
-                f"{metric.path.name}: header columns do not match the query on Spark; "
-                f"undocumented {undocumented}, documented but absent {documented_missing}"
-            )
-        writer = frame.write.mode("overwrite").format("parquet")
-        if output:  # an external table: its files are the Parquet output, and a rerun replaces them
-            writer = writer.option("path", f"{str(output).rstrip('/')}/metrics_{metric.name}")
-        writer.saveAsTable(metric.qualified_name)
-    finally:
-        for view in views:
-            spark.catalog.dropTempView(view)
-    return spark.table(metric.qualified_name).count()
-
-
-def build_metrics(
-    spark,
-    metrics: Iterable[Model] | None = None,
-    output: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> dict[str, int]:
-    """Every metric (default: all of sql/), each after the metrics it reads; returns rows per table."""
-    rows = {}
-    for metric in models() if metrics is None else metrics:
-        rows[metric.qualified_name] = build_metric(spark, metric, output)
-        if progress is not None:
-            progress(f"{metric.qualified_name}: {rows[metric.qualified_name]:,} rows")
-    return rows
-
-
-def with_dependencies(metrics: list[Model], names: Iterable[str]) -> list[Model]:
-    """The named metrics and every metric they read, in ``metrics``' (dependency) order."""
-    by_name = {m.qualified_name: m for m in metrics}
-    wanted: set[str] = set()
-
-    def add(name: str) -> None:
-        if name in by_name and name not in wanted:
-            wanted.add(name)
-            for read in by_name[name].reads:
-                add(read)
-
-    for name in names:
-        qualified = name if "." in name else f"metrics.{name}"
-        if qualified not in by_name:
-            raise KeyError(f"no metric {name!r}; the metrics are {sorted(m.name for m in metrics)}")
-        add(qualified)
-    return [m for m in metrics if m.qualified_name in wanted]
-
-
-def _location(text: str) -> str:
-    """A URL as it is; a local path made absolute, so the tables do not depend on the working directory."""
-    return text if "://" in text else str(Path(text).resolve())
+    spark = start_session(warehouse, target)
+    register_lake(spark, lake, scenario)
+    clear_model_tables(spark)
+    return run_models(select, target)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.spark", description=__doc__.splitlines()[0])
     parser.add_argument("--lake", required=True, help="the Parquet lake: a folder or any URL Spark reads")
+    parser.add_argument("--warehouse", required=True, help="where the models' tables go (spark.sql.warehouse.dir)")
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO, help="the lake's scenario (its calendar)")
-    parser.add_argument("--output", help="keep each metric as Parquet in <output>/metrics_<name>/")
-    parser.add_argument("--master", help="Spark master when not started by spark-submit, e.g. 'local[4]'")
-    parser.add_argument("--warehouse", help="spark.sql.warehouse.dir, for a local run")
-    parser.add_argument("--metric", action="append", help="only this metric and those it reads (repeatable)")
+    parser.add_argument("--select", nargs="+", help="dbt's --select: only these models (default: every one)")
+    parser.add_argument("--target", default=TARGET, help="the target of sql/profiles.yml whose settings to use")
     args = parser.parse_args(argv)
-    metrics = models()
     try:
-        if args.metric:
-            metrics = with_dependencies(metrics, args.metric)
         scenario = load_scenario(args.scenario)
     except (KeyError, ValueError) as err:
         print(f"error: {err.args[0]}", file=sys.stderr)
         return 2
-
-    from pyspark.sql import SparkSession  # only where Spark runs: nothing else in the project needs it
-
-    # pyspark warns about pandas 3 on import; this module hands no data to pandas.
-    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
-    builder = SparkSession.builder.appName("economic-graph-metrics")
-    builder = builder.config("spark.sql.session.timeZone", "UTC")
-    if args.master:
-        builder = builder.master(args.master)
-    if args.warehouse:
-        builder = builder.config("spark.sql.warehouse.dir", _location(args.warehouse))
-    spark = builder.getOrCreate()
-    register_lake(spark, _location(args.lake), scenario)
-    build_metrics(spark, metrics, output=args.output and _location(args.output), progress=print)
-    return 0
+    started = time.perf_counter()
+    runs = build(args.lake, args.warehouse, scenario, args.select, args.target)
+    for run in runs:
+        print(f"{run.status:8} {run.seconds:8.1f} s  {run.name}" + (f": {run.message}" if run.message else ""))
+    failed = [r.name for r in runs if r.status != "success"]
+    print(f"{len(runs) - len(failed)} of {len(runs)} models in {time.perf_counter() - started:.0f} s"
+          + (f"; not built: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

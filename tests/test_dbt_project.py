@@ -85,7 +85,7 @@ def test_the_job_change_rule_lives_in_one_model():
     out a month gap of its own against a previous or next employer."""
     users = [m.name for m in models() if "job_to_job(" in m.path.read_text(encoding="utf-8")]
     assert users == ["int_position_history"]
-    gap = re.compile(r"datediff\('month',[^)]*\)\s*<\s*3")
+    gap = re.compile(r"(datediff\('month',|month_difference\()[^)]*\)\s*<\s*3")
     assert [m.name for m in models() if gap.search(m.path.read_text(encoding="utf-8"))] == []
     assert not any(gap.search(p.read_text(encoding="utf-8")) for p in Path("pipelines").rglob("*.py"))
 

@@ -1,13 +1,15 @@
-"""Beyond DuckDB: pyarrow reads the lake, and Apache Spark runs every metric with DuckDB's result.
+"""Beyond DuckDB: pyarrow reads the lake, and Apache Spark runs every dbt model with DuckDB's result.
 
 The lake is plain hive-partitioned Parquet, so any engine reads it: pyarrow's dataset API
-must recognise the ``shard`` partition column and count the rows DuckDB loaded. Every
-metric in sql/ is then transpiled to Spark SQL (pipelines/spark.py), run by Spark in local
-mode over the same lake, and compared with DuckDB's table row for row.
+must recognise the ``shard`` partition column and count the rows DuckDB loaded. The dbt
+project then runs on Spark in local mode over the same lake (`dbt run --target spark`,
+dbt-spark's session method, through pipelines/spark.py, with the profile's settings), and
+every model's table or view, staging, intermediate and metrics, is compared with DuckDB's
+row for row.
 
-A small scenario (10,000 people, three shards) keeps the module at a couple of minutes:
-the comparison is about SQL semantics, not statistics, so size adds nothing. One
-SparkSession serves the whole module.
+A small scenario (10,000 people, three shards) keeps the module at a few minutes: the
+comparison is about SQL semantics, not statistics, so size adds nothing. One SparkSession
+and one dbt run serve the whole module.
 
 Spark needs Java. Without it the Spark tests are skipped with the reason, except in CI
 (environment variable CI set), where they fail; .ci/run installs a JRE.
@@ -28,8 +30,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from pipelines.spark import build_metric, register_lake
 from pipelines.dbt import models
+from pipelines.spark import clear_model_tables, register_lake, run_models, start_session
 from synthetic.scenario import Scenario, load_scenario
 from synthetic.tables import GENERATED_TABLES
 from tests.conftest import build_warehouse
@@ -46,7 +48,7 @@ SHARDS = 3
 # x / y - 1 on equal rates), where a last-bit difference is large relative to the result.
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
-METRICS = models()
+MODELS = models()
 
 # pyspark warns about pandas 3 when it converts results; these tests convert through Arrow only.
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
@@ -110,28 +112,19 @@ def _require_java() -> None:
 
 @pytest.fixture(scope="module")
 def spark(small, tmp_path_factory):
+    """The session of the `spark` target, its settings as sql/profiles.yml has them."""
     _require_java()
-    from pyspark.sql import SparkSession
-
-    folder = tmp_path_factory.mktemp("spark")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("portability-test")
-        .config("spark.ui.enabled", "false")
-        # Tables of a few thousand rows: one shuffle partition instead of 200 nearly empty
-        # tasks, and no re-planning or code generation, which cost more than they save here.
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.adaptive.enabled", "false")
-        .config("spark.sql.codegen.wholeStage", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(folder / "warehouse"))
-        .config("spark.local.dir", str(folder / "local"))
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
+    session = start_session(tmp_path_factory.mktemp("spark") / "warehouse", app_name="portability-test")
     register_lake(session, small.lake, small.scenario)
+    clear_model_tables(session)
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def dbt_on_spark(spark) -> dict:
+    """Every model built once by `dbt run --target spark`; each model's outcome by name."""
+    return {run.name: run for run in run_models()}
 
 
 def test_spark_reads_the_lake_as_the_warehouse_has_it(spark, duck):
@@ -175,16 +168,15 @@ def _same(spark_value, duck_value, is_float: bool) -> bool:
     return type(spark_value) is type(duck_value) and spark_value == duck_value
 
 
-@pytest.mark.parametrize("metric", METRICS, ids=[m.name for m in METRICS])
-def test_metric_on_spark_matches_duckdb(spark, duck, metric):
-    """METRICS (every model) is in dependency order, so the models a model reads were built on Spark before it."""
-    failed = [r for r in metric.reads if r.split(".")[0] not in ("raw", "truth") and not spark.catalog.tableExists(r)]
-    if failed:
-        pytest.fail(f"{metric.name} reads {failed}, which Spark did not build (see that test)")
-    build_metric(spark, metric)
+@pytest.mark.parametrize("model", MODELS, ids=[m.name for m in MODELS])
+def test_model_on_spark_matches_duckdb(spark, dbt_on_spark, duck, model):
+    """Staging views too: they are where the sources' types meet, and cheap at this size."""
+    run = dbt_on_spark.get(model.name)
+    assert run is not None, f"dbt on Spark did not run {model.name}"
+    assert run.status == "success", f"dbt on Spark: {model.name} {run.status}: {run.message}"
 
-    result = spark.table(metric.qualified_name).toArrow()
-    relation = duck.sql(f"SELECT * FROM {metric.qualified_name}")
+    result = spark.table(model.qualified_name).toArrow()
+    relation = duck.sql(f"SELECT * FROM {model.qualified_name}")
     assert result.column_names == relation.columns
     floats = [_is_float(str(t)) for t in relation.types]
     spark_rows = sorted(

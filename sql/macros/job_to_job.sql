@@ -3,5 +3,5 @@
 -- three months earlier"). Dates are first days of months. Used by int_position_history only:
 -- every metric reads the flags it computes there.
 {% macro job_to_job(from_company, left_on, to_company, started_on) -%}
-    coalesce({{ from_company }} <> {{ to_company }} AND datediff('month', {{ left_on }}, {{ started_on }}) < 3, false)
+    coalesce({{ from_company }} <> {{ to_company }} AND {{ month_difference(left_on, started_on) }} < 3, false)
 {%- endmacro %}

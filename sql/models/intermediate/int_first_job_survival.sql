@@ -6,7 +6,7 @@
 WITH per_month AS (
     SELECT
         source,
-        CASE WHEN grouping(graduation_year) = 1 THEN 'all' ELSE CAST(graduation_year AS VARCHAR) END AS cohort,
+        CASE WHEN grouping(graduation_year) = 1 THEN 'all' ELSE CAST(graduation_year AS STRING) END AS cohort,
         CASE WHEN grouping(level) = 1 THEN 'all' ELSE level END AS level,
         CASE WHEN grouping(field) = 1 THEN 'all' ELSE field END AS field,
         CASE WHEN grouping(institution) = 1 THEN 'all' ELSE institution END AS institution,

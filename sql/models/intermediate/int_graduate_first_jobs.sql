@@ -18,10 +18,10 @@ SELECT
     g.institution,
     f.first_start IS NOT NULL AS found_job,
     CASE
-        WHEN f.first_start IS NOT NULL THEN greatest(datediff('month', g.graduation_date, f.first_start), 0)
-        ELSE datediff('month', g.graduation_date, w.last_month)
+        WHEN f.first_start IS NOT NULL THEN greatest({{ month_difference('g.graduation_date', 'f.first_start') }}, 0)
+        ELSE {{ month_difference('g.graduation_date', 'w.last_month') }}
     END AS months,
-    datediff('month', g.graduation_date, w.last_month) AS months_followed
+    {{ month_difference('g.graduation_date', 'w.last_month') }} AS months_followed
 FROM {{ ref('stg_educations') }} g
 CROSS JOIN window_bounds w
 LEFT JOIN first_positions f USING (source, person_id)

@@ -16,7 +16,7 @@ cells AS (
     LEFT JOIN job_changes_per_person j USING (source, year, person_id)
     GROUP BY ALL
 ),
-weighted_cells AS MATERIALIZED (
+weighted_cells AS {{ materialized() }} (
     -- kind: which estimate a cell counts for, with the weight each of its people counts with.
     SELECT 'truth' AS kind, c.*, 1.0 AS weight FROM cells c WHERE source = 'truth'
     UNION ALL

@@ -41,7 +41,7 @@ counts AS (
     )
 ),
 wilson AS (
-    SELECT *, managers / graduates AS p, 1.96 AS z FROM counts
+    SELECT *, managers / graduates AS p, {{ float_literal('1.96') }} AS z FROM counts
 )
 SELECT
     source,

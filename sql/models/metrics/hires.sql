@@ -11,7 +11,7 @@ spell_ends AS (
         end_date AS month,
         count(*) AS separations,
         count(*) FILTER (
-            WHERE next_company_id <> company_id AND datediff('month', end_date, next_start_date) <= 1
+            WHERE next_company_id <> company_id AND {{ month_difference('end_date', 'next_start_date') }} <= 1
         ) AS quits
     FROM {{ ref('int_position_history') }}
     WHERE ends_spell

@@ -14,7 +14,7 @@ job_changes_per_month AS (
 months AS (
     SELECT
         c.month,
-        datediff('month', c.month, k.last_month) AS months_before_cutoff,
+        {{ month_difference('c.month', 'k.last_month') }} AS months_before_cutoff,
         coalesce(j.reported_job_changes, 0) AS reported_job_changes,
         coalesce(j.signup_job_changes, 0) AS signup_job_changes
     FROM {{ source('raw', 'calendar') }} c

@@ -1,4 +1,4 @@
-WITH RECURSIVE employed_members AS (
+WITH employed_members AS (
     SELECT year, person_id AS member_id, education_level, occupation_family, city
     FROM {{ ref('int_january_employment') }}
     WHERE source = 'platform'
@@ -31,37 +31,50 @@ targets AS (
     FROM segments_with_members s
     LEFT JOIN margins m USING (year, dimension, segment)
 ),
-raking(step, year, education_level, occupation_family, city, members, weight) AS (
+-- The steps are written out, one CTE each, rather than as a recursive CTE: Spark runs no
+-- recursive CTE whose step aggregates, and the number of steps is fixed. Step s scales to
+-- the margin of dimension s % 3 (0 = education, 1 = family, 2 = city). Every segment of a
+-- cell has its target (targets covers segments_with_members), so each cell carries its three
+-- targets from the start and a step is one window over the step before, with no join: a
+-- short plan for either engine.
+{%- set dimensions = ['education_level', 'occupation_family', 'city'] %}
+{%- set cycles = 25 %}
+raking_0 AS (
     SELECT
-        0,
+        c.year,
+        c.education_level,
+        c.occupation_family,
+        c.city,
+        c.members,
+        {%- for dimension in dimensions %}
+        target_{{ loop.index }}.target AS {{ dimension }}_target,
+        {%- endfor %}
+        (SELECT sum(people) FROM margins m WHERE m.year = c.year AND m.dimension = 'city')
+            / sum(c.members) OVER (PARTITION BY c.year) AS weight
+    FROM cells c
+    {%- for dimension in dimensions %}
+    JOIN targets target_{{ loop.index }}
+        ON target_{{ loop.index }}.year = c.year AND target_{{ loop.index }}.dimension = '{{ dimension }}'
+        AND target_{{ loop.index }}.segment = c.{{ dimension }}
+    {%- endfor %}
+),
+{%- for step in range(3 * cycles) %}
+{%- set dimension = dimensions[step % 3] %}
+raking_{{ step + 1 }} AS (
+    SELECT
         year,
         education_level,
         occupation_family,
         city,
         members,
-        (SELECT sum(people) FROM margins m WHERE m.year = c.year AND m.dimension = 'city')
-            / sum(members) OVER (PARTITION BY year)
-    FROM cells c
-    UNION ALL
-    -- Step s scales to the margin of dimension s % 3 (0 = education, 1 = family, 2 = city).
-    SELECT
-        r.step + 1,
-        r.year,
-        r.education_level,
-        r.occupation_family,
-        r.city,
-        r.members,
-        r.weight * t.target / nullif(sum(r.members * r.weight) OVER (
-            PARTITION BY r.year, CASE r.step % 3 WHEN 0 THEN r.education_level WHEN 1 THEN r.occupation_family ELSE r.city END
-        ), 0)
-    FROM raking r
-    JOIN targets t
-        ON t.year = r.year
-        AND t.dimension = CASE r.step % 3 WHEN 0 THEN 'education_level' WHEN 1 THEN 'occupation_family' ELSE 'city' END
-        AND t.segment = CASE r.step % 3 WHEN 0 THEN r.education_level WHEN 1 THEN r.occupation_family ELSE r.city END
-    WHERE r.step < 3 * 25
-)
+        education_level_target,
+        occupation_family_target,
+        city_target,
+        weight * {{ dimension }}_target / nullif(sum(members * weight) OVER (PARTITION BY year, {{ dimension }}), 0)
+            AS weight
+    FROM raking_{{ step }}
+){{ "," if not loop.last }}
+{%- endfor %}
 SELECT year, education_level, occupation_family, city, members, coalesce(weight, 0.0) AS weight
-FROM raking
-WHERE step = 3 * 25
+FROM raking_{{ 3 * cycles }}
 ORDER BY year, education_level, occupation_family, city

@@ -5,7 +5,7 @@ WITH window_bounds AS (
     FROM {{ source('raw', 'calendar') }}
 ),
 reference_job_changes AS (
-    SELECT datediff('month', p.start_date, greatest(p.reported_on, p.previous_reported_on)) AS lag_months
+    SELECT {{ month_difference('p.start_date', 'greatest(p.reported_on, p.previous_reported_on)') }} AS lag_months
     FROM {{ ref('int_position_history') }} p
     JOIN {{ source('raw', 'members') }} m ON m.member_id = p.person_id
     CROSS JOIN window_bounds w
@@ -15,7 +15,7 @@ reference_job_changes AS (
         AND p.start_date BETWEEN w.reference_first_month AND w.reference_last_month
 ),
 lags AS (
-    SELECT unnest(range(0, 37)) AS lag_months
+    SELECT {{ integers_from_to(0, 36) }} AS lag_months
 ),
 per_lag AS (
     SELECT l.lag_months, count(r.lag_months) AS job_changes

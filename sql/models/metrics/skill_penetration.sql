@@ -1,5 +1,5 @@
 WITH latest_occupation AS (
-    SELECT member_id, arg_max(occupation, start_date) AS occupation
+    SELECT member_id, max_by(occupation, start_date) AS occupation
     FROM {{ source('raw', 'positions') }} GROUP BY ALL
 ),
 members_per_occupation AS (

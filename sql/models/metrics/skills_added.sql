@@ -9,7 +9,7 @@ members_per_month AS (
     LEFT JOIN joins_per_month j USING (month)
 ),
 member_years_per_year AS (
-    SELECT year, sum(members) / 12.0 AS member_years FROM members_per_month GROUP BY ALL
+    SELECT year, sum(members) / {{ float_literal('12.0') }} AS member_years FROM members_per_month GROUP BY ALL
 ),
 added_per_year AS (
     SELECT year(added_on) AS year, count(*) AS skills_added FROM {{ source('raw', 'member_skills') }} GROUP BY ALL

@@ -100,7 +100,7 @@ searches_per_year AS (
     SELECT
         year(searched_on) AS year,
         count(*) AS searches,
-        count(CASE WHEN array_length(skill_filters) > 0 THEN 1 END) AS filtering
+        count(CASE WHEN {{ list_length('skill_filters') }} > 0 THEN 1 END) AS filtering
     FROM {{ source('raw', 'recruiter_searches') }}
     GROUP BY year(searched_on)
 ),

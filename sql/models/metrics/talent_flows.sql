@@ -30,6 +30,6 @@ SELECT
     arrivals - departures AS net,
     members,
     members_end,
-    10000.0 * (arrivals - departures) / nullif(members, 0) AS net_per_10k
+    {{ float_literal('10000.0') }} * (arrivals - departures) / nullif(members, 0) AS net_per_10k
 FROM flows
 ORDER BY source, year, city, occupation_family

@@ -7,9 +7,9 @@ SELECT
     institution,
     max(graduates)::BIGINT AS graduates,
     max(censored_in_curve)::BIGINT AS censored,
-    CASE WHEN max(longest_follow_up) >= 5 THEN 1 - coalesce(arg_max(survival, months) FILTER (WHERE months <= 5), 1.0) END
+    CASE WHEN max(longest_follow_up) >= 5 THEN 1 - coalesce(max_by(survival, months) FILTER (WHERE months <= 5), 1.0) END
         AS employed_6m_share,
-    CASE WHEN max(longest_follow_up) >= 11 THEN 1 - coalesce(arg_max(survival, months) FILTER (WHERE months <= 11), 1.0) END
+    CASE WHEN max(longest_follow_up) >= 11 THEN 1 - coalesce(max_by(survival, months) FILTER (WHERE months <= 11), 1.0) END
         AS employed_12m_share,
     -- exp(sum(ln)) can put a survival of exactly 0.5 a rounding error above it (which way
     -- depends on the math library); 1e-9 is far below any real step of S (S / at_risk).

@@ -3,7 +3,7 @@
 SELECT
     'platform' AS source, member_id AS person_id, position_id, company_id, title, occupation,
     occupation_family, seniority, city, start_date, end_date, reported_on,
-    CAST(NULL AS VARCHAR) AS start_reason
+    CAST(NULL AS STRING) AS start_reason
 FROM {{ source('raw', 'positions') }}
 UNION ALL
 SELECT
