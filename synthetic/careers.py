@@ -158,7 +158,7 @@ def _initial_jobs(model: Model, rng, people: People, companies: Companies, choos
     experience = elapsed[idx] - first_job_after[idx]
     tenure = np.minimum(experience, rng.geometric(1 / INITIAL_TENURE_MEAN_MONTHS, idx.size))
     years = experience / 12
-    manager = rng.random(idx.size) < 0.35 * promo_factor[idx]
+    manager = rng.random(idx.size) < np.minimum(dyn.initial_manager_share * promo_factor[idx], 1.0)
     seniority[idx] = np.select([years < 3, years < 8, (years >= 15) & manager], [0, 1, 3], default=2)
     # The workforce of the first month is spread by population: the pull of cities is what
     # the simulated years then act on, so the planted attractiveness shows up as net flows.
@@ -301,8 +301,14 @@ def simulate_careers_blocks(
         u_up = np.concatenate(u_up)
         u_first, u_back = np.concatenate(u_first, axis=1), np.concatenate(u_back, axis=1)
 
+        # A junior or medior changer steps up with chance promotion_on_change; a senior moves
+        # as a senior (management comes with promotion_hazard, from within); a manager stays
+        # a manager at the new employer with chance manager_on_change and otherwise joins as a
+        # senior. One draw serves all three: a changer holds one seniority.
         up = u_up < dyn.promotion_on_change
-        seniority[idx] = np.minimum(seniority[idx] + up, 3)
+        manager = seniority[idx] == 3
+        stays_manager = u_up < dyn.manager_on_change
+        seniority[idx] = np.where(manager, np.where(stays_manager, 3, 2), np.minimum(seniority[idx] + up, 2))
         p_promo[idx] = model.promotion_hazard[seniority[idx]] * promo_factor[idx]
         city[idx], company[idx], employer_since[idx] = new_city, new_company, t
         events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], JOB_CHANGE)

@@ -265,6 +265,12 @@ class Dynamics(_Strict):
     )
     promotion_hazard: dict[Literal["junior", "medior", "senior"], Probability]
     promotion_on_change: Probability
+    manager_on_change: Probability = Field(
+        description="Chance a manager who changes employer is hired as a manager (else as a senior)."
+    )
+    initial_manager_share: Probability = Field(
+        description="Share of the employed with 15+ years of experience who manage at the start (x level factor)."
+    )
     move_on_change: Probability
     first_job_in_school_city: Probability
     retirement_age: Annotated[int, Field(ge=50, le=80)]

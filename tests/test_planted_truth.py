@@ -421,6 +421,28 @@ def test_skills_added_per_member_recover_the_planted_rate(con):
 # --------------------------------------------------------------------------------------
 
 
+def test_share_of_managers_holds_near_the_published_figure(con):
+    """CBS (labour force survey 2007): 14% of the employed manage a group of five people or
+    more, a share that had hardly changed since 2001 (the scenario's comment). On 1 January
+    of every year, the share of truth's employed at seniority 'manager' lies within 2 points
+    of 14% and moves less than 3 points over the window. The band is the calibration's goal;
+    the sampling error of a yearly share at this size is about 0.1 point (some 90,000
+    employed, binomial)."""
+    positions = con.sql("SELECT start_date, end_date, seniority FROM truth.positions").pl()
+    start = positions["start_date"].to_numpy()
+    end = positions["end_date"].to_numpy()
+    manager = (positions["seniority"] == "manager").to_numpy()
+    years = [y for (y,) in con.execute("SELECT DISTINCT year FROM raw.calendar ORDER BY year").fetchall()]
+    shares = {}
+    for year in years:
+        january = np.datetime64(f"{year}-01-01")
+        held = (start <= january) & ((end > january) | np.isnat(end))
+        shares[year] = manager[held].mean() * 100
+    off = {y: round(s, 1) for y, s in shares.items() if abs(s - 14.0) > 2.0}
+    assert not off, f"share of managers more than 2 points from CBS's 14% in {off}"
+    assert max(shares.values()) - min(shares.values()) < 3.0, shares
+
+
 def test_management_outcomes_follow_the_planted_promotion_factors(con):
     factor = params(con, "education.levels.promotion_factor")
     shares = dict(
