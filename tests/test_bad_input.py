@@ -566,6 +566,7 @@ def _minimal() -> dict:
             "job_change_multiplier": {2020: 1}, "layoff_hazard": 0, "layoff_multiplier": {2020: 1},
             "reemployment_hazard": 0.1, "reemployment_multiplier": {2020: 1}, "initial_unemployment_rate": 0,
             "promotion_hazard": {"junior": 0, "medior": 0, "senior": 0}, "promotion_on_change": 0,
+            "manager_on_change": 0, "initial_manager_share": 0,
             "move_on_change": 0, "first_job_in_school_city": 1, "retirement_age": 67,
         },
         "postings": {

@@ -31,7 +31,7 @@ SELECT
     period,
     vacancies,
     unemployed,
-    100.0 * vacancies / nullif(unemployed, 0) AS vacancies_per_100_unemployed,
-    100.0 * vacancies / nullif(vacancies + employed, 0) AS vacancy_rate,
-    100.0 * unemployed / nullif(labour_force, 0) AS unemployment_rate
+    {{ float_literal('100.0') }} * vacancies / nullif(unemployed, 0) AS vacancies_per_100_unemployed,
+    {{ float_literal('100.0') }} * vacancies / nullif(vacancies + employed, 0) AS vacancy_rate,
+    {{ float_literal('100.0') }} * unemployed / nullif(labour_force, 0) AS unemployment_rate
 FROM quarterly

@@ -94,6 +94,6 @@ SELECT
     employed,
     labour_force - employed AS unemployed,
     population - labour_force AS inactive,
-    100.0 * (labour_force - employed) / nullif(labour_force, 0) AS unemployment_rate,
-    100.0 * labour_force / nullif(population, 0) AS participation_rate
+    {{ float_literal('100.0') }} * (labour_force - employed) / nullif(labour_force, 0) AS unemployment_rate,
+    {{ float_literal('100.0') }} * labour_force / nullif(population, 0) AS participation_rate
 FROM both_grains
