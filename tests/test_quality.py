@@ -48,6 +48,11 @@ METRIC_COLUMNS = {
     "all_skills_share DOUBLE, half_skills_share DOUBLE, skill_coverage DOUBLE, months_to_fill BIGINT, "
     "months_to_hire BIGINT",
     "monthly_stocks": "source VARCHAR, month DATE, year INTEGER, employed BIGINT, population BIGINT",
+    "labour_force": "grain VARCHAR, period DATE, year INTEGER, age_band VARCHAR, education_level VARCHAR, "
+    "population DOUBLE, labour_force DOUBLE, employed DOUBLE, unemployed DOUBLE, inactive DOUBLE, "
+    "unemployment_rate DOUBLE, participation_rate DOUBLE",
+    "beveridge_curve": "year INTEGER, quarter INTEGER, period DATE, vacancies DOUBLE, unemployed DOUBLE, "
+    "vacancies_per_100_unemployed DOUBLE, vacancy_rate DOUBLE, unemployment_rate DOUBLE",
     "skills_based_hiring": "source VARCHAR, year BIGINT, measure VARCHAR, category VARCHAR, count BIGINT, "
     "total BIGINT, share DOUBLE",
     "platform_attribution": "source VARCHAR, year BIGINT, hires BIGINT, attributed_hires BIGINT, "
@@ -70,7 +75,7 @@ METRIC_COLUMNS = {
     "location_panel": "source VARCHAR, year BIGINT, person_id BIGINT, occupation_family VARCHAR, "
     "origin_city VARCHAR, destination_city VARCHAR",
     "job_change_rate": "source VARCHAR, grain VARCHAR, period DATE, job_changes BIGINT, avg_employed DOUBLE, "
-    "rate DOUBLE, yoy_change DOUBLE, hires BIGINT, population DOUBLE, hiring_rate DOUBLE",
+    "rate DOUBLE, yoy_change DOUBLE, hires BIGINT, linkedin_hires BIGINT, population DOUBLE, hiring_rate DOUBLE",
     "talent_flows": "source VARCHAR, year BIGINT, city VARCHAR, occupation_family VARCHAR, arrivals BIGINT, "
     "departures BIGINT, net BIGINT, members BIGINT, members_end BIGINT, net_per_10k DOUBLE",
     "talent_flows_od": "source VARCHAR, year BIGINT, origin_city VARCHAR, destination_city VARCHAR, "
@@ -219,11 +224,25 @@ INSERT INTO metrics.skills_based_hiring VALUES
     ('platform', 2020, 'skills_added', 'course', 0, 2, 0.0);
 INSERT INTO metrics.monthly_stocks VALUES
     ('truth', '2020-01-01', 2020, 3, 4), ('platform', '2020-01-01', 2020, 2, 3);
+-- One person aged 25-34 with an HBO degree out of work, one inactive, in January 2020 and
+-- on average over 2020; the month's labour force and employed are monthly_stocks' truth.
+INSERT INTO metrics.labour_force VALUES
+    ('month', '2020-01-01', 2020, '25-34', 'HBO', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
+    ('month', '2020-01-01', 2020, '25-34', 'all', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
+    ('month', '2020-01-01', 2020, 'all', 'HBO', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
+    ('month', '2020-01-01', 2020, 'all', 'all', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
+    ('year', '2020-01-01', 2020, '25-34', 'HBO', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
+    ('year', '2020-01-01', 2020, '25-34', 'all', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
+    ('year', '2020-01-01', 2020, 'all', 'HBO', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
+    ('year', '2020-01-01', 2020, 'all', 'all', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0);
+INSERT INTO metrics.beveridge_curve VALUES
+    (2020, 1, '2020-01-01', 2.0, 1.0, 200.0, 40.0, 25.0), (2020, 2, '2020-04-01', 2.0, 1.0, 200.0, 40.0, 25.0),
+    (2020, 3, '2020-07-01', 2.0, 1.0, 200.0, 40.0, 25.0), (2020, 4, '2020-10-01', 2.0, 1.0, 200.0, 40.0, 25.0);
 INSERT INTO metrics.job_change_rate VALUES
-    ('truth', 'year', '2020-01-01', 1, 3.0, 0.333, NULL, 2, 4.0, 0.5),
-    ('truth', 'year', '2021-01-01', 0, 3.0, 0.0, -1.0, 0, 4.0, 0.0),
-    ('truth', 'month', '2020-06-01', 1, 3.0, 0.333, NULL, 1, 4.0, 0.25),
-    ('platform', 'year', '2020-01-01', 1, 2.0, 0.5, NULL, 2, 2.5, 0.8);
+    ('truth', 'year', '2020-01-01', 1, 3.0, 0.333, NULL, 2, 2, 4.0, 0.5),
+    ('truth', 'year', '2021-01-01', 0, 3.0, 0.0, -1.0, 0, 0, 4.0, 0.0),
+    ('truth', 'month', '2020-06-01', 1, 3.0, 0.333, NULL, 2, 1, 4.0, 0.25),
+    ('platform', 'year', '2020-01-01', 1, 2.0, 0.5, NULL, 5, 2, 2.5, 0.8);
 INSERT INTO metrics.talent_flows VALUES
     ('truth', 2020, 'Utrecht', 'all', 1, 3, -2, 10, 8, -2000.0),
     ('truth', 2020, 'Amsterdam', 'all', 3, 1, 2, 5, 7, 4000.0);
@@ -268,8 +287,8 @@ INSERT INTO metrics.reporting_lag VALUES
     (0, 2, 0.5, 0.5, '2016-01-01', '2017-12-01'), (1, 1, 0.25, 0.75, '2016-01-01', '2017-12-01'),
     (2, 1, 0.25, 1.0, '2016-01-01', '2017-12-01');
 INSERT INTO metrics.job_change_rate VALUES
-    ('platform', 'month', '2021-11-01', 4, 10.0, 0.4, NULL, 4, 12.0, 0.333),
-    ('platform', 'month', '2021-12-01', 1, 10.0, 0.1, NULL, 1, 12.0, 0.083);
+    ('platform', 'month', '2021-11-01', 4, 10.0, 0.4, NULL, 4, 4, 12.0, 0.333),
+    ('platform', 'month', '2021-12-01', 1, 10.0, 0.1, NULL, 1, 1, 12.0, 0.083);
 INSERT INTO metrics.nowcast VALUES
     ('2021-11-01', 1, 4, 1, 0.5, 7.0, 0.42857142857142855, 10.0, 0.4, 0.7, 0.5),
     ('2021-12-01', 0, 1, 0, 0.25, 4.0, 0.75, 10.0, 0.1, 0.4, 0.5);
@@ -812,6 +831,7 @@ DBT_CORRUPTIONS = {
         (
             "hires_match_metrics_hires",
             "UPDATE metrics.hires SET hires = 6 WHERE source = 'platform' AND grain = 'year'",
+            {("metrics.job_change_rate", "job_change_rate_hires_are_metrics_hires")},
         ),
     ],
     "metrics.posting_insights": [
@@ -857,7 +877,41 @@ DBT_CORRUPTIONS = {
     ],
     "metrics.monthly_stocks": [
         ("key_unique", "INSERT INTO metrics.monthly_stocks VALUES ('truth', '2020-01-01', 2020, 3, 4)"),
-        ("counts_not_negative", "UPDATE metrics.monthly_stocks SET employed = -1 WHERE source = 'truth'"),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.monthly_stocks SET employed = -1 WHERE source = 'truth'",
+            {("metrics.labour_force", "labour_force_matches_monthly_stocks")},
+        ),
+    ],
+    "metrics.labour_force": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.labour_force SELECT * FROM metrics.labour_force WHERE grain = 'year' AND age_band = '25-34' AND education_level = 'HBO'",
+            {"bands_and_levels_add_up"},
+        ),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.labour_force SET inactive = -1, unemployed = 3 WHERE grain = 'year' AND age_band = '25-34' AND education_level = 'HBO'",
+        ),
+        (
+            "states_add_up_to_the_population",
+            "UPDATE metrics.labour_force SET inactive = 2 WHERE grain = 'year' AND age_band = '25-34' AND education_level = 'HBO'",
+        ),
+        ("rates_are_percentages", "UPDATE metrics.labour_force SET unemployment_rate = 101 WHERE grain = 'year' AND age_band = '25-34' AND education_level = 'HBO'"),
+        ("rates_are_percentages", "UPDATE metrics.labour_force SET participation_rate = -1 WHERE grain = 'year' AND age_band = '25-34' AND education_level = 'HBO'"),
+        (
+            "bands_and_levels_add_up",
+            "UPDATE metrics.labour_force SET employed = 2, unemployed = 2 "
+            "WHERE grain = 'year' AND age_band = 'all' AND education_level = 'all'",
+        ),
+        ("labour_force_matches_monthly_stocks", "DELETE FROM metrics.labour_force WHERE grain = 'month'"),
+    ],
+    "metrics.beveridge_curve": [
+        ("key_unique", "UPDATE metrics.beveridge_curve SET period = '2020-01-01' WHERE quarter = 2"),
+        ("counts_not_negative", "UPDATE metrics.beveridge_curve SET unemployed = -1 WHERE quarter = 1"),
+        ("rates_are_percentages", "UPDATE metrics.beveridge_curve SET vacancy_rate = 100.5 WHERE quarter = 1"),
+        ("one_row_per_quarter_of_the_window", "DELETE FROM metrics.beveridge_curve WHERE quarter = 4"),
+        ("quarters_1_to_4", "UPDATE metrics.beveridge_curve SET quarter = 5 WHERE quarter = 4"),
     ],
     "metrics.job_change_rate": [
         (
@@ -870,6 +924,10 @@ DBT_CORRUPTIONS = {
             "UPDATE metrics.job_change_rate SET hiring_rate = -0.1 WHERE source = 'platform'",
         ),
         ("counts_not_negative", "UPDATE metrics.job_change_rate SET avg_employed = -1 WHERE grain = 'month'"),
+        (
+            "job_change_rate_hires_are_metrics_hires",
+            "UPDATE metrics.job_change_rate SET hires = 3 WHERE source = 'platform' AND grain = 'year'",
+        ),
     ],
     "metrics.talent_flows": [
         (
@@ -1114,6 +1172,7 @@ DBT_CORRUPTIONS = {
 # Generated corruptions change the first row of the metric, or the row these select: one
 # whose change breaks no rule that groups or sums by the column.
 GENERATED_ROW = {
+    "metrics.labour_force": "grain = 'year' AND age_band = '25-34' AND education_level = 'HBO'",
     "metrics.population_margins": "population = 'graduates'",
     "metrics.skill_demand": "year = 2021",
     "metrics.vacancies": "source = 'truth'",
@@ -1126,6 +1185,11 @@ GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
     **{("metrics.coverage", c): {"segments_add_up"} for c in ("year", "dimension")},
     **{("metrics.it_talent_regions", c): {"rank_1_per_year"} for c in _BY_SOURCE_AND_YEAR},
     ("metrics.network", "accepted_values(source)"): {"totals_match_the_tables"},
+    **{
+        ("metrics.labour_force", c): {"bands_and_levels_add_up"}
+        for c in ("grain", "period", "age_band", "education_level", "accepted_values(grain)", "accepted_values(age_band)")
+    },
+    ("metrics.monthly_stocks", "month"): {("metrics.labour_force", "labour_force_matches_monthly_stocks")},
     ("metrics.nowcast", "month"): {"reported_matches_job_change_rate"},
     **{
         ("metrics.raking_weights", c): {"margins_match"}

@@ -137,8 +137,9 @@ JOB_CHANGES = ReleasedTable(
     description=(
         "Job changes and hires per year and occupation family ('all' = every family), as members "
         "report them. A job change is a start at a new employer less than a quarter after leaving "
-        "another (LEHD J2J, CBS); a hire is any start at a new employer, first jobs and returns "
-        "included. The family is the one of the new position (definition: sql/job_change_rate.sql)."
+        "another (LEHD J2J, CBS); a hire is any start of an employer spell (JOLTS), first jobs and "
+        "returns after a gap included. The family is the one of the new position (definitions: "
+        "sql/models/intermediate/int_position_history.sql)."
     ),
     dimensions={
         "year": "Calendar year of the start.",
@@ -146,7 +147,7 @@ JOB_CHANGES = ReleasedTable(
     },
     counts={
         "job_changes": "Starts at a new employer less than three months after leaving another.",
-        "hires": "Starts at a new employer (job changes, first jobs and returns after a gap).",
+        "hires": "Starts of an employer spell (job changes, first jobs and returns after a gap).",
         "employed": "Members holding a position in the family, averaged over the months of the year.",
     },
     totals=("occupation_family",),
@@ -172,7 +173,7 @@ JOB_CHANGES = ReleasedTable(
                 count(*) AS hires
             FROM intermediate.int_position_history, window_bounds
             WHERE source = 'platform'
-                AND starts_at_new_employer
+                AND starts_spell
                 AND start_date BETWEEN first_month AND last_month
             GROUP BY GROUPING SETS ((year(start_date), occupation_family), (year(start_date)))
         ),

@@ -15,8 +15,8 @@ WITH monthly AS (
 ),
 quarterly AS (
     SELECT
-        year(month) AS year,
-        quarter(month) AS quarter,
+        CAST(year(month) AS INTEGER) AS year,
+        CAST(quarter(month) AS INTEGER) AS quarter,
         min(month) AS period,
         avg(vacancies) AS vacancies,
         avg(unemployed) AS unemployed,

@@ -1,11 +1,18 @@
-WITH starts_at_new_employer AS (
-    SELECT source, start_date AS month, is_job_change
+WITH monthly_starts AS (
+    -- Hires as JOLTS and metrics.hires count them: every start of an employer spell. The
+    -- LinkedIn Hiring Rate's numerator: a new employer that appears on the profile in the
+    -- month the job began (the world knows every job as it begins).
+    SELECT
+        source,
+        start_date AS month,
+        count(*) FILTER (WHERE is_job_change) AS job_changes,
+        count(*) AS hires,
+        count(*) FILTER (
+            WHERE starts_at_new_employer
+                AND (source = 'truth' OR {{ month_difference('start_date', 'reported_on') }} = 0)
+        ) AS linkedin_hires
     FROM {{ ref('int_position_history') }}
-    WHERE starts_at_new_employer
-),
-monthly_starts AS (
-    SELECT source, month, count(*) FILTER (WHERE is_job_change) AS job_changes, count(*) AS hires
-    FROM starts_at_new_employer
+    WHERE starts_spell
     GROUP BY ALL
 ),
 monthly AS (
@@ -15,6 +22,7 @@ monthly AS (
         m.year,
         coalesce(st.job_changes, 0) AS job_changes,
         coalesce(st.hires, 0) AS hires,
+        coalesce(st.linkedin_hires, 0) AS linkedin_hires,
         m.employed,
         m.population
     FROM {{ ref('monthly_stocks') }} m
@@ -22,10 +30,11 @@ monthly AS (
 ),
 by_period AS (
     SELECT source, 'month' AS grain, month AS period, job_changes, employed::DOUBLE AS avg_employed,
-           hires, population::DOUBLE AS population
+           hires, linkedin_hires, population::DOUBLE AS population
     FROM monthly
     UNION ALL
-    SELECT source, 'year', make_date(year, 1, 1), sum(job_changes)::BIGINT, avg(employed), sum(hires)::BIGINT, avg(population)
+    SELECT source, 'year', make_date(year, 1, 1), sum(job_changes)::BIGINT, avg(employed), sum(hires)::BIGINT,
+           sum(linkedin_hires)::BIGINT, avg(population)
     FROM monthly
     GROUP BY source, year
 ),
@@ -33,7 +42,7 @@ with_rates AS (
     SELECT
         *,
         job_changes / nullif(avg_employed, 0) AS rate,
-        hires / nullif(population, 0) AS hiring_rate
+        linkedin_hires / nullif(population, 0) AS hiring_rate
     FROM by_period
 )
 SELECT
@@ -45,6 +54,7 @@ SELECT
     cur.rate,
     cur.rate / nullif(earlier.rate, 0) - 1 AS yoy_change,
     cur.hires,
+    cur.linkedin_hires,
     cur.population,
     cur.hiring_rate
 FROM with_rates cur
