@@ -252,7 +252,7 @@ def _block_tables(
             "added_on": _dates(model, skills.added_t),
         }
     )
-    events = draw_posting_events(model, rng, postings, positions, people.family, people.retirement_t, membership)
+    events = draw_posting_events(model, rng, postings, positions, people, membership)
     # Every event is a view; applications are listed again, after all the views.
     rows = np.concatenate([np.arange(events.person.size), np.flatnonzero(events.applied)])
     raw_posting_events = _table(

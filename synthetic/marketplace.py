@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.model import GroupedSampler, Model, lexsort_ints
+from synthetic.people import People
 from synthetic.platform import Membership
 from synthetic.postings import Postings
 
@@ -42,11 +43,11 @@ def draw_posting_events(
     rng,
     postings: Postings,
     positions,
-    family: np.ndarray,
-    retirement_t: np.ndarray,
+    people: People,
     membership: Membership,
 ) -> PostingEvents:
     sc = model.scenario.postings
+    family, retirement_t = people.family, people.retirement_t
     T, F = model.months, len(model.families)
     members = np.flatnonzero(membership.is_member)
     # Members of the block per occupation family, for drawing viewers of a family's postings.

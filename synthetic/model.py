@@ -291,10 +291,12 @@ def compile_model(sc: Scenario) -> Model:
     years = sc.timeline.years
     start = m.start_month
     m.month_year = (start + np.arange(m.months)).astype("datetime64[Y]").astype(int) + 1970
-    mult = sc.dynamics.job_change_multiplier
-    m.job_change_multiplier = np.array([mult[y] for y in m.month_year])
-    m.layoff_multiplier = np.array([sc.dynamics.layoff_multiplier[y] for y in m.month_year])
-    m.reemployment_multiplier = np.array([sc.dynamics.reemployment_multiplier[y] for y in m.month_year])
+    dyn = sc.dynamics
+    # The macro cycle's factors per year, spread over the months of each year.
+    m.job_change_multiplier, m.layoff_multiplier, m.reemployment_multiplier = (
+        np.array([by_year[y] for y in m.month_year])
+        for by_year in (dyn.job_change_multiplier, dyn.layoff_multiplier, dyn.reemployment_multiplier)
+    )
     hz = sc.dynamics.promotion_hazard
     m.promotion_hazard = np.array([hz["junior"], hz["medior"], hz["senior"], 0.0])
 

@@ -176,6 +176,7 @@ def _months_of_positions(con) -> tuple[dict[str, np.ndarray], int]:
 
 def _yearly_hazards(con, name: str, months: int) -> np.ndarray:
     """The planted monthly hazard of every month of the window: level x the year's factor."""
+    assert param(con, "timeline.start_month") == 1  # year index = month index // 12, here and in _z_by_year
     first_year = con.execute("SELECT min(year) FROM raw.calendar").fetchall()[0][0]
     factors = params(con, f"dynamics.{name}_multiplier")
     return np.array([param(con, f"dynamics.{name}_hazard") * factors[str(first_year + m // 12)] for m in range(months)])
