@@ -18,10 +18,10 @@ spell_ends AS (
     GROUP BY ALL
 ),
 openings AS (
-    SELECT c.month, count(p.posting_id) AS job_openings
+    SELECT c.month, CAST(coalesce(sum(o.open_postings), 0) AS BIGINT) AS job_openings
     FROM {{ source('raw', 'calendar') }} c
-    LEFT JOIN {{ source('raw', 'postings') }} p ON p.opened_on <= c.month AND (p.closed_on IS NULL OR p.closed_on > c.month)
-    GROUP BY ALL
+    LEFT JOIN {{ ref('int_posting_months') }} o ON o.month = c.month
+    GROUP BY c.month
 ),
 hires_through_postings AS (
     SELECT closed_on AS month, count(*) AS platform_hires

@@ -1,23 +1,18 @@
-WITH located_each_january AS (
-    SELECT source, snapshot, person_id, city, occupation_family
-    FROM {{ ref('int_january_employment') }}
-),
-located_with_next_january AS (
-    SELECT
-        *,
-        lead(snapshot) OVER next_january AS next_snapshot,
-        lead(city) OVER next_january AS next_city
-    FROM located_each_january
-    WINDOW next_january AS (PARTITION BY source, person_id ORDER BY snapshot)
-)
+-- Each person employed on two consecutive 1 Januaries, with the city of both: a key join of
+-- the panel with itself one year on. int_january_employment holds at most one row per
+-- (source, year, person) (its unique_key test), so the join pairs each January with the
+-- next one only, and is a third cheaper than ordering every person's Januaries in a window.
 SELECT
-    source,
-    year(snapshot) AS year,
-    person_id,
-    occupation_family,
-    city AS origin_city,
-    next_city AS destination_city
-FROM located_with_next_january
-WHERE next_snapshot = snapshot + INTERVAL 1 YEAR
+    this_january.source,
+    this_january.year,
+    this_january.person_id,
+    this_january.occupation_family,
+    this_january.city AS origin_city,
+    next_january.city AS destination_city
+FROM {{ ref('int_january_employment') }} this_january
+JOIN {{ ref('int_january_employment') }} next_january
+    ON next_january.source = this_january.source
+    AND next_january.person_id = this_january.person_id
+    AND next_january.year = this_january.year + 1
 -- No ORDER BY: the row order of a table is no contract (readers sort what they show), and
 -- sorting the 15 million rows at a million people was a large share of the model's time.

@@ -1,18 +1,9 @@
 WITH months_per_year AS (
     SELECT year, count(*) AS months FROM {{ source('raw', 'calendar') }} GROUP BY year
 ),
-open_posting_months AS (
-    -- one row per posting and month it is open on the first of
-    SELECT c.month, c.year, p.occupation_family, p.city
-    FROM {{ source('raw', 'postings') }} p
-    JOIN {{ source('raw', 'calendar') }} c ON c.month >= p.opened_on AND c.month < coalesce(p.closed_on, DATE '9999-12-01')
-),
 posting_facts AS (
-    SELECT month, year, occupation_family, city, 1 AS open_on_first, 0 AS opened
-    FROM open_posting_months
-    UNION ALL
-    SELECT opened_on, year(opened_on), occupation_family, city, 0, 1
-    FROM {{ source('raw', 'postings') }}
+    SELECT month, year, occupation_family, city, open_postings AS open_on_first, postings_opened AS opened
+    FROM {{ ref('int_posting_months') }}
 ),
 filled_postings AS (
     SELECT closed_on AS month, year(closed_on) AS year, occupation_family, city,
@@ -126,40 +117,43 @@ applications_per_person_cell AS (
     FROM applications
     GROUP BY source, month, occupation_family, city, person_id
 ),
--- A person counts once in every cell they applied in, rolled up or not: flag the first of
--- their rows in their family, in their city and in the month, and sum the flags per cell.
--- Sorting spills to disk at any size, where one aggregate per person and rolled-up cell
--- (four per application) runs out of memory at ten million people.
-applications_flagged AS (
-    SELECT
-        *,
-        CASE WHEN lag(occupation_family) OVER by_person IS DISTINCT FROM occupation_family THEN 1 ELSE 0 END
-            AS first_in_family,
-        CASE WHEN row_number() OVER (
-                PARTITION BY source, month, person_id, city ORDER BY occupation_family
-             ) = 1 THEN 1 ELSE 0 END AS first_in_city,
-        CASE WHEN row_number() OVER by_person = 1 THEN 1 ELSE 0 END AS first_in_month
+-- A person counts once in every cell they applied in, rolled up or not: the rows of a person
+-- in one month, family and city are already one (applications_per_person_cell); the rolled-up
+-- cells count their people after one more aggregate per roll-up. Three plain aggregates spill
+-- to disk when they must, and take half the time of the two windows over every person's
+-- month they replace.
+applicants_per_family AS (
+    SELECT source, month, occupation_family, person_id, sum(applications) AS applications
     FROM applications_per_person_cell
-    WINDOW by_person AS (PARTITION BY source, month, person_id ORDER BY occupation_family, city)
+    GROUP BY source, month, occupation_family, person_id
+),
+applicants_per_city AS (
+    SELECT source, month, city, person_id, sum(applications) AS applications
+    FROM applications_per_person_cell
+    GROUP BY source, month, city, person_id
+),
+applicants_per_month AS (
+    SELECT source, month, person_id, sum(applications) AS applications
+    FROM applications_per_person_cell
+    GROUP BY source, month, person_id
 ),
 applicants_by_month AS (
-    SELECT
-        source,
-        month,
-        CASE WHEN grouping(occupation_family) = 1 THEN 'all' ELSE occupation_family END AS occupation_family,
-        CASE WHEN grouping(city) = 1 THEN 'all' ELSE city END AS city,
-        CAST(sum(applications) AS BIGINT) AS applications,
-        CASE
-            WHEN grouping(occupation_family) = 0 AND grouping(city) = 0 THEN count(*)
-            WHEN grouping(city) = 1 AND grouping(occupation_family) = 0 THEN sum(first_in_family)
-            WHEN grouping(occupation_family) = 1 AND grouping(city) = 0 THEN sum(first_in_city)
-            ELSE sum(first_in_month)
-        END AS active_applicants
-    FROM applications_flagged
-    GROUP BY GROUPING SETS (
-        (source, month, occupation_family, city), (source, month, occupation_family), (source, month, city),
-        (source, month)
-    )
+    SELECT source, month, occupation_family, city,
+           CAST(sum(applications) AS BIGINT) AS applications, count(*) AS active_applicants
+    FROM applications_per_person_cell
+    GROUP BY source, month, occupation_family, city
+    UNION ALL
+    SELECT source, month, occupation_family, 'all', CAST(sum(applications) AS BIGINT), count(*)
+    FROM applicants_per_family
+    GROUP BY source, month, occupation_family
+    UNION ALL
+    SELECT source, month, 'all', city, CAST(sum(applications) AS BIGINT), count(*)
+    FROM applicants_per_city
+    GROUP BY source, month, city
+    UNION ALL
+    SELECT source, month, 'all', 'all', CAST(sum(applications) AS BIGINT), count(*)
+    FROM applicants_per_month
+    GROUP BY source, month
 ),
 applicant_counts AS (
     SELECT source, 'month' AS grain, month AS period, occupation_family, city,
