@@ -38,8 +38,14 @@ def scenario() -> Scenario:
     return load_scenario("netherlands").with_overrides(people=SESSION_PEOPLE)
 
 
+# A built warehouse to test instead of building one (tests/test_mutations.py points it at a mutated copy).
+WAREHOUSE_VARIABLE = "EGS_TEST_WAREHOUSE"
+
+
 @pytest.fixture(scope="session")
 def warehouse_path(scenario, tmp_path_factory) -> Path:
+    if given := os.environ.get(WAREHOUSE_VARIABLE):
+        return Path(given)
     return build_warehouse(scenario, tmp_path_factory.mktemp("warehouse"), workers=2)
 
 

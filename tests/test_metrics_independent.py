@@ -1,4 +1,10 @@
-"""Each metric agrees with an independent computation in polars from the raw and truth tables."""
+"""Each metric agrees with an independent computation in polars from the raw and truth tables.
+
+Independent means another formulation than the model it checks: dataframe joins, shifts and
+sorted-array counts in polars and numpy, never the project's SQL or its rules written again in
+SQL. Exact recounts compare exactly: counts as integers, ratios and averages within 1e-9
+relative (the two sides only round differently).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,17 @@ import polars as pl
 import pytest
 
 SOURCES = {"platform": ("raw.positions", "member_id"), "truth": ("truth.positions", "person_id")}
+EDUCATIONS = {"platform": ("raw.educations", "member_id"), "truth": ("truth.educations", "person_id")}
+# Floats of an exact recount: the metric's and the recount's only differ by rounding.
+EXACT = 1e-9
 
 
 def positions(con, source: str) -> pl.DataFrame:
     table, person = SOURCES[source]
+    reported = "reported_on" if source == "platform" else "CAST(NULL AS DATE) AS reported_on"
     return con.sql(
-        f"SELECT {person} AS person_id, company_id, city, occupation_family, start_date, end_date FROM {table}"
+        f"SELECT {person} AS person_id, company_id, city, occupation_family, seniority, start_date, "
+        f"end_date, {reported} FROM {table}"
     ).pl()
 
 
@@ -22,36 +33,132 @@ def months_between(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return (b.dt.year() - a.dt.year()) * 12 + (b.dt.month() - a.dt.month())
 
 
-@pytest.mark.parametrize("source", ["platform", "truth"])
-def test_job_changes_and_employment_match_a_recount(con, source):
+def calendar(con) -> pl.DataFrame:
+    """The window's months (first days), in order."""
+    return con.sql("SELECT month FROM raw.calendar ORDER BY month").pl()
+
+
+def held_on(days: np.ndarray, starts: pl.Series, ends: pl.Series) -> np.ndarray:
+    """How many [start, end) intervals (end NULL = not ended) contain each of ``days``: the
+    intervals started by then minus those ended by then, counted in sorted arrays. An interval
+    that ended before the first day is both started and ended: it adds nothing."""
+    started = np.sort(starts.to_numpy())
+    ended = np.sort(ends.drop_nulls().to_numpy())
+    return np.searchsorted(started, days, side="right") - np.searchsorted(ended, days, side="right")
+
+
+def assert_same(got: pl.Series, expected: pl.Series, what: str) -> None:
+    """Equal values and equal NULLs: integers exactly, floats within EXACT relative."""
+    assert got.len() == expected.len(), what
+    assert (got.is_null() == expected.is_null()).all(), f"{what}: NULLs differ"
+    a, b = got.drop_nulls().to_numpy(), expected.drop_nulls().to_numpy()
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        assert np.allclose(a.astype(float), b.astype(float), rtol=EXACT, atol=0), what
+    else:
+        assert (a == b).all(), what
+
+
+def employer_moves(con, source: str) -> pl.DataFrame:
+    """Every position beside its holder's previous and next one (positions of a person never
+    overlap, so the start date orders them), with the moves between employers it marks."""
     pos = positions(con, source).sort("person_id", "start_date")
-    prev = pos.with_columns(
+    pos = pos.with_columns(
         prev_company=pl.col("company_id").shift(1).over("person_id"),
         prev_end=pl.col("end_date").shift(1).over("person_id"),
+        next_company=pl.col("company_id").shift(-1).over("person_id"),
+        next_start=pl.col("start_date").shift(-1).over("person_id"),
     )
-    changes = prev.filter(
-        pl.col("prev_company").is_not_null()
-        & (pl.col("prev_company") != pl.col("company_id"))
-        & (months_between(pl.col("prev_end"), pl.col("start_date")) < 3)
+    other_before = pl.col("prev_company").is_null() | (pl.col("prev_company") != pl.col("company_id"))
+    other_after = pl.col("next_company").is_null() | (pl.col("next_company") != pl.col("company_id"))
+    gap_before = months_between(pl.col("prev_end"), pl.col("start_date"))
+    return pos.with_columns(
+        new_employer=other_before,
+        # a spell starts at another employer, or at the same one after a gap
+        starts_spell=other_before | (pl.col("prev_end") != pl.col("start_date")).fill_null(False),
+        ends_spell=pl.col("end_date").is_not_null()
+        & (other_after | (pl.col("next_start") != pl.col("end_date")).fill_null(False)),
+        # job to job: another employer than the previous one, left under a quarter before
+        job_change=(pl.col("prev_company").is_not_null() & other_before & (gap_before < 3)).fill_null(False),
+        # a quit (JOLTS): the next employer, another one, starts within a month
+        quit=(
+            pl.col("next_company").is_not_null() & other_after
+            & (months_between(pl.col("end_date"), pl.col("next_start")) <= 1)
+        ).fill_null(False),
     )
-    by_year = changes.group_by(year=pl.col("start_date").dt.year()).len()
-    metric = con.sql(
-        f"SELECT year(period) AS year, job_changes, avg_employed FROM metrics.job_change_rate "
-        f"WHERE source = '{source}' AND grain = 'year'"
-    ).pl()
-    joined = metric.join(by_year, on="year", how="left")
-    assert (joined["job_changes"] == joined["len"].fill_null(0)).all()
 
-    # Employment on 1 June 2019, counted directly.
-    day = dt.date(2019, 6, 1)
-    employed = pos.filter(
-        (pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day))
-    )["person_id"].n_unique()
-    monthly = con.execute(
-        f"SELECT avg_employed FROM metrics.job_change_rate WHERE source = '{source}' AND grain = 'month' "
-        "AND period = DATE '2019-06-01'"
-    ).fetchall()[0][0]
-    assert monthly == employed
+
+def monthly_stocks(con, source: str, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Employed (holding a position on the first of the month) and population (members who
+    joined by then; people between labour-market entry and retirement) per month."""
+    table, _ = SOURCES[source]
+    held = con.sql(f"SELECT start_date, end_date FROM {table}").pl()
+    employed = held_on(months, held["start_date"], held["end_date"])
+    if source == "platform":
+        joined = con.sql("SELECT joined_on FROM raw.members").pl()["joined_on"]
+        population = held_on(months, joined, pl.Series([], dtype=pl.Date))
+    else:
+        people = con.sql("SELECT labour_market_entry, retirement FROM truth.people").pl()
+        population = held_on(months, people["labour_market_entry"], people["retirement"])
+    return employed, population
+
+
+def with_yearly_rows(monthly: pl.DataFrame, sums: list[str], means: list[str]) -> pl.DataFrame:
+    """The month rows and one row per year (period 1 January): counts summed, stocks averaged."""
+    yearly = monthly.group_by(period=pl.col("period").dt.truncate("1y")).agg(
+        *[pl.col(c).sum() for c in sums], *[pl.col(c).mean() for c in means]
+    )
+    columns = ["period", *sums, *means]
+    return pl.concat([
+        monthly.select(columns).with_columns(grain=pl.lit("month")),
+        yearly.select(columns).with_columns(grain=pl.lit("year")),
+    ], how="vertical_relaxed")
+
+
+@pytest.mark.parametrize("source", ["platform", "truth"])
+def test_job_change_rate_matches_a_recount(con, source):
+    """Every month and year: job changes, hires, LinkedIn hires, employment, population and
+    the rates and year-on-year changes built from them."""
+    months = calendar(con)["month"]
+    moves = employer_moves(con, source)
+    # LinkedIn Hiring Rate numerator: a new employer, on the profile in the month the job began.
+    reported_at_once = pl.lit(True) if source == "truth" else months_between(
+        pl.col("start_date"), pl.col("reported_on")) == 0
+    starts = moves.filter(pl.col("starts_spell")).group_by(period=pl.col("start_date")).agg(
+        job_changes=pl.col("job_change").sum(),
+        hires=pl.len(),
+        linkedin_hires=(pl.col("new_employer") & reported_at_once).sum(),
+    )
+    employed, population = monthly_stocks(con, source, months.to_numpy())
+    monthly = (
+        pl.DataFrame({"period": months, "employed": employed, "population": population})
+        .join(starts, on="period", how="left")
+        .with_columns(pl.col("job_changes", "hires", "linkedin_hires").fill_null(0))
+    )
+    counts, stocks = ["job_changes", "hires", "linkedin_hires"], ["employed", "population"]
+    expected = with_yearly_rows(monthly, counts, stocks)
+    expected = expected.with_columns(
+        rate=pl.col("job_changes") / pl.col("employed"),
+        hiring_rate=pl.col("linkedin_hires") / pl.col("population"),
+    )
+    a_year_earlier = expected.select(
+        "grain", period=pl.col("period").dt.offset_by("1y"), earlier_rate=pl.col("rate")
+    )
+    expected = expected.join(a_year_earlier, on=["grain", "period"], how="left").with_columns(
+        yoy_change=pl.col("rate") / pl.col("earlier_rate") - 1
+    )
+    metric = con.sql(
+        "SELECT grain, period, job_changes, avg_employed, rate, yoy_change, hires, linkedin_hires, "
+        f"population, hiring_rate FROM metrics.job_change_rate WHERE source = '{source}'"
+    ).pl()
+    joined = metric.join(expected, on=["grain", "period"], how="full", coalesce=True).sort("grain", "period")
+    assert joined.height == metric.height == expected.height == months.len() + months.dt.year().n_unique()
+    for column, recount in (
+        ("job_changes", "job_changes_right"), ("hires", "hires_right"),
+        ("linkedin_hires", "linkedin_hires_right"), ("avg_employed", "employed"),
+        ("population", "population_right"), ("rate", "rate_right"), ("hiring_rate", "hiring_rate_right"),
+        ("yoy_change", "yoy_change_right"),
+    ):
+        assert_same(joined[column], joined[recount], column)
 
 
 @pytest.mark.parametrize("source", ["platform", "truth"])
@@ -89,94 +196,203 @@ def test_talent_flows_match_a_recount(con, source):
     assert (check["len"] == check["movers"]).all()
 
 
+def kaplan_meier(months: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """S(k), k = 0 .. max(months): the estimated share still without a job after month k.
+    Whoever found a job in month k or was last seen in month k (censored) is at risk in k."""
+    length = months.max() + 1
+    events = np.bincount(months[found], minlength=length)
+    leaving = np.bincount(months, minlength=length)
+    at_risk = months.size - np.concatenate([[0], np.cumsum(leaving)[:-1]])
+    hazard = np.divide(events, at_risk, out=np.zeros(length), where=at_risk > 0)
+    return np.cumprod(1.0 - hazard)
+
+
+def employed_by(survival: np.ndarray, longest_follow_up: int, month: int) -> float | None:
+    """The share employed after months 0 .. ``month``; NULL when nobody was followed that long."""
+    return None if longest_follow_up < month else 1.0 - survival[min(month, survival.size - 1)]
+
+
+def first_month_at_most(survival: np.ndarray, level: float) -> int | None:
+    """The first month whose survival is at most ``level``; the same 1e-9 allowance as the
+    metric: a survival of exactly 0.5 may come out a rounding error above it either way."""
+    reached = np.flatnonzero(survival <= level + 1e-9)
+    return int(reached[0]) if reached.size else None
+
+
 @pytest.mark.parametrize("source", ["platform", "truth"])
-def test_time_to_first_job_matches_a_recount_for_a_fully_followed_cohort(con, source):
-    edu_table, pos_table, person = (
-        ("raw.educations", "raw.positions", "member_id") if source == "platform" else
-        ("truth.educations", "truth.positions", "person_id")
+def test_time_to_first_job_matches_a_kaplan_meier_recount(con, source):
+    """Every graduation cohort, censored ones included, per level and in total: both horizons
+    and the quartiles of a Kaplan-Meier curve computed in numpy."""
+    table, person = EDUCATIONS[source]
+    window = calendar(con)["month"]
+    first_month, last_month = window.min(), window.max()
+    graduates = con.sql(f"SELECT {person} AS person_id, level, graduation_date FROM {table}").pl().filter(
+        pl.col("graduation_date") >= first_month
     )
-    cohort = 2016  # followed for nine years: censoring is negligible, so Kaplan-Meier = plain shares
-    grads = con.sql(
-        f"SELECT e.{person} AS id, e.level, e.graduation_date, min(p.start_date) AS first_start "
-        f"FROM {edu_table} e LEFT JOIN {pos_table} p ON p.{person} = e.{person} "
-        f"WHERE year(e.graduation_date) = {cohort} GROUP BY ALL"
-    ).pl()
-    months = months_between(pl.col("graduation_date"), pl.col("first_start")).clip(lower_bound=0)
-    grads = grads.with_columns(months=months)
+    first_jobs = positions(con, source).sort("start_date").group_by("person_id").agg(
+        first_start=pl.col("start_date").first()
+    )
+    followed = months_between(pl.col("graduation_date"), pl.lit(last_month))
+    graduates = graduates.join(first_jobs, on="person_id", how="left").with_columns(
+        cohort=pl.col("graduation_date").dt.year(),
+        found=pl.col("first_start").is_not_null(),
+        followed=followed,
+        # a first job before graduation counts as month 0; without one, the months observed
+        months=pl.when(pl.col("first_start").is_not_null())
+        .then(months_between(pl.col("graduation_date"), pl.col("first_start")).clip(lower_bound=0))
+        .otherwise(followed),
+    )
+    expected = []
+    for (cohort, level), group in pl.concat([
+        graduates, graduates.with_columns(level=pl.lit("all"))
+    ]).group_by("cohort", "level"):
+        months, found = group["months"].to_numpy(), group["found"].to_numpy()
+        survival, longest = kaplan_meier(months, found), group["followed"].max()
+        expected.append({
+            "graduation_year": cohort, "level": level, "graduates": group.height,
+            "censored": int((~found).sum()),
+            "employed_6m_share": employed_by(survival, longest, 5),
+            "employed_12m_share": employed_by(survival, longest, 11),
+            "median_months": first_month_at_most(survival, 0.5),
+            "p25_months": first_month_at_most(survival, 0.75),
+            "p75_months": first_month_at_most(survival, 0.25),
+        })
+    expected = pl.DataFrame(expected, schema_overrides={"graduation_year": pl.Int64})
     metric = con.sql(
-        f"SELECT level, graduates, censored, employed_6m_share, employed_12m_share, median_months "
-        f"FROM metrics.time_to_first_job WHERE source = '{source}' AND graduation_year = {cohort} "
-        "AND field = 'all' AND institution = 'all' AND level <> 'all'"
+        "SELECT graduation_year, level, graduates, censored, employed_6m_share, employed_12m_share, "
+        "median_months, p25_months, p75_months FROM metrics.time_to_first_job "
+        f"WHERE source = '{source}' AND field = 'all' AND institution = 'all'"
     ).pl()
-    for row in metric.iter_rows(named=True):
-        g = grads.filter(pl.col("level") == row["level"])
-        assert row["graduates"] == g.height
-        assert row["censored"] == g["first_start"].null_count()
-        if row["censored"]:
-            continue  # Kaplan-Meier and plain shares differ once someone is censored
-        m = g["months"].to_numpy()
-        assert row["employed_6m_share"] == pytest.approx((m < 6).mean())
-        assert row["employed_12m_share"] == pytest.approx((m < 12).mean())
-        assert row["median_months"] == int(np.sort(m)[int(np.ceil(0.5 * m.size)) - 1])
+    joined = metric.join(expected, on=["graduation_year", "level"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    # the recount reaches cohorts with censoring (the last ones): Kaplan-Meier is not plain shares there
+    assert joined.filter(pl.col("censored") > 0)["graduation_year"].n_unique() >= 3
+    for column in ("graduates", "censored", "employed_6m_share", "employed_12m_share", "median_months",
+                   "p25_months", "p75_months"):
+        assert_same(joined[column], joined[f"{column}_right"], column)
 
 
-def test_skill_demand_ranks_and_counts_match_a_recount(con):
-    recount = con.sql(
-        "SELECT year(p.opened_on) AS year, s.skill, count(*) AS n FROM raw.posting_skills s "
-        "JOIN raw.postings p USING (posting_id) GROUP BY ALL"
+def test_skill_demand_matches_a_recount(con):
+    """Postings per skill and year, their share of the year's postings, the rank and both
+    year-on-year growths, for every year and skill."""
+    postings = con.sql("SELECT posting_id, year(opened_on) AS year FROM raw.postings").pl()
+    per_year = postings.group_by("year").agg(all_postings=pl.len())
+    counts = (
+        con.sql("SELECT posting_id, skill FROM raw.posting_skills").pl().join(postings, on="posting_id")
+        .group_by("year", "skill").agg(n=pl.len())
+        .join(per_year, on="year")
+        .with_columns(
+            share=pl.col("n") / pl.col("all_postings"),
+            # rank with ties: 1 + the skills with more postings that year
+            expected_rank=pl.col("n").rank("min", descending=True).over("year"),
+        )
+    )
+    earlier = counts.select("skill", year=pl.col("year") + 1, n_before="n", share_before="share")
+    expected = counts.join(earlier, on=["year", "skill"], how="left").with_columns(
+        growth=pl.col("n") / pl.col("n_before") - 1, share_growth=pl.col("share") / pl.col("share_before") - 1
+    )
+    metric = con.sql(
+        "SELECT year, skill, postings, share_of_postings, rank, yoy_growth, share_yoy_growth "
+        "FROM metrics.skill_demand"
     ).pl()
-    metric = con.sql("SELECT year, skill, postings, rank FROM metrics.skill_demand").pl()
-    joined = metric.join(recount, on=["year", "skill"])
-    assert joined.height == metric.height == recount.height
-    assert (joined["postings"] == joined["n"]).all()
-    top = joined.sort("year", "n", descending=[False, True]).group_by("year", maintain_order=True).first()
-    assert (top["rank"] == 1).all()
+    joined = metric.join(expected, on=["year", "skill"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column, recount in (("postings", "n"), ("share_of_postings", "share"), ("rank", "expected_rank"),
+                            ("yoy_growth", "growth"), ("share_yoy_growth", "share_growth")):
+        assert_same(joined[column], joined[recount], column)
 
 
 @pytest.mark.parametrize("source", ["platform", "truth"])
-def test_hires_flow_identity_and_recount(con, source):
+def test_hires_match_a_recount(con, source):
+    """Every month and year: hires (starts of an employer spell), separations (ends of one),
+    quits, employment and its change."""
+    months = calendar(con)["month"]
+    moves = employer_moves(con, source)
+    starts = moves.filter(pl.col("starts_spell")).group_by(period=pl.col("start_date")).agg(hires=pl.len())
+    ends = moves.filter(pl.col("ends_spell")).group_by(period=pl.col("end_date")).agg(
+        separations=pl.len(), quits=pl.col("quit").sum()
+    )
+    employed, _ = monthly_stocks(con, source, months.to_numpy())
+    monthly = (
+        pl.DataFrame({"period": months, "employment": employed, "change": np.diff(employed, prepend=np.nan)})
+        .join(starts, on="period", how="left").join(ends, on="period", how="left")
+        .with_columns(pl.col("hires", "separations", "quits").fill_null(0), pl.col("change").fill_nan(None))
+    )
+    expected = with_yearly_rows(monthly, ["hires", "separations", "quits", "change"], ["employment"])
     metric = con.sql(
-        f"SELECT period, hires, separations, employment, employment_change FROM metrics.hires "
-        f"WHERE source = '{source}' AND grain = 'month' ORDER BY period"
+        "SELECT grain, period, hires, separations, quits, employment, employment_change FROM metrics.hires "
+        f"WHERE source = '{source}'"
     ).pl()
-    changes = metric.filter(pl.col("employment_change").is_not_null())
+    joined = metric.join(expected, on=["grain", "period"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column, recount in (("hires", "hires_right"), ("separations", "separations_right"),
+                            ("quits", "quits_right"), ("employment", "employment_right")):
+        assert_same(joined[column], joined[recount], column)
+    by_month = joined.filter(pl.col("grain") == "month")
+    assert_same(by_month["employment_change"], by_month["change"].cast(pl.Int64), "employment_change")
+    changes = by_month.filter(pl.col("employment_change").is_not_null())
     assert (changes["employment_change"] == changes["hires"] - changes["separations"]).all()
-    # Hires recounted: employer spells starting in June 2019.
-    pos = positions(con, source).sort("person_id", "start_date")
-    spells = pos.with_columns(
-        prev_company=pl.col("company_id").shift(1).over("person_id"),
-        prev_end=pl.col("end_date").shift(1).over("person_id"),
-    ).filter(
-        (pl.col("prev_company").is_null() | (pl.col("prev_company") != pl.col("company_id"))
-         | (pl.col("prev_end") != pl.col("start_date")))
-        & (pl.col("start_date") == dt.date(2019, 6, 1))
-    )
-    june = metric.filter(pl.col("period") == dt.date(2019, 6, 1))
-    assert june["hires"][0] == spells.height
+
+
+def wilson_interval(successes: np.ndarray, trials: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval, as the two proportions p at which the score test statistic
+    (p_hat - p)^2 / (p (1 - p) / n) equals z^2: the roots of
+    (1 + z^2/n) p^2 - (2 p_hat + z^2/n) p + p_hat^2 = 0."""
+    p_hat, zz = successes / trials, z * z / trials
+    a, b, c = 1 + zz, -(2 * p_hat + zz), p_hat**2
+    root = np.sqrt(b * b - 4 * a * c)
+    return (-b - root) / (2 * a), (-b + root) / (2 * a)
 
 
 @pytest.mark.parametrize("source", ["platform", "truth"])
 def test_management_outcomes_match_a_recount(con, source):
-    edu, pos, person = (
-        ("raw.educations", "raw.positions", "member_id") if source == "platform" else
-        ("truth.educations", "truth.positions", "person_id")
+    """Graduates followed for 5 and 10 years and those who became managers within that time,
+    per level, field and institution as the metric breaks them down, with the 95% Wilson
+    interval (z = 1.96, as the metric documents) of the share."""
+    table, person = EDUCATIONS[source]
+    window = calendar(con)["month"]
+    graduates = con.sql(
+        f"SELECT {person} AS person_id, level, field, institution, graduation_date FROM {table}"
+    ).pl()
+    managers = positions(con, source).filter(pl.col("seniority") == "manager")
+    first_manager = managers.sort("start_date").group_by("person_id").agg(
+        first_manager=pl.col("start_date").first()
     )
-    recount = con.execute(
-        f"""
-        SELECT e.level, count(*) AS graduates,
-               count(*) FILTER (WHERE m.first_manager < e.graduation_date + INTERVAL 5 YEAR) AS managers
-        FROM {edu} e
-        LEFT JOIN (SELECT {person}, min(start_date) AS first_manager FROM {pos}
-                   WHERE seniority = 'manager' GROUP BY ALL) m USING ({person})
-        WHERE e.graduation_date >= DATE '2012-01-01' AND e.graduation_date + INTERVAL 5 YEAR <= DATE '2025-12-01'
-        GROUP BY ALL ORDER BY 1
-        """
-    ).fetchall()
-    metric = con.execute(
-        f"SELECT level, graduates, managers FROM metrics.education_outcomes WHERE source = '{source}' "
-        "AND horizon_years = 5 AND field = 'all' AND institution = 'all' AND level <> 'all' ORDER BY 1"
-    ).fetchall()
-    assert metric == recount
+    followed = []
+    for horizon in (5, 10):
+        until = pl.col("graduation_date").dt.offset_by(f"{horizon}y")
+        followed.append(
+            graduates.filter((pl.col("graduation_date") >= window.min()) & (until <= window.max()))
+            .join(first_manager, on="person_id", how="left")
+            .select("level", "field", "institution", horizon_years=pl.lit(horizon),
+                    manager=(pl.col("first_manager") < until).fill_null(False))
+        )
+    followed = pl.concat(followed)
+    breakdowns = [
+        ("level", "field", "institution"), ("level", "field"), ("level", "institution"), ("level",), (),
+    ]
+    expected = pl.concat([
+        followed.group_by("horizon_years", *kept).agg(graduates=pl.len(), managers=pl.col("manager").sum())
+        .with_columns(*[pl.lit("all").alias(c) for c in ("level", "field", "institution") if c not in kept])
+        .select("horizon_years", "level", "field", "institution", "graduates", "managers")
+        for kept in breakdowns
+    ], how="vertical_relaxed")
+    low, high = wilson_interval(expected["managers"].to_numpy(), expected["graduates"].to_numpy(), 1.96)
+    expected = expected.with_columns(share=pl.col("managers") / pl.col("graduates"), low=low, high=high)
+    metric = con.sql(
+        "SELECT horizon_years, level, field, institution, graduates, managers, management_share, ci_low, "
+        f"ci_high FROM metrics.education_outcomes WHERE source = '{source}'"
+    ).pl()
+    key = ["horizon_years", "level", "field", "institution"]
+    joined = metric.join(expected, on=key, how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column, recount in (("graduates", "graduates_right"), ("managers", "managers_right"),
+                            ("management_share", "share")):
+        assert_same(joined[column], joined[recount], column)
+    # At a share of 0 or 1 a bound equals it, and the metric's closed form leaves a rounding
+    # error there that is absolute, not relative: compare the bounds within 1e-12 absolute too.
+    for column, recount in (("ci_low", "low"), ("ci_high", "high")):
+        assert np.allclose(joined[column], joined[recount], rtol=EXACT, atol=0), column
 
 
 def test_skills_genome_tfidf_matches_a_recount(con):
@@ -198,15 +414,9 @@ def test_skills_genome_tfidf_matches_a_recount(con):
 
 
 def test_platform_attribution_matches_a_recount(con):
-    hires = con.sql(
-        """
-        SELECT member_id, company_id, start_date FROM (
-            SELECT *, lag(company_id) OVER w AS prev_company, lag(end_date) OVER w AS prev_end
-            FROM raw.positions WINDOW w AS (PARTITION BY member_id ORDER BY start_date, end_date NULLS LAST))
-        WHERE (prev_company IS DISTINCT FROM company_id OR prev_end <> start_date)
-          AND year(start_date) = 2020
-        """
-    ).pl()
+    hires = employer_moves(con, "platform").filter(
+        pl.col("starts_spell") & (pl.col("start_date").dt.year() == 2020)
+    ).select(member_id="person_id", company_id="company_id", start_date="start_date")
     events = con.sql(
         "SELECT e.member_id, p.company_id, e.occurred_on FROM raw.posting_events e JOIN raw.postings p USING (posting_id)"
     ).pl()
@@ -632,3 +842,173 @@ def test_network_matches_a_recount(con):
     assert row["placebo_connected_share"] == pytest.approx(
         len(with_insider(matched, "partner_company")) / matched.height
     )
+
+
+def test_skills_added_match_a_recount(con):
+    """Skills added per year, member-years (members on the first of each month, each month a
+    twelfth of a year; members who joined before the window count from its first month) and
+    both growths."""
+    months = calendar(con)["month"]
+    joined = con.sql("SELECT joined_on FROM raw.members").pl()["joined_on"]
+    members = held_on(months.to_numpy(), joined, pl.Series([], dtype=pl.Date))
+    member_years = pl.DataFrame({"year": months.dt.year(), "members": members}).group_by("year").agg(
+        member_years=pl.col("members").sum() / 12
+    )
+    added = con.sql("SELECT added_on FROM raw.member_skills").pl()
+    added = added.group_by(year=pl.col("added_on").dt.year()).agg(added=pl.len())
+    expected = member_years.join(added, on="year", how="left").with_columns(pl.col("added").fill_null(0))
+    expected = expected.with_columns(per_member=pl.col("added") / pl.col("member_years"))
+    earlier = expected.select(year=pl.col("year") + 1, added_before="added", per_member_before="per_member")
+    expected = expected.join(earlier, on="year", how="left").with_columns(
+        growth=pl.col("added") / pl.col("added_before") - 1,
+        per_member_growth=pl.col("per_member") / pl.col("per_member_before") - 1,
+    )
+    metric = con.sql(
+        "SELECT year, skills_added, yoy_growth, member_years, skills_per_member, per_member_yoy_growth "
+        "FROM metrics.skills_added"
+    ).pl().with_columns(pl.col("year").cast(pl.Int32))
+    expected = expected.with_columns(pl.col("year").cast(pl.Int32))
+    joined = metric.join(expected, on="year", how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height == months.dt.year().n_unique()
+    for column, recount in (("skills_added", "added"), ("member_years", "member_years_right"),
+                            ("skills_per_member", "per_member"), ("yoy_growth", "growth"),
+                            ("per_member_yoy_growth", "per_member_growth")):
+        assert_same(joined[column], joined[recount], column)
+
+
+AGE_BANDS = [(15, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 74)]
+
+
+def labour_force_by_age(con, months: pl.Series) -> pl.DataFrame:
+    """Per month and CBS age band (age reached in the calendar year, 15-74), from the truth:
+    people of those ages, those in the labour force (from entry until retirement) and those
+    holding a position. One sorted-array count per birth year."""
+    people = con.sql("SELECT person_id, birth_year, labour_market_entry, retirement FROM truth.people").pl()
+    held = con.sql("SELECT person_id, start_date, end_date FROM truth.positions").pl().join(
+        people.select("person_id", "birth_year"), on="person_id"
+    )
+    days = months.to_numpy()
+    per_birth_year = []
+    for (birth_year,), cohort in people.group_by("birth_year"):
+        jobs = held.filter(pl.col("birth_year") == birth_year)
+        per_birth_year.append(pl.DataFrame({
+            "month": months, "birth_year": birth_year, "population": cohort.height,
+            "labour_force": held_on(days, cohort["labour_market_entry"], cohort["retirement"]),
+            "employed": held_on(days, jobs["start_date"], jobs["end_date"]),
+        }))
+    age = pl.col("month").dt.year() - pl.col("birth_year")
+    band = pl.lit(None, dtype=pl.String)
+    for low, high in reversed(AGE_BANDS):
+        band = pl.when(age.is_between(low, high)).then(pl.lit(f"{low}-{high}")).otherwise(band)
+    stocks = pl.concat(per_birth_year, how="vertical_relaxed")
+    return stocks.with_columns(age_band=band).drop_nulls("age_band")
+
+
+def test_labour_force_matches_a_recount(con):
+    """Every month and year, per age band and in total (all education levels): population,
+    labour force, employed, and the unemployment and participation rates."""
+    months = calendar(con)["month"]
+    stocks = ["population", "labour_force", "employed"]
+    by_age = labour_force_by_age(con, months)
+    monthly = pl.concat([
+        by_age.group_by("month", "age_band").agg(pl.col(stocks).sum()),
+        by_age.group_by("month").agg(pl.col(stocks).sum()).with_columns(age_band=pl.lit("all")),
+    ], how="diagonal")
+    yearly = monthly.group_by(pl.col("month").dt.year().alias("year"), "age_band").agg(
+        pl.col("month").min(), pl.col(stocks).mean()
+    )
+    expected = pl.concat([
+        monthly.with_columns(grain=pl.lit("month")).select("grain", "month", "age_band", *stocks),
+        yearly.with_columns(grain=pl.lit("year")).select("grain", "month", "age_band", *stocks),
+    ], how="vertical_relaxed").with_columns(
+        unemployment=100 * (pl.col("labour_force") - pl.col("employed")) / pl.col("labour_force"),
+        participation=100 * pl.col("labour_force") / pl.col("population"),
+    )
+    metric = con.sql(
+        "SELECT grain, period AS month, age_band, population, labour_force, employed, unemployment_rate, "
+        "participation_rate FROM metrics.labour_force WHERE education_level = 'all'"
+    ).pl()
+    joined = metric.join(expected, on=["grain", "month", "age_band"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column, recount in (("population", "population_right"), ("labour_force", "labour_force_right"),
+                            ("employed", "employed_right"), ("unemployment_rate", "unemployment"),
+                            ("participation_rate", "participation")):
+        assert_same(joined[column], joined[recount].cast(pl.Float64), column)
+
+
+def test_beveridge_curve_matches_a_recount(con):
+    """Per quarter: the average open postings and unemployed (labour force minus employed,
+    from the truth) of its months, and the three ratios."""
+    months = calendar(con)["month"]
+    postings = con.sql("SELECT opened_on, closed_on FROM raw.postings").pl()
+    people = con.sql("SELECT labour_market_entry, retirement FROM truth.people").pl()
+    held = con.sql("SELECT start_date, end_date FROM truth.positions").pl()
+    days = months.to_numpy()
+    employed = held_on(days, held["start_date"], held["end_date"])
+    monthly = pl.DataFrame({
+        "month": months,
+        "vacancies": held_on(days, postings["opened_on"], postings["closed_on"]),
+        "employed": employed,
+        "unemployed": held_on(days, people["labour_market_entry"], people["retirement"]) - employed,
+    })
+    expected = monthly.group_by(period=pl.col("month").dt.truncate("1q")).agg(
+        pl.col("vacancies", "employed", "unemployed").mean()
+    ).with_columns(
+        per_100=100 * pl.col("vacancies") / pl.col("unemployed"),
+        vacancy_rate=100 * pl.col("vacancies") / (pl.col("vacancies") + pl.col("employed")),
+        unemployment_rate=100 * pl.col("unemployed") / (pl.col("unemployed") + pl.col("employed")),
+    )
+    metric = con.sql(
+        "SELECT period, vacancies, unemployed, vacancies_per_100_unemployed, vacancy_rate, unemployment_rate "
+        "FROM metrics.beveridge_curve"
+    ).pl()
+    joined = metric.join(expected, on="period", how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height == months.len() // 3
+    for column, recount in (("vacancies", "vacancies_right"), ("unemployed", "unemployed_right"),
+                            ("vacancies_per_100_unemployed", "per_100"),
+                            ("vacancy_rate", "vacancy_rate_right"),
+                            ("unemployment_rate", "unemployment_rate_right")):
+        assert_same(joined[column], joined[recount], column)
+
+
+def test_coverage_matches_a_recount(con):
+    """Each 1 January: the employed workforce (truth), who of it is a member by then and who
+    ever becomes one, in total and per education level, occupation family and city."""
+    januaries = calendar(con).filter(pl.col("month").dt.month() == 1)["month"]
+    people = con.sql(
+        "SELECT person_id, member_id, highest_education_level AS education_level FROM truth.people"
+    ).pl()
+    joined_on = con.sql("SELECT member_id, joined_on FROM raw.members").pl()
+    held = positions(con, "truth").join(people, on="person_id").join(joined_on, on="member_id", how="left")
+    def employed_on(day: dt.date) -> pl.Expr:
+        return (pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day))
+
+    workforce = pl.concat([
+        held.filter(employed_on(day))
+        .with_columns(year=pl.lit(day.year), member=(pl.col("joined_on") <= day).fill_null(False))
+        for day in januaries
+    ])
+    segments = pl.concat([
+        workforce.select("year", "member", "member_id", dimension=pl.lit(dimension),
+                         segment=pl.lit("all") if dimension == "all" else pl.col(dimension))
+        for dimension in ("all", "education_level", "occupation_family", "city")
+    ])
+    expected = segments.group_by("year", "dimension", "segment").agg(
+        workforce=pl.len(), members=pl.col("member").sum(), eventual=pl.col("member_id").is_not_null().sum()
+    ).with_columns(
+        coverage=pl.col("members") / pl.col("workforce"),
+        member_share=pl.col("members") / pl.col("members").sum().over("year", "dimension"),
+        workforce_share=pl.col("workforce") / pl.col("workforce").sum().over("year", "dimension"),
+    )
+    metric = con.sql(
+        "SELECT year, dimension, segment, workforce, members, eventual_members, coverage, workforce_share, "
+        "member_share FROM metrics.coverage"
+    ).pl().with_columns(pl.col("year").cast(pl.Int32))
+    joined = metric.join(expected.with_columns(pl.col("year").cast(pl.Int32)),
+                         on=["year", "dimension", "segment"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column, recount in (("workforce", "workforce_right"), ("members", "members_right"),
+                            ("eventual_members", "eventual"), ("coverage", "coverage_right"),
+                            ("workforce_share", "workforce_share_right"),
+                            ("member_share", "member_share_right")):
+        assert_same(joined[column], joined[recount], column)
