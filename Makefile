@@ -1,26 +1,54 @@
 # Two entry points: `make run` materializes the whole pipeline on the default scenario,
-# `make test` runs the test suite. Both create the virtual environment on first use.
-PYTHON ?= python3.11
+# `make test` runs the test suite. Both create the virtual environment on first use:
+# `make run` installs what the pipeline needs, `make test` adds the test tools (Spark, the
+# browser driver, scipy, ...). Any Python from 3.11 to 3.13: make run PYTHON=python3.13
+PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# uv installs the locked dependencies (uv.lock, one lock for every supported Python); pip
+# installs uv itself from the package index into .tools/ on first use.
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+RUNTIME := $(VENV)/.installed-runtime
+DEVELOPMENT := $(VENV)/.installed-dev
 
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 # Dagster 1.13 advises the `dg` CLI on every `dagster` command; the commands here work as they are.
 export PYTHONWARNINGS := ignore:Function `job_execute_command` is superseded
+# An interpreter outside the supported versions is an error that names it, never a download.
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test benchmark ui clean setup
+.PHONY: help run test benchmark ui clean setup
 
-setup: $(STAMP)
+help:
+	@echo "make run        generate the default scenario, build the warehouse and its metrics, run every check"
+	@echo "                (options: PEOPLE=500000 SEED=7 SCENARIO=path/to/scenario.yaml LOG_LEVEL=DEBUG)"
+	@echo "make test       the test suite (what CI runs)"
+	@echo "make ui         the Dagster UI on http://localhost:3000"
+	@echo "make benchmark  time and memory of every stage (PEOPLE=1000000)"
+	@echo "make setup      only create .venv with what the pipeline needs"
+	@echo "make clean      remove the data and Dagster's run history"
+	@echo "Any Python from 3.11 to 3.13: add PYTHON=python3.13 (default: python3)"
 
-$(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+setup: $(RUNTIME)
+
+# A virtual environment of its own: pip installs there even where the system Python is
+# externally managed.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# --inexact: the test tools, once added, stay when make run syncs the runtime again.
+$(RUNTIME): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --quiet --frozen --inexact --python $(PYTHON)
+	touch $@
+
+$(DEVELOPMENT): $(RUNTIME)
+	$(UV) sync --quiet --frozen --inexact --extra dev --python $(PYTHON)
+	touch $@
 
 # Materialize every asset (generate -> warehouse -> metrics, with all checks) on the default
 # scenario. Optional: make run PEOPLE=500000 SEED=7 SCENARIO=path/to/scenario.yaml
@@ -32,19 +60,19 @@ run: export EGS_SEED = $(SEED)
 run: export EGS_SCENARIO = $(or $(SCENARIO),netherlands)
 # The run logs at INFO (what each step did); LOG_LEVEL=DEBUG shows every Dagster event.
 LOG_LEVEL ?= INFO
-run: $(STAMP)
+run: $(RUNTIME)
 	@$(BIN)/python -c 'import sys; from pipelines.resources import check_settings; sys.exit(check_settings())'
 	@printf 'loggers:\n  console:\n    config: {log_level: %s}\n' '$(LOG_LEVEL)' > $(VENV)/run-logging.yaml
 	$(BIN)/dagster job execute -m pipelines.definitions -j main -c $(VENV)/run-logging.yaml
 	@$(BIN)/python -c 'from pipelines.resources import print_published_summary; print_published_summary()'
 
-test: $(STAMP)
+test: $(DEVELOPMENT)
 	$(BIN)/python -m pytest
 
-benchmark: $(STAMP)
+benchmark: $(DEVELOPMENT)
 	$(BIN)/python benchmarks/pipeline.py $(if $(PEOPLE),--people $(PEOPLE))
 
-ui: $(STAMP)
+ui: $(RUNTIME)
 	$(BIN)/dagster dev
 
 clean:
