@@ -95,6 +95,9 @@ def test_default_scenario_is_valid_and_rich_enough():
     assert len(sc.cities) >= 15
     assert len(sc.skills) >= 150
     assert sc.timeline.start_year <= 2012 and sc.timeline.end_year >= 2025
+    # The input itself, on purpose: these guard the scenario file against an edit that drops
+    # the published cycle it is calibrated to; that the data recover the cycle is tested from
+    # the warehouse in test_planted_truth.py (test_job_change_rate_metric_recovers_the_macro_cycle).
     mult = sc.dynamics.job_change_multiplier
     assert mult[2020] < mult[2019], "the 2020 dip"
     assert mult[2022] / mult[2021] == pytest.approx(1.4, abs=0.05), "the 2021-22 boom of about +40%"
