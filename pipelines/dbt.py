@@ -126,6 +126,16 @@ def _table_tests(table: Table) -> list[dict]:
         )
     for rule in table.rules:
         tests.append(_test(rule.test, rule.name, rule.description, rule.blocking, dict(rule.arguments)))
+    if dates := [c.name for c in table.columns if c.sql_type == "DATE"]:
+        tests.append(
+            _test(
+                "first_of_month",
+                "dates_first_of_month",
+                f"Every date ({', '.join(dates)}) is the first day of its month: metrics join dates to "
+                "the months of raw.calendar.",
+                arguments={"columns": dates},
+            )
+        )
     return tests
 
 

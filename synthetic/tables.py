@@ -153,6 +153,13 @@ def not_before_joining(name: str, column: str, keys: list[str], description: str
     return Rule(name, "not_before", description, {"column": column, "keys": keys, **members}, blocking)
 
 
+def before_retirement(name: str, column: str, key: str, field: str, description: str) -> Rule:
+    """``column`` is before the retirement (truth.people) of the person ``key`` names through
+    ``field`` (person_id, or member_id for the platform's tables): retirement ends everything."""
+    people = {"to": "truth.people", "field": field, "until_column": "retirement"}
+    return Rule(name, "during", description, {"column": column, "key": key, **people})
+
+
 END_AFTER_START = Order(
     "end_date", "start_date", strictly=True, blocking=True,
     why="end_date is exclusive, a position lasts at least a month (employment counts rely on it).",
@@ -262,6 +269,12 @@ RAW_MEMBER_SKILLS = Table(
         ("added_on", "DATE", "First day of the month the skill was added.", IN_WINDOW),
     ),
     key=("member_id", "skill"),
+    rules=(
+        before_retirement(
+            "added_before_retirement", "added_on", "member_id", "member_id",
+            "A member adds skills only before retiring (truth.people.retirement).",
+        ),
+    ),
 )
 
 RAW_SKILLS = Table(
@@ -332,6 +345,11 @@ RAW_POSTING_EVENTS = Table(
         not_before_joining(
             "not_before_joining", "occurred_on", ["member_id"],
             "Nobody views or applies on the platform before joining it.", blocking=False,
+        ),
+        # Not bounded by labour-market entry: students look at postings before graduating.
+        before_retirement(
+            "before_retirement", "occurred_on", "member_id", "member_id",
+            "Nobody views or applies to postings from the month they retire (truth.people.retirement).",
         ),
     ),
 )
@@ -480,7 +498,25 @@ TRUTH_POSITIONS = Table(
     ),
     key=("position_id",),
     order=(END_AFTER_START,),
-    rules=(no_overlapping_positions("person_id"),),
+    rules=(
+        no_overlapping_positions("person_id"),
+        Rule(
+            "within_working_life",
+            "during",
+            "A position starts in its holder's working life: not before the labour-market entry and "
+            "before the retirement (truth.people).",
+            {"column": "start_date", "key": "person_id", "to": "truth.people", "field": "person_id",
+             "from_column": "labour_market_entry", "until_column": "retirement"},
+        ),
+        Rule(
+            "ended_by_retirement",
+            "ends_by",
+            "Retirement ends the last position: no position ends after it, and one still held at the "
+            "window's end belongs to someone who retires after the window.",
+            {"column": "end_date", "key": "person_id", "to": "truth.people", "field": "person_id",
+             "other_column": "retirement"},
+        ),
+    ),
 )
 
 TRUTH_APPLICATIONS = Table(
@@ -504,6 +540,12 @@ TRUTH_APPLICATIONS = Table(
             "present_exactly_when",
             "Applications on the platform name a posting; those made elsewhere do not.",
             {"column": "posting_id", "when_column": "channel", "value": "platform"},
+        ),
+        # Not bounded by labour-market entry: students apply in their last months of school, and
+        # an application made elsewhere precedes a first job by a month.
+        before_retirement(
+            "before_retirement", "applied_on", "person_id", "person_id",
+            "Nobody applies for work from the month they retire (truth.people.retirement).",
         ),
     ),
 )

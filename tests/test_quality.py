@@ -484,6 +484,11 @@ DBT_CORRUPTIONS = {
         ("member_id_not_null", "INSERT INTO raw.member_skills VALUES (NULL, 'go', 'self', '2020-01-01')"),
         ("skill_not_null", "INSERT INTO raw.member_skills VALUES (1, NULL, 'self', '2020-01-01')"),
         ("member_id_foreign_key", "INSERT INTO raw.member_skills VALUES (99, 'go', 'self', '2020-01-01')"),
+        # An retires in January 2062.
+        (
+            "added_before_retirement",
+            "UPDATE raw.member_skills SET added_on = '2062-01-01' WHERE member_id = 1 AND skill = 'python'",
+        ),
     ],
     "raw.skills": [
         ("key_unique", "INSERT INTO raw.skills VALUES ('python', 'Data')"),
@@ -525,6 +530,7 @@ DBT_CORRUPTIONS = {
         ("member_id_foreign_key", "INSERT INTO raw.posting_events VALUES (99, 100, 'view', '2020-04-01')"),
         ("posting_id_foreign_key", "INSERT INTO raw.posting_events VALUES (1, 999, 'view', '2020-04-01')"),
         ("apply_has_view", "DELETE FROM raw.posting_events WHERE event = 'view' AND posting_id = 100"),
+        ("before_retirement", "UPDATE raw.posting_events SET occurred_on = '2062-01-01' WHERE member_id = 1"),
         (
             "not_before_joining",
             "UPDATE raw.posting_events SET occurred_on = '2020-02-01' WHERE member_id = 2",
@@ -622,6 +628,10 @@ DBT_CORRUPTIONS = {
             "no_overlapping_positions",
             "UPDATE truth.positions SET start_date = '2021-01-01' WHERE position_id = 1004",
         ),
+        # Dirk enters the labour market in August 1988 and retires in January 2037.
+        ("within_working_life", "UPDATE truth.positions SET start_date = '1988-01-01' WHERE position_id = 1003"),
+        ("within_working_life", "UPDATE truth.positions SET start_date = '2037-01-01' WHERE position_id = 1004"),
+        ("ended_by_retirement", "UPDATE truth.positions SET end_date = '2063-01-01' WHERE position_id = 1001"),
     ],
     "truth.applications": [
         (
@@ -637,6 +647,8 @@ DBT_CORRUPTIONS = {
         ("person_id_foreign_key", "UPDATE truth.applications SET person_id = 99 WHERE application_id = 2"),
         ("company_id_foreign_key", "UPDATE truth.applications SET company_id = 99 WHERE application_id = 2"),
         ("posting_id_foreign_key", "UPDATE truth.applications SET posting_id = 999 WHERE application_id = 1"),
+        # Bo (person 2) retires in January 2064.
+        ("before_retirement", "UPDATE truth.applications SET applied_on = '2064-01-01' WHERE application_id = 1"),
         (
             "posting_only_on_platform",
             "UPDATE truth.applications SET posting_id = 100 WHERE application_id = 2",
@@ -1416,8 +1428,28 @@ def _cases(corruptions: list[Corruption]):
         yield pytest.param(c, id=test_id + (f"-{seen[test_id]}" if seen[test_id] > 1 else ""))
 
 
+# Tests besides dates_first_of_month that a mid-month date fails (the calendar's months must
+# follow each other month by month).
+MID_MONTH_ALSO_FAILING = {"raw.calendar": {"months_contiguous"}}
+
+
+def mid_month_corruptions() -> list[Corruption]:
+    """A date moved to the 15th, in the last row holding one, for each source table's
+    dates_first_of_month test (derived from the contract's DATE columns, as the test is)."""
+    found = []
+    for table in [*GENERATED_TABLES, dbt.CALENDAR]:
+        for column in (c.name for c in table.columns if c.sql_type == "DATE"):
+            name = table.qualified_name
+            row = f"rowid = (SELECT max(rowid) FROM {name} WHERE {column} IS NOT NULL)"
+            statement = f"UPDATE {name} SET {column} = {column} + INTERVAL 14 DAY WHERE {row}"
+            also = MID_MONTH_ALSO_FAILING.get(name, set())
+            found.append(Corruption(name, "dates_first_of_month", (statement,), frozenset(also)))
+            break  # one date per table: the test is one per table
+    return found
+
+
 def all_dbt_corruptions() -> list[Corruption]:
-    return _corruptions(DBT_CORRUPTIONS) + generated_corruptions()
+    return _corruptions(DBT_CORRUPTIONS) + generated_corruptions() + mid_month_corruptions()
 
 
 # --------------------------------------------------------------------------------------

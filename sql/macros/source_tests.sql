@@ -106,3 +106,42 @@ select *
 from {{ model }}
 where ({{ when_column }} = '{{ value }}') <> ({{ column }} is not null)
 {% endtest %}
+
+-- `column` lies in the period of the row of `to` whose `field` equals `key`: not before its
+-- `from_column` (when given) and before its `until_column` (when given and set). A row whose
+-- key finds no row of `to` is left to the foreign key tests (or, for members who are not
+-- people of the world, to no rule).
+{% test during(model, column, key, to, field, from_column=none, until_column=none) %}
+select child.*
+from {{ model }} child
+join {{ to }} parent on parent.{{ field }} = child.{{ key }}
+where false
+{%- if from_column %}
+   or child.{{ column }} < parent.{{ from_column }}
+{%- endif %}
+{%- if until_column %}
+   or child.{{ column }} >= parent.{{ until_column }}
+{%- endif %}
+{% endtest %}
+
+-- A period ends by `other_column` of the row of `to` whose `field` equals `key`: its end
+-- `column` is not after it, and an open period (NULL: held past the window's last month)
+-- only belongs to a row whose `other_column` lies after the window.
+{% test ends_by(model, column, key, to, field, other_column) %}
+select child.*
+from {{ model }} child
+join {{ to }} parent on parent.{{ field }} = child.{{ key }}
+where coalesce(child.{{ column }}, (select max(month) + interval 1 month from raw.calendar)) > parent.{{ other_column }}
+{% endtest %}
+
+-- Every date of `columns` is the first day of its month: the warehouse counts months, and
+-- the metrics join dates to raw.calendar's months by equality, which a mid-month date
+-- would silently drop out of.
+{% test first_of_month(model, columns) %}
+select *
+from {{ model }}
+where false
+{%- for column in columns %}
+   or day({{ column }}) <> 1
+{%- endfor %}
+{% endtest %}
