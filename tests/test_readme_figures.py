@@ -1,0 +1,439 @@
+"""The figures the README's prose quotes, recomputed from the warehouse of the default run.
+
+The README answers questions with ```sql blocks and quotes, around them, what those
+queries return on the default scenario ("tightness falls from 1.38 to 1.02"). Each entry
+below names the exact phrase holding a figure, the figure as written, and the SQL that
+computes it, rounded as the README rounds it. A change of the code that moves a figure,
+or an edit of the prose, fails here until both agree again.
+
+Where it can, an entry reads the README's own query: `{name}` in an entry's SQL stands for
+the statement of README.md that contains `README_QUERIES[name]`, run as a subquery. So the
+queries the README offers are the ones checked, and editing one recomputes its figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+# ---------------------------------------------------------------- the README's queries
+
+
+def readme_blocks() -> list[list[str]]:
+    """The statements of every ```sql block, block by block, without their comment lines."""
+    blocks = re.findall(r"```sql\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    return [
+        [s.strip() for s in block.split(";") if s.strip()]
+        for block in (
+            "\n".join(line for line in b.splitlines() if not line.lstrip().startswith("--")) for b in blocks
+        )
+    ]
+
+
+# A text that occurs in exactly one README statement names that statement.
+README_QUERIES = {
+    "job_change": "AS hiring_rate_pct",
+    "net_by_city": "AS net_per_10k_a_year",
+    "amsterdam_leavers": "origin_city = 'Amsterdam'",
+    "skills_added": "FROM metrics.skills_added",
+    "first_job": "AS within_6_months_pct",
+    "platform_vs_truth": "AS platform_pct",
+    "tightness": "AS applicants_a_month",
+    "tightness_by_family": "period = DATE '2024-01-01'",
+    "largest_employers": "JOIN raw.companies c USING (company_id)",
+    "attrition": "AS pct_hired_from_another_employer",
+    "posting_fit": "AS half_the_skills_pct",
+    "hires_by_basis": "measure IN ('hires', 'hires_by_basis')",
+    "skill_searches": "AS pct_filtering_on_skills",
+    "skills_by_source": "AS how_added",
+    "network": "AS mean_connections",
+    "insiders": "AS at_own_employer_pct",
+}
+
+# Blocks whose question the README answers with no figure anywhere: nothing to check
+# but that they run (tests/test_pipeline.py). Named by a text of one of their statements.
+BLOCKS_WITHOUT_FIGURES = {
+    "hires_a_minute_at_875m": "hires per year and per minute",
+    "FROM metrics.education_outcomes": "management share per education, Groningen against Amsterdam",
+    "FROM metrics.platform_attribution": "hires the platform sees and can claim",
+    "FROM metrics.it_talent_regions": "IT talent regions and the skills genome",
+}
+
+
+def readme_statement(marker: str) -> str:
+    found = [s for block in readme_blocks() for s in block if marker in s]
+    assert len(found) == 1, f"{len(found)} README statements contain {marker!r}, expected one"
+    return found[0]
+
+
+class _ReadmeSubqueries(dict):
+    """`{name}` in an entry's SQL becomes the README statement as a subquery, looked up on use."""
+
+    def __missing__(self, name: str) -> str:
+        return f"({readme_statement(README_QUERIES[name])})"
+
+
+# ---------------------------------------------------------------- how the README writes numbers
+
+
+def decimals(n: int) -> Callable[[float], str]:
+    return lambda v: f"{v:.{n}f}"
+
+
+def thousands(v) -> str:
+    # the SQL has already rounded to the precision written (round(x, -2) for "2,700")
+    return f"{v:,.0f}"
+
+
+def signed(v) -> str:
+    # "+44%", "−19%": the README writes the minus sign U+2212
+    return f"{v:+.0f}".replace("-", "\u2212")
+
+
+def text(v) -> str:
+    return str(v)
+
+
+def in_words(v) -> str:
+    return {4: "four", 5: "five", 6: "six", 7: "seven"}[int(v)]
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    phrase: str  # occurs in README.md (whitespace collapsed: a phrase may span a line break)
+    figure: str  # as written, inside the phrase
+    sql: str  # one row, one column: the figure before formatting
+    fmt: Callable = decimals(1)
+
+
+F = Figure
+TRUTH_2024_LARGEST = (
+    "SELECT {col} FROM metrics.company_insights WHERE source = 'truth' AND year = 2024 "
+    "ORDER BY headcount_end DESC LIMIT 1"
+)
+POSTINGS = "metrics.posting_insights i JOIN raw.postings p USING (posting_id)"
+HALF_SHARE = "round(100 * sum(i.half_skills_share * i.applicants) / sum(i.applicants), 1)"
+ALL_SHARE = "round(100 * sum(i.all_skills_share * i.applicants) / sum(i.applicants), 1)"
+# Per company with at least 50 people (truth's average headcount, the attrition's denominator):
+# the platform's attrition beside the true one, per year.
+COMPANY_PAIRS = """(SELECT t.year, p.attrition AS platform, t.attrition AS truth
+    FROM metrics.company_insights t JOIN metrics.company_insights p USING (company_id, year)
+    WHERE t.source = 'truth' AND p.source = 'platform' AND t.average_headcount >= 50)"""
+# Platform hires (a member's first reported position at a company, as metrics.network counts
+# them) whose person already worked at that company in truth, and which of those had a
+# connection working there before the reported start (the network's insider rule).
+UNSEEN_JOINERS = """WITH hires AS (
+        SELECT member_id, company_id, min(start_date) AS start_date FROM raw.positions
+        GROUP BY member_id, company_id HAVING min(start_date) >= (SELECT min(month) FROM raw.calendar)),
+    unseen AS (
+        SELECT DISTINCT h.* FROM hires h
+        JOIN truth.people pe ON pe.member_id = h.member_id
+        JOIN truth.positions t ON t.person_id = pe.person_id AND t.company_id = h.company_id
+            AND t.start_date < h.start_date),
+    ends AS (
+        SELECT member_a AS member_id, member_b AS other_id, connected_on FROM raw.connections
+        UNION ALL SELECT member_b, member_a, connected_on FROM raw.connections),
+    connected AS (
+        SELECT DISTINCT u.* FROM unseen u
+        JOIN ends c ON c.member_id = u.member_id AND c.connected_on < u.start_date
+        JOIN raw.positions p ON p.member_id = c.other_id AND p.company_id = u.company_id
+            AND p.start_date < u.start_date AND (p.end_date IS NULL OR p.end_date > u.start_date))
+    """
+
+
+FIGURES = [
+    # ---- How tight is the labour market, and how fast are postings filled?
+    # Open postings are the yearly averages of postings open on the first of a month, both
+    # sources alike; the range leaves out the 2022 boom, quoted apart.
+    F("open-postings-min", "2,700 to 3,600 postings are open", "2,700",
+      "SELECT round(min(open_postings), -2) FROM {tightness} WHERE source = 'truth' AND year <> 2022",
+      thousands),
+    F("open-postings-max", "2,700 to 3,600 postings are open", "3,600",
+      "SELECT round(max(open_postings), -2) FROM {tightness} WHERE source = 'truth' AND year <> 2022",
+      thousands),
+    F("open-postings-2022", "(4,100 in the 2022 boom)", "4,100",
+      "SELECT round(open_postings, -2) FROM {tightness} WHERE source = 'truth' AND year = 2022", thousands),
+    F("truth-applicants-2012", "In truth 1,980 people applied", "1,980",
+      "SELECT round(applicants_a_month, -1) FROM {tightness} WHERE source = 'truth' AND year = 2012",
+      thousands),
+    F("truth-applicants-2025", "and 2,880 in 2025, so tightness", "2,880",
+      "SELECT round(applicants_a_month, -1) FROM {tightness} WHERE source = 'truth' AND year = 2025",
+      thousands),
+    F("truth-tightness-2012", "tightness falls from 1.38 to 1.02", "1.38",
+      "SELECT tightness FROM {tightness} WHERE source = 'truth' AND year = 2012", decimals(2)),
+    F("truth-tightness-2025", "tightness falls from 1.38 to 1.02", "1.02",
+      "SELECT tightness FROM {tightness} WHERE source = 'truth' AND year = 2025", decimals(2)),
+    F("platform-applicants-2012", "(690 a month in 2012", "690",
+      "SELECT round(applicants_a_month, -1) FROM {tightness} WHERE source = 'platform' AND year = 2012",
+      thousands),
+    F("platform-applicants-2025", "1,910 in 2025)", "1,910",
+      "SELECT round(applicants_a_month, -1) FROM {tightness} WHERE source = 'platform' AND year = 2025",
+      thousands),
+    *(
+        F(f"platform-tightness-{year}", "3.98 in 2012, 1.65 in 2024 and 1.54 in 2025", figure,
+          f"SELECT tightness FROM {{tightness}} WHERE source = 'platform' AND year = {year}", decimals(2))
+        for year, figure in [(2012, "3.98"), (2024, "1.65"), (2025, "1.54")]
+    ),
+    *(
+        F(f"tightness-2024-{family.split()[0].lower()}-{source}", phrase, figure,
+          f"SELECT {source} FROM {{tightness_by_family}} WHERE occupation_family = '{family}'", decimals(2))
+        for family, phrase, source, figure in [
+            ("Logistics", "logistics reads 1.83 against 1.07", "platform", "1.83"),
+            ("Logistics", "logistics reads 1.83 against 1.07", "truth", "1.07"),
+            ("Construction & Trades", "construction 1.77 against 1.07", "platform", "1.77"),
+            ("Construction & Trades", "construction 1.77 against 1.07", "truth", "1.07"),
+            ("ICT", "ICT only 1.55 against 1.08", "platform", "1.55"),
+            ("ICT", "ICT only 1.55 against 1.08", "truth", "1.08"),
+        ]
+    ),
+    # The order the sentence claims: the family the platform overstates most is one of those
+    # it covers least (coverage of the workforce, metrics.coverage), and ICT, covered twice as
+    # well, is overstated least.
+    F("overstated-most-is-covered-least", "It overstates most where it covers fewest workers", "fewest",
+      "SELECT CASE WHEN (SELECT occupation_family FROM {tightness_by_family} ORDER BY platform / truth DESC LIMIT 1) "
+      "IN (SELECT segment FROM metrics.coverage WHERE year = 2024 AND dimension = 'occupation_family' "
+      "ORDER BY coverage LIMIT 3) THEN 'fewest' ELSE 'not the fewest' END", text),
+    # One value only: every year's mean rounds to the figure quoted.
+    F("mean-months-to-fill", "took 1.6 months from opening to hire", "1.6",
+      "SELECT DISTINCT mean_months_to_fill FROM {tightness} WHERE source = 'platform'"),
+    F("median-months-to-fill", "(median 1 or 2 months a year)", "1 or 2",
+      "SELECT array_to_string(list_sort(list_distinct(list(median_months_to_fill::INT::VARCHAR))), ' or ') "
+      "FROM {tightness} WHERE source = 'platform'", text),
+    # ---- How do companies grow and lose people?
+    F("largest-employer-headcount", "(2,294 people at the end of 2024", "2,294",
+      "SELECT headcount_end FROM {largest_employers} ORDER BY headcount_end DESC LIMIT 1", thousands),
+    F("largest-employer-industry", "in construction) lost", "construction",
+      "SELECT lower(industry) FROM {largest_employers} ORDER BY headcount_end DESC LIMIT 1", text),
+    F("largest-employer-attrition", "lost 21.7% of its average headcount", "21.7",
+      "SELECT attrition_pct FROM {largest_employers} ORDER BY headcount_end DESC LIMIT 1"),
+    F("largest-employer-tenure", "had been there 4.0 years", "4.0",
+      "SELECT median_tenure_years FROM {largest_employers} ORDER BY headcount_end DESC LIMIT 1"),
+    # The README's query does not show the leavers to other employers: read them directly.
+    F("largest-employer-leavers", "of the 386 leavers who moved straight", "386",
+      TRUTH_2024_LARGEST.format(col="leavers_to_other_employers"), thousands),
+    F("largest-employer-top-destination-leavers", "the most (62) went to", "62",
+      "SELECT top_destination_industry_leavers FROM {largest_employers} ORDER BY headcount_end DESC LIMIT 1",
+      thousands),
+    F("largest-employer-top-destination", "went to retail and hospitality", "retail and hospitality",
+      "SELECT lower(top_destination_industry) FROM {largest_employers} ORDER BY headcount_end DESC LIMIT 1",
+      text),
+    *(
+        F(f"attrition-{source}-{year}", phrase, figure,
+          f"SELECT attrition_pct FROM {{attrition}} WHERE source = '{source}' AND year = {year}")
+        for source, phrase, year, figure in [
+            ("truth", "attrition is 19.4% in 2013, 25.0% in the 2022 boom and 21.1% in 2024", 2013, "19.4"),
+            ("truth", "attrition is 19.4% in 2013, 25.0% in the 2022 boom and 21.1% in 2024", 2022, "25.0"),
+            ("truth", "attrition is 19.4% in 2013, 25.0% in the 2022 boom and 21.1% in 2024", 2024, "21.1"),
+            ("platform", "The platform reads 16.8%, 17.4% and 11.9%", 2013, "16.8"),
+            ("platform", "The platform reads 16.8%, 17.4% and 11.9%", 2022, "17.4"),
+            ("platform", "The platform reads 16.8%, 17.4% and 11.9%", 2024, "11.9"),
+        ]
+    ),
+    F("hired-from-another-employer-min", "62-78% of hires come straight from another employer", "62",
+      "SELECT round(min(pct_hired_from_another_employer)) FROM {attrition} WHERE source = 'truth'",
+      decimals(0)),
+    F("hired-from-another-employer-max", "62-78% of hires come straight from another employer", "78",
+      "SELECT round(max(pct_hired_from_another_employer)) FROM {attrition} WHERE source = 'truth'",
+      decimals(0)),
+    F("company-attrition-ratio-2013", "0.88 times the true one in 2013", "0.88",
+      f"SELECT round(median(platform / truth), 2) FROM {COMPANY_PAIRS} WHERE year = 2013", decimals(2)),
+    F("company-attrition-ratio-2024", "and 0.54 times in 2024", "0.54",
+      f"SELECT round(median(platform / truth), 2) FROM {COMPANY_PAIRS} WHERE year = 2024", decimals(2)),
+    # The correlation's range over the years 2013 to 2024, the years the sentence spans.
+    F("company-attrition-correlation-min", "with a correlation of 0.55-0.67", "0.55",
+      f"SELECT round(min(r), 2) FROM (SELECT corr(platform, truth) AS r FROM {COMPANY_PAIRS} "
+      "WHERE year BETWEEN 2013 AND 2024 GROUP BY year)", decimals(2)),
+    F("company-attrition-correlation-max", "with a correlation of 0.55-0.67", "0.67",
+      f"SELECT round(max(r), 2) FROM (SELECT corr(platform, truth) AS r FROM {COMPANY_PAIRS} "
+      "WHERE year BETWEEN 2013 AND 2024 GROUP BY year)", decimals(2)),
+    # ---- Who applies to a posting? The README's query is per family; the all-family
+    # figures are the same aggregates over every posting of the year.
+    F("posting-views-2025", "viewed by 6.6 members", "6.6",
+      f"SELECT round(avg(i.views), 1) FROM {POSTINGS} WHERE year(p.opened_on) = 2025"),
+    F("posting-applicants-2025", "gets 1.17 applicants", "1.17",
+      f"SELECT round(avg(i.applicants), 2) FROM {POSTINGS} WHERE year(p.opened_on) = 2025", decimals(2)),
+    F("posting-views-2013", "(3.3 and 0.59 in 2013", "3.3",
+      f"SELECT round(avg(i.views), 1) FROM {POSTINGS} WHERE year(p.opened_on) = 2013"),
+    F("posting-applicants-2013", "(3.3 and 0.59 in 2013", "0.59",
+      f"SELECT round(avg(i.applicants), 2) FROM {POSTINGS} WHERE year(p.opened_on) = 2013", decimals(2)),
+    F("half-the-skills-2025", "12.7% held at least half", "12.7",
+      f"SELECT {HALF_SHARE} FROM {POSTINGS} WHERE year(p.opened_on) = 2025"),
+    F("all-skills-2025", "and 0.9% all of them", "0.9",
+      f"SELECT {ALL_SHARE} FROM {POSTINGS} WHERE year(p.opened_on) = 2025"),
+    F("half-the-skills-2013", "(0.3% and 0.0% in 2013)", "0.3",
+      f"SELECT {HALF_SHARE} FROM {POSTINGS} WHERE year(p.opened_on) = 2013"),
+    F("all-skills-2013", "(0.3% and 0.0% in 2013)", "0.0",
+      f"SELECT {ALL_SHARE} FROM {POSTINGS} WHERE year(p.opened_on) = 2013"),
+    F("required-skills-per-posting", "a posting requires about five", "five",
+      "SELECT round(avg(required_skills)) FROM metrics.posting_insights", in_words),
+    F("best-fitting-family", "Education applicants fit best", "Education",
+      "SELECT occupation_family FROM {posting_fit} ORDER BY half_the_skills_pct DESC LIMIT 1", text),
+    F("best-fitting-family-half-the-skills", "(18.9% with half the skills", "18.9",
+      "SELECT half_the_skills_pct FROM {posting_fit} ORDER BY half_the_skills_pct DESC LIMIT 1"),
+    F("best-fitting-family-wo", "12% of them WO", "12",
+      "SELECT wo_pct FROM {posting_fit} ORDER BY half_the_skills_pct DESC LIMIT 1", decimals(0)),
+    F("worst-fitting-family", "ICT applicants least", "ICT",
+      "SELECT occupation_family FROM {posting_fit} ORDER BY half_the_skills_pct LIMIT 1", text),
+    F("worst-fitting-family-half-the-skills", "ICT applicants least (3.4%)", "3.4",
+      "SELECT half_the_skills_pct FROM {posting_fit} ORDER BY half_the_skills_pct LIMIT 1"),
+    F("months-to-hire-2025", "The hired member applied 1.5 months before the hire", "1.5",
+      f"SELECT round(avg(i.months_to_hire), 1) FROM {POSTINGS} WHERE year(p.opened_on) = 2025"),
+    # ---- Do skills or pedigree get people hired? (whole percentages of the query's shares)
+    *(
+        F(f"hires-{category.replace('_', '-')}-{year}", phrase, figure,
+          f"SELECT round(pct_of_hires) FROM {{hires_by_basis}} "
+          f"WHERE year = {year} AND category = '{category}'",
+          decimals(0))
+        for category, year, phrase, figure in [
+            ("skills_at_least_1", 2025, "52% of the 2025 hires through postings", "52"),
+            ("skills_at_least_2", 2025, "(27% at least two; 5% in 2013)", "27"),
+            ("skills_at_least_1", 2013, "(27% at least two; 5% in 2013)", "5"),
+            ("pedigree", 2025, "and 28% came from an employer", "28"),
+            ("pedigree", 2013, "(10% in 2013): 36% skills only", "10"),
+            ("skills_only", 2025, "36% skills only, 12% pedigree only, 16% both, 36% neither", "36"),
+            ("pedigree_only", 2025, "36% skills only, 12% pedigree only, 16% both, 36% neither", "12"),
+            ("skills_and_pedigree", 2025, "36% skills only, 12% pedigree only, 16% both, 36% neither", "16"),
+            ("neither", 2025, "36% skills only, 12% pedigree only, 16% both, 36% neither", "36"),
+        ]
+    ),
+    F("recruiter-searches-2025", "about 61,000 searches in 2025", "61,000",
+      "SELECT round(searches, -3) FROM {skill_searches} WHERE year = 2025", thousands),
+    F("skill-filter-share-2025", "50.1% of them filtering on skills", "50.1",
+      "SELECT pct_filtering_on_skills FROM {skill_searches} WHERE year = 2025"),
+    F("skill-filter-share-2012", "up from 10.0% of 51,000 in 2012", "10.0",
+      "SELECT pct_filtering_on_skills FROM {skill_searches} WHERE year = 2012"),
+    F("recruiter-searches-2012", "up from 10.0% of 51,000 in 2012", "51,000",
+      "SELECT round(searches, -3) FROM {skill_searches} WHERE year = 2012", thousands),
+    *(
+        F(f"skills-added-2025-{how}", phrase, figure,
+          f"SELECT round(pct) FROM {{skills_by_source}} WHERE how_added = '{how}'", decimals(0))
+        for how, phrase, figure in [
+            ("self", "60% were added by members themselves", "60"),
+            ("endorsed", "25% endorsed", "25"),
+            ("course", "10% from courses", "10"),
+            ("assessment", "5% from assessments", "5"),
+        ]
+    ),
+    # ---- How big is the network?
+    F("mean-connections-2012", "2.6 connections on average at the end of 2012", "2.6",
+      "SELECT mean_connections FROM {network} WHERE year = 2012"),
+    F("mean-connections-2025", "and 23.8 at the end of 2025", "23.8",
+      "SELECT mean_connections FROM {network} WHERE year = 2025"),
+    F("median-connections-2012", "(median 2 and 21)", "2",
+      "SELECT median_degree FROM {network} WHERE year = 2012", text),
+    F("median-connections-2025", "(median 2 and 21)", "21",
+      "SELECT median_degree FROM {network} WHERE year = 2025", text),
+    F("connections", "75% of the 742,000 connections", "742,000",
+      "SELECT round(count(*), -3) FROM raw.connections", thousands),
+    *(
+        F(f"connections-{context}", phrase, figure,
+          f"SELECT round(100 * avg((context = '{context}')::INT)) FROM raw.connections", decimals(0))
+        for context, phrase, figure in [
+            ("colleagues", "75% of the 742,000 connections are colleagues", "75"),
+            ("classmates", "4% classmates", "4"),
+            ("other", "21% met elsewhere", "21"),
+        ]
+    ),
+    # The README's network query does not show the connected hires: read them directly.
+    F("connected-hires-2025", "10.3% already knew someone", "10.3",
+      "SELECT round(100 * connected_hire_share, 1) FROM metrics.network "
+      "WHERE source = 'platform' AND year = 2025"),
+    F("connected-hires-2016", "(3.0% in 2016)", "3.0",
+      "SELECT round(100 * connected_hire_share, 1) FROM metrics.network "
+      "WHERE source = 'platform' AND year = 2016"),
+    *(
+        F(f"insider-{source}-{column.split('_')[1]}", phrase, figure,
+          f"SELECT round({column}, 1) FROM {{insiders}} WHERE source = '{source}'")
+        for source, column, phrase, figure in [
+            ("platform", "at_own_employer_pct", "4.6% of matched hires", "4.6"),
+            ("platform", "at_partners_employer_pct", "against 3.9% at their partner's", "3.9"),
+            ("truth", "at_own_employer_pct", "The truth says no: 3.5% against 3.5%", "3.5"),
+            ("truth", "at_partners_employer_pct", "The truth says no: 3.5% against 3.5%", "3.5"),
+        ]
+    ),
+    F("unseen-joiners", "1.8% of the hires it sees", "1.8",
+      UNSEEN_JOINERS + "SELECT round(100 * (SELECT count(*) FROM unseen) / (SELECT count(*) FROM hires), 1)"),
+    F("unseen-joiners-connected", "and 67% of them know someone there", "67",
+      UNSEEN_JOINERS + "SELECT round(100 * (SELECT count(*) FROM connected) / (SELECT count(*) FROM unseen))",
+      decimals(0)),
+    # ---- Figures other sections quote from the blocks that have no prose of their own.
+    # "How close the default scenario lands" (truth) and "How wrong is the platform's view?".
+    *(
+        F(f"job-change-yoy-{year}", "2020 −19%, 2021 +15%, 2022 +44%, 2023 −14%", figure,
+          f"SELECT yoy_pct FROM {{job_change}} WHERE source = 'truth' AND year = {year}", signed)
+        for year, figure in [(2020, "−19"), (2021, "+15"), (2022, "+44"), (2023, "−14")]
+    ),
+    # a quarter's rate: the yearly rate / 4, from the unrounded rate
+    F("job-changes-a-quarter-2013", "2.9% → 5.1% (yearly rate / 4)", "2.9",
+      "SELECT round(100 * rate / 4, 1) FROM metrics.job_change_rate "
+      "WHERE source = 'truth' AND grain = 'year' AND year(period) = 2013"),
+    F("job-changes-a-quarter-2022", "2.9% → 5.1% (yearly rate / 4)", "5.1",
+      "SELECT round(100 * rate / 4, 1) FROM metrics.job_change_rate "
+      "WHERE source = 'truth' AND grain = 'year' AND year(period) = 2022"),
+    F("job-change-yoy-2022-platform", "The 2022 boom reads +37% instead of +44%", "+37",
+      "SELECT yoy_pct FROM {job_change} WHERE source = 'platform' AND year = 2022", signed),
+    F("job-change-yoy-2022-truth", "The 2022 boom reads +37% instead of +44%", "+44",
+      "SELECT yoy_pct FROM {job_change} WHERE source = 'truth' AND year = 2022", signed),
+    *(
+        F(f"job-change-rate-platform-error-{year}", "−10% in 2013, −29% in 2022 and −54% in 2025", figure,
+          "SELECT round(100 * (platform_pct / truth_pct - 1)) FROM {platform_vs_truth} "
+          f"WHERE year = {year}",
+          signed)
+        for year, figure in [(2013, "−10"), (2022, "−29"), (2025, "−54")]
+    ),
+    F("amsterdam-leavers-destinations", "Almere, Zaanstad, Haarlem, Amstelveen first",
+      "Almere, Zaanstad, Haarlem, Amstelveen",
+      "SELECT string_agg(destination_city, ', ' ORDER BY movers DESC) "
+      "FROM (SELECT * FROM {amsterdam_leavers} ORDER BY movers DESC LIMIT 4)", text),
+    F("groningen-net-per-10k", "net −201 per 10,000 a year", "−201",
+      "SELECT net_per_10k_a_year FROM {net_by_city} WHERE city = 'Groningen'", signed),
+    F("skills-added-yoy-2022", "+44% (+38% per member)", "+44",
+      "SELECT yoy_pct FROM {skills_added} WHERE year = 2022", signed),
+    F("skills-added-per-member-yoy-2022", "+44% (+38% per member)", "+38",
+      "SELECT round(100 * per_member_yoy_growth) FROM metrics.skills_added WHERE year = 2022", signed),
+    F("skill-filter-share-range-2012", "10% (2012) → 50% (2025)", "10",
+      "SELECT round(pct_filtering_on_skills) FROM {skill_searches} WHERE year = 2012", decimals(0)),
+    F("skill-filter-share-range-2025", "10% (2012) → 50% (2025)", "50",
+      "SELECT round(pct_filtering_on_skills) FROM {skill_searches} WHERE year = 2025", decimals(0)),
+    F("wo-within-6-months", "WO graduates with a job within 6 months | 88.8%", "88.8",
+      "SELECT within_6_months_pct FROM {first_job} WHERE source = 'truth' AND level = 'WO'"),
+]
+
+
+def _readme_text() -> str:
+    return " ".join(README.read_text().split())
+
+
+@pytest.mark.parametrize("entry", FIGURES, ids=[f.id for f in FIGURES])
+def test_readme_figure_matches_the_default_run(entry: Figure, con):
+    assert entry.figure in entry.phrase, f"{entry.figure!r} is not inside its phrase {entry.phrase!r}"
+    assert entry.phrase in _readme_text(), f"README.md no longer says {entry.phrase!r}: update this entry"
+    rows = con.sql(entry.sql.format_map(_ReadmeSubqueries())).fetchall()
+    assert len(rows) == 1 and len(rows[0]) == 1, f"expected one value, got {rows}"
+    (value,) = rows[0]
+    assert value is not None, "the query returned NULL"
+    assert entry.fmt(value) == entry.figure, (
+        f"README.md says {entry.figure!r} in {entry.phrase!r}; the default run gives {entry.fmt(value)!r}"
+    )
+
+
+def test_ids_are_unique():
+    ids = [f.id for f in FIGURES]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_every_readme_sql_block_has_a_checked_figure_or_none_to_check():
+    used = {name for f in FIGURES for name in re.findall(r"\{(\w+)\}", f.sql)}
+    used_statements = {readme_statement(README_QUERIES[name]) for name in used}
+    for block in readme_blocks():
+        covered = any(s in used_statements for s in block)
+        exempt = any(marker in s for s in block for marker in BLOCKS_WITHOUT_FIGURES)
+        assert covered or exempt, f"no figure checks the README block beginning {block[0][:80]!r}"
