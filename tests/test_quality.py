@@ -1258,6 +1258,20 @@ def test_fixture_metric_tables_match_the_documented_columns():
     assert fixture == documented
 
 
+def test_fixture_metric_tables_have_the_types_the_models_build(con):
+    """The little world's metric tables are typed by hand: the types the models give their
+    columns on the default run (the session's warehouse), so that a test passing on the
+    fixture passes on what dbt builds."""
+    built: dict[str, list[str]] = {}
+    for table, column, data_type in con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = 'metrics' ORDER BY table_name, column_index"
+    ).fetchall():
+        built.setdefault(table, []).append(f"{column} {data_type}")
+    fixture = {name: cols.split(", ") for name, cols in METRIC_COLUMNS.items()}
+    assert fixture == {name: built[name] for name in fixture}
+
+
 # --------------------------------------------------------------------------------------
 # The dbt tests as dbt compiles them.
 # --------------------------------------------------------------------------------------
