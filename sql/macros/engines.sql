@@ -77,3 +77,21 @@
 
 {% macro spark__materialized() -%}
 {%- endmacro %}
+
+-- The sum of floating-point numbers, the same to the last bit whatever order the rows come
+-- in. Float addition is not associative: a parallel aggregate that adds its threads' partial
+-- sums in the order they finish gives a last bit that changes from run to run. Adding the
+-- values in their own order (ties are equal values) fixes the result. DuckDB sorts an
+-- aggregate's input on request; Spark has no ordered aggregates, and its sums are compared
+-- with DuckDB's within a tolerance (tests/test_portability.py).
+{% macro order_free_sum(expression) -%}
+    {{ return(adapter.dispatch('order_free_sum', 'economic_graph')(expression)) }}
+{%- endmacro %}
+
+{% macro default__order_free_sum(expression) -%}
+    sum({{ expression }} ORDER BY {{ expression }})
+{%- endmacro %}
+
+{% macro spark__order_free_sum(expression) -%}
+    sum({{ expression }})
+{%- endmacro %}

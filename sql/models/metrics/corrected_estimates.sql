@@ -33,7 +33,7 @@ weighted_cells AS {{ materialized() }} (
 job_change_estimates AS (
     SELECT
         'job_changes_per_employed' AS metric, kind, year, 'all' AS dimension, 'all' AS segment,
-        sum(weight * job_changes) / sum(weight * people) AS value,
+        {{ order_free_sum('weight * job_changes') }} / {{ order_free_sum('weight * people') }} AS value,
         sum(people) AS base
     FROM weighted_cells
     GROUP BY ALL
@@ -54,12 +54,12 @@ composition AS (
     FROM weighted_cells
 ),
 group_totals AS (
-    SELECT kind, year, metric, dimension, group_value, sum(weighted) AS total, sum(people) AS base
+    SELECT kind, year, metric, dimension, group_value, {{ order_free_sum('weighted') }} AS total, sum(people) AS base
     FROM composition
     GROUP BY ALL
 ),
 category_totals AS (
-    SELECT kind, year, metric, dimension, group_value, category, sum(weighted) AS part
+    SELECT kind, year, metric, dimension, group_value, category, {{ order_free_sum('weighted') }} AS part
     FROM composition
     GROUP BY ALL
 ),
@@ -108,7 +108,7 @@ city_flows AS (
 flow_estimates AS (
     SELECT
         'net_talent_migration_per_10k' AS metric, kind, year, 'city' AS dimension, city AS segment,
-        10000.0 * (sum(arrived) - sum(departed)) / nullif(sum(at_start), 0) AS value,
+        10000.0 * ({{ order_free_sum('arrived') }} - {{ order_free_sum('departed') }}) / nullif({{ order_free_sum('at_start') }}, 0) AS value,
         sum(people) AS base
     FROM city_flows
     GROUP BY ALL
@@ -135,7 +135,7 @@ first_job_estimates AS (
     UNION ALL
     -- Post-stratified: only where every level with graduates has a platform share.
     SELECT 'employed_6m_share', 'corrected', g.year, 'all', 'all',
-           CASE WHEN count(s.employed_6m_share) = count(*) THEN sum(g.people * s.employed_6m_share) / sum(g.people) END,
+           CASE WHEN count(s.employed_6m_share) = count(*) THEN {{ order_free_sum('g.people * s.employed_6m_share') }} / sum(g.people) END,
            sum(s.graduates)
     FROM graduates_per_level g
     LEFT JOIN first_job_shares s ON s.source = 'platform' AND s.year = g.year AND s.level = g.level

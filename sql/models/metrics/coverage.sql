@@ -50,6 +50,10 @@ SELECT
     workforce_share,
     member_share,
     member_share / workforce_share AS representativeness,
-    0.5 * sum(abs(member_share - workforce_share)) OVER (PARTITION BY year, dimension) AS dissimilarity
+    -- added in the order of the values: the same sum to the last bit on every run
+    0.5 * sum(abs(member_share - workforce_share)) OVER (
+        PARTITION BY year, dimension ORDER BY abs(member_share - workforce_share)
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    ) AS dissimilarity
 FROM shares
 ORDER BY year, dimension, segment

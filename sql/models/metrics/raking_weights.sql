@@ -70,7 +70,11 @@ raking_{{ step + 1 }} AS (
         education_level_target,
         occupation_family_target,
         city_target,
-        weight * {{ dimension }}_target / nullif(sum(members * weight) OVER (PARTITION BY year, {{ dimension }}), 0)
+        weight * {{ dimension }}_target / nullif(sum(members * weight) OVER (
+            -- in the order of the values: the same sum to the last bit on every run
+            PARTITION BY year, {{ dimension }} ORDER BY members * weight
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ), 0)
             AS weight
     FROM raking_{{ step }}
 ){{ "," if not loop.last }}
