@@ -5,8 +5,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# uv installs the locked dependencies (uv.lock, one lock for every supported Python); pip
-# installs uv itself from the package index into .tools/ on first use.
+# uv installs the locked dependencies: requirements.lock (the pipeline's) and
+# requirements-dev.lock (with the test tools), each one lock for every supported Python;
+# pip installs uv itself from the package index into .tools/ on first use.
 UV_VERSION := 0.13.8
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
@@ -41,13 +42,15 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# --inexact: the test tools, once added, stay when make run syncs the runtime again.
-$(RUNTIME): uv.lock pyproject.toml | $(UV)
-	$(UV) sync --quiet --frozen --inexact --python $(PYTHON)
+# A .venv made with another Python stays: remove it to switch (rm -rf .venv).
+$(RUNTIME): requirements.lock pyproject.toml | $(UV)
+	test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-$(DEVELOPMENT): $(RUNTIME)
-	$(UV) sync --quiet --frozen --inexact --extra dev --python $(PYTHON)
+$(DEVELOPMENT): requirements-dev.lock $(RUNTIME)
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.lock
 	touch $@
 
 # Materialize every asset (generate -> warehouse -> metrics, with all checks) on the default
