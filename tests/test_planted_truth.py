@@ -498,6 +498,11 @@ def test_share_of_managers_holds_near_the_published_figure(con):
 
 
 def test_management_outcomes_follow_the_planted_promotion_factors(con):
+    """Only the order the planted factors give, on purpose: a manager within ten years takes
+    up to three promotions, each hazard scaled by the factor and shaped by job changes,
+    layoffs and the cycle, so the share has no closed form to test a size against (a
+    simulation of the ladder would be the generator written twice). The values themselves
+    are recounted exactly, Wilson bounds included, in tests/test_metrics_independent.py."""
     factor = params(con, "education.levels.promotion_factor")
     shares = dict(
         con.execute(
