@@ -126,7 +126,7 @@ def _table_tests(table: Table) -> list[dict]:
         )
     for rule in table.rules:
         tests.append(_test(rule.test, rule.name, rule.description, rule.blocking, dict(rule.arguments)))
-    if dates := [c.name for c in table.columns if c.sql_type == "DATE"]:
+    if dates := table.date_columns:
         tests.append(
             _test(
                 "first_of_month",

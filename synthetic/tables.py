@@ -104,6 +104,11 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def date_columns(self) -> list[str]:
+        """The DATE columns: first days of months, as every date of the warehouse is."""
+        return [c.name for c in self.columns if c.sql_type == "DATE"]
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
@@ -149,15 +154,15 @@ def no_overlapping_positions(person: str) -> Rule:
 
 def not_before_joining(name: str, column: str, keys: list[str], description: str, blocking: bool) -> Rule:
     """``column`` is not before the month the members ``keys`` reference joined."""
-    members = {"to": "raw.members", "field": "member_id", "other_column": "joined_on"}
-    return Rule(name, "not_before", description, {"column": column, "keys": keys, **members}, blocking)
+    members = {"to": "raw.members", "field": "member_id", "from_column": "joined_on"}
+    return Rule(name, "during", description, {"column": column, "keys": keys, **members}, blocking)
 
 
 def before_retirement(name: str, column: str, key: str, field: str, description: str) -> Rule:
     """``column`` is before the retirement (truth.people) of the person ``key`` names through
     ``field`` (person_id, or member_id for the platform's tables): retirement ends everything."""
     people = {"to": "truth.people", "field": field, "until_column": "retirement"}
-    return Rule(name, "during", description, {"column": column, "key": key, **people})
+    return Rule(name, "during", description, {"column": column, "keys": [key], **people})
 
 
 END_AFTER_START = Order(
@@ -505,7 +510,7 @@ TRUTH_POSITIONS = Table(
             "during",
             "A position starts in its holder's working life: not before the labour-market entry and "
             "before the retirement (truth.people).",
-            {"column": "start_date", "key": "person_id", "to": "truth.people", "field": "person_id",
+            {"column": "start_date", "keys": ["person_id"], "to": "truth.people", "field": "person_id",
              "from_column": "labour_market_entry", "until_column": "retirement"},
         ),
         Rule(

@@ -13,7 +13,7 @@ from synthetic.scenario import load_scenario
 PEOPLE = 15_000  # four generation blocks, so shards really split the work
 TABLES = [*SORT_KEYS, "raw.calendar"]
 # Every table the models build (staging models are views). Floating-point sums included: they
-# add their values in a fixed order (the order_free_sum macro, ordered window frames).
+# add their values in a fixed order (the order_free_sum and order_free_sum_over macros).
 METRICS = [m.qualified_name for m in models() if m.schema != "staging"]
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.resources import ScenarioResource, WarehouseResource
+from tests.test_readme_figures import readme_blocks
 
 SMALL = 8_000  # two generation blocks; the run takes seconds
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,10 +160,7 @@ def test_main_job_takes_people_and_seed_from_run_config(tmp_path):
 
 
 def readme_queries() -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    blocks = [b.split("```", 1)[0] for b in text.split("```sql\n")[1:]]
-    queries = ["\n".join(l for l in q.splitlines() if not l.lstrip().startswith("--")) for b in blocks for q in b.split(";")]
-    return [q.strip() for q in queries if q.strip()]
+    return [statement for block in readme_blocks() for statement in block]
 
 
 def test_readme_queries_run_in_the_duckdb_1x_cli(materialized):

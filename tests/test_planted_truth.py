@@ -117,8 +117,7 @@ def _expected_quick_returns(con) -> tuple[np.ndarray, np.ndarray]:
     happens with the company's share of its city and family's hires (well under 1% of the
     returns here); it shifts a year's count by a fraction of its standard error."""
     p, months = _months_of_positions(con)
-    ended = (p["end"] >= 0) & (p["end"] < months)
-    laid_off = ended & (p["end"] != p["retirement"]) & (p["next_start"] != p["end"])
+    laid_off = p["laid_off"]
     end, retirement = p["end"][laid_off], p["retirement"][laid_off]
     hazard = _yearly_hazards(con, "reemployment", months)
     expected, variance = np.zeros(months), np.zeros(months)
@@ -175,9 +174,10 @@ def test_job_change_rate_metric_recovers_the_macro_cycle(con, expected_employer_
 
 
 def _months_of_positions(con) -> tuple[dict[str, np.ndarray], int]:
-    """Per truth position (sorted by person, start): person, start and end month (-1 when
-    current), start reason, the holder's retirement month, and whether the same person's
-    next position starts in the month this one ends. Months count from the window's first."""
+    """Per truth position (sorted by person, start): start and end month (-1 when current),
+    start reason, the holder's retirement month, the month the same person's next position
+    starts (-1 when none), and how the position ended inside the window: at retirement, or
+    in a layoff. Months count from the window's first."""
     first, months = con.execute("SELECT min(month), count(*) FROM raw.calendar").fetchall()[0]
     frame = (
         con.sql(
@@ -197,13 +197,21 @@ def _months_of_positions(con) -> tuple[dict[str, np.ndarray], int]:
     start = frame["start_date"].to_numpy()
     end = frame["end_date"].fill_null(-1).to_numpy()
     same_next = np.append(person[1:] == person[:-1], False)
-    next_start = np.append(start[1:], -1)
+    next_start = np.where(same_next, np.append(start[1:], -1), -1)
+    retirement = frame["retirement"].to_numpy()
+    ended = (end >= 0) & (end < months)
+    retired = ended & (end == retirement)
     return {
         "start": start,
         "end": end,
         "reason": frame["start_reason"].to_numpy(),
-        "retirement": frame["retirement"].to_numpy(),
-        "next_start": np.where(same_next, next_start, -1),
+        "retirement": retirement,
+        "next_start": next_start,
+        "retired": retired,
+        # A position ends at a separation or where the next one starts (a job change, a
+        # promotion): ended without a successor the same month and not at retirement, it
+        # ended in a layoff.
+        "laid_off": ended & ~retired & (next_start != end),
     }, int(months)
 
 
@@ -226,11 +234,7 @@ def _z_by_year(events: np.ndarray, at_risk: np.ndarray, hazard: np.ndarray) -> n
 
 def test_layoffs_follow_the_planted_cycle(con):
     p, months = _months_of_positions(con)
-    ended = (p["end"] >= 0) & (p["end"] < months)
-    retired = ended & (p["end"] == p["retirement"])
-    # A position ends at a separation or where the next one starts (a job change, a promotion):
-    # ended without a successor the same month and not at retirement, it ended in a layoff.
-    laid_off = ended & ~retired & (p["next_start"] != p["end"])
+    retired, laid_off = p["retired"], p["laid_off"]
     # At risk in month t: employed after month t-1 (start <= t-1 < end) and not retiring at t.
     holding = np.zeros(months + 1)
     np.add.at(holding, np.maximum(p["start"], 0), 1)  # held since before the window: from its start
@@ -246,8 +250,7 @@ def test_layoffs_follow_the_planted_cycle(con):
 
 def test_job_finding_after_a_layoff_follows_the_planted_cycle(con):
     p, months = _months_of_positions(con)
-    ended = (p["end"] >= 0) & (p["end"] < months)
-    laid_off = ended & (p["end"] != p["retirement"]) & (p["next_start"] != p["end"])
+    laid_off = p["laid_off"]
     found = laid_off & (p["next_start"] >= 0)
     assert (p["reason"][np.flatnonzero(found) + 1] == "reemployment").all()
     # Searching from the month after the layoff until the month a job is found, or else

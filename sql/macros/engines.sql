@@ -95,3 +95,12 @@
 {% macro spark__order_free_sum(expression) -%}
     sum({{ expression }})
 {%- endmacro %}
+
+-- The same, as a window over the whole partition: ordered by the values and framed over
+-- every row, the window adds them in their own order on both engines.
+{% macro order_free_sum_over(expression, partition_by) -%}
+    sum({{ expression }}) OVER (
+        PARTITION BY {{ partition_by }} ORDER BY {{ expression }}
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    )
+{%- endmacro %}

@@ -36,10 +36,12 @@ from with_earlier_end
 where {{ start_column }} < earlier_end
 {% endtest %}
 
--- `column` is not before `other_column` of the rows of `to` whose `field` equals the
--- `keys` columns (each key joined to its own row of `to`; a row some key finds no row for
--- is left to the foreign key tests).
-{% test not_before(model, column, keys, to, field, other_column) %}
+-- `column` lies in the period of the rows of `to` whose `field` equals the `keys` columns
+-- (each key joined to its own row of `to`): not before its `from_column` (when given) and
+-- before its `until_column` (when given and set). A row some key finds no row of `to` for
+-- is left to the foreign key tests (or, for members who are not people of the world, to no
+-- rule).
+{% test during(model, column, keys, to, field, from_column=none, until_column=none) %}
 select child.*
 from {{ model }} child
 {%- for key in keys %}
@@ -47,7 +49,12 @@ join {{ to }} parent_{{ loop.index }} on parent_{{ loop.index }}.{{ field }} = c
 {%- endfor %}
 where false
 {%- for key in keys %}
-   or child.{{ column }} < parent_{{ loop.index }}.{{ other_column }}
+{%- if from_column %}
+   or child.{{ column }} < parent_{{ loop.index }}.{{ from_column }}
+{%- endif %}
+{%- if until_column %}
+   or child.{{ column }} >= parent_{{ loop.index }}.{{ until_column }}
+{%- endif %}
 {%- endfor %}
 {% endtest %}
 
@@ -105,23 +112,6 @@ where not exists (select 1 from {{ items }} i
 select *
 from {{ model }}
 where ({{ when_column }} = '{{ value }}') <> ({{ column }} is not null)
-{% endtest %}
-
--- `column` lies in the period of the row of `to` whose `field` equals `key`: not before its
--- `from_column` (when given) and before its `until_column` (when given and set). A row whose
--- key finds no row of `to` is left to the foreign key tests (or, for members who are not
--- people of the world, to no rule).
-{% test during(model, column, key, to, field, from_column=none, until_column=none) %}
-select child.*
-from {{ model }} child
-join {{ to }} parent on parent.{{ field }} = child.{{ key }}
-where false
-{%- if from_column %}
-   or child.{{ column }} < parent.{{ from_column }}
-{%- endif %}
-{%- if until_column %}
-   or child.{{ column }} >= parent.{{ until_column }}
-{%- endif %}
 {% endtest %}
 
 -- A period ends by `other_column` of the row of `to` whose `field` equals `key`: its end

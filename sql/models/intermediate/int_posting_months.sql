@@ -14,7 +14,7 @@ WITH posting_changes AS (
     WHERE closed_on IS NOT NULL
 ),
 cells AS (
-    SELECT DISTINCT occupation_family, city FROM {{ source('raw', 'postings') }}
+    SELECT DISTINCT occupation_family, city FROM posting_changes
 ),
 -- every cell in every month, so that the running sum passes months without a change
 changes_with_every_month AS (

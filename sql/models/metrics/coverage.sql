@@ -50,10 +50,6 @@ SELECT
     workforce_share,
     member_share,
     member_share / workforce_share AS representativeness,
-    -- added in the order of the values: the same sum to the last bit on every run
-    0.5 * sum(abs(member_share - workforce_share)) OVER (
-        PARTITION BY year, dimension ORDER BY abs(member_share - workforce_share)
-        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-    ) AS dissimilarity
+    0.5 * {{ order_free_sum_over('abs(member_share - workforce_share)', 'year, dimension') }} AS dissimilarity
 FROM shares
 ORDER BY year, dimension, segment

@@ -70,12 +70,8 @@ raking_{{ step + 1 }} AS (
         education_level_target,
         occupation_family_target,
         city_target,
-        weight * {{ dimension }}_target / nullif(sum(members * weight) OVER (
-            -- in the order of the values: the same sum to the last bit on every run
-            PARTITION BY year, {{ dimension }} ORDER BY members * weight
-            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-        ), 0)
-            AS weight
+        weight * {{ dimension }}_target
+            / nullif({{ order_free_sum_over('members * weight', 'year, ' ~ dimension) }}, 0) AS weight
     FROM raking_{{ step }}
 ){{ "," if not loop.last }}
 {%- endfor %}
