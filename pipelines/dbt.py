@@ -153,6 +153,7 @@ def _source_table(table: Table) -> dict:
     return entry
 
 
+@functools.lru_cache(maxsize=1)
 def sources_yaml() -> str:
     """models/sources.yml, written from the table contract (synthetic/tables.py): the raw and
     truth tables the loader creates, with their descriptions, and as dbt tests the rules of
@@ -170,13 +171,25 @@ def sources_yaml() -> str:
     return header + yaml.safe_dump({"version": 2, "sources": sources}, sort_keys=False, width=100, allow_unicode=True)
 
 
+# What dbt parses: the project's settings and its folders of models, macros and tests (not
+# target/ nor logs/, which dbt writes and which grow with every invocation).
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+PROJECT_FOLDERS = ("models", "macros", "tests")
+
+
+def _project_files() -> list[Path]:
+    files = [PROJECT_DIR / name for name in PROJECT_FILES]
+    for folder in PROJECT_FOLDERS:
+        files += [p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return files
+
+
 def manifest_is_current() -> bool:
     """Whether target/manifest.json was parsed after the last change to the project."""
     if not MANIFEST.exists():
         return False
     built = MANIFEST.stat().st_mtime
-    files = [p for p in PROJECT_DIR.rglob("*") if p.is_file() and TARGET_DIR not in p.parents and "logs" not in p.parts]
-    return all(p.stat().st_mtime <= built for p in files)
+    return all(p.stat().st_mtime <= built for p in _project_files())
 
 
 def environment() -> dict[str, str]:
@@ -268,11 +281,12 @@ def metrics() -> list[Model]:
     return [m for m in models() if m.schema == "metrics"]
 
 
-def build(database: str | Path, select: list[str] | None = None) -> dict:
-    """Build the models (and run their tests) on ``database``; raises naming the failures.
-    Returns dbt's run results (each model's and test's status and time)."""
+def build(database: str | Path, select: list[str] | None = None, tests: bool = True) -> dict:
+    """Build the models and run their tests (``tests=False``: the models only) on
+    ``database``; raises naming the failures. Returns dbt's run results (each model's and
+    test's status and time)."""
     prepare_manifest()
-    run(["build", *(["--select", *select] if select else [])], database)
+    run(["build" if tests else "run", *(["--select", *select] if select else [])], database)
     return json.loads((TARGET_DIR / "run_results.json").read_text(encoding="utf-8"))
 
 
