@@ -18,21 +18,42 @@ from pipelines.charts import chart_markdown, model_charts
 PREVIEW_ROWS = 5
 
 
-def _cell(value) -> str:
+# Columns that place a row in time, latest first: a preview shows the newest figures.
+TIME_COLUMNS = ("period", "month", "year", "graduation_year")
+
+
+def _record_value(value):
+    """A cell as Dagster's table metadata holds it: numbers and text as they are, dates as ISO
+    text, NaN as empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "NULL"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def table_preview(con: duckdb.DuckDBPyConnection, table: str, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
-    """The first rows of ``table`` (in its stored order) as a markdown table."""
-    result = con.execute(f"SELECT * FROM {table} LIMIT {int(rows)}")
+    """The rows that tell most about ``table``, as Dagster table metadata (a real table in the
+    UI, whatever characters the values hold): yearly rows before monthly ones, the latest
+    period first, complete rows before rows with NULLs; the table's first rows where it has no
+    time column."""
+    schema, name = table.split(".")
+    columns = [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, name],
+    ).fetchall()]
+    order = []
+    if "grain" in columns:
+        order.append("grain = 'year' DESC")
+    order += [f'"{c}" DESC NULLS LAST' for c in TIME_COLUMNS if c in columns]
+    if order:
+        nulls = " + ".join(f'CAST("{c}" IS NULL AS INTEGER)' for c in columns)
+        order += [f"{nulls} ASC", *(f'"{c}"' for c in columns)]
+    ordered = f" ORDER BY {', '.join(order)}" if order else ""
+    result = con.execute(f"SELECT * FROM {table}{ordered} LIMIT {int(rows)}")
     names = [d[0] for d in result.description]
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in result.fetchall()]
-    return dg.MetadataValue.md("\n".join(lines))
+    records = [dg.TableRecord({n: _record_value(v) for n, v in zip(names, row)}) for row in result.fetchall()]
+    return dg.MetadataValue.table(records=records, schema=table_schema(con, table))
 
 
 def table_schema(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:

@@ -167,11 +167,24 @@ def test_first_job_curves_match_the_metric(small_con, report):
     assert set(curves.level) == {"VO", "MBO", "HBO", "WO"} and set(curves.source) == {"truth", "platform"}
 
 
-def test_table_preview_is_a_markdown_table_of_the_first_rows(small_con):
-    text = table_preview(small_con, "raw.calendar", rows=3).value
-    lines = text.splitlines()
-    assert lines[0] == "| month | year |" and lines[1] == "|---|---|"
-    assert len(lines) == 5 and lines[2].startswith("| 2012-01-01 | 2012 |")
+def test_table_preview_shows_the_latest_yearly_rows_as_a_table(small_con):
+    preview = table_preview(small_con, "metrics.job_change_rate", rows=3)
+    records = [r.data for r in preview.records]
+    assert len(records) == 3 and [c.name for c in preview.schema.columns] == list(records[0])
+    latest = small_con.execute("SELECT max(period) FROM metrics.job_change_rate WHERE grain = 'year'").fetchone()[0]
+    assert all(r["grain"] == "year" for r in records)
+    assert records[0]["period"] == records[1]["period"] == latest.isoformat()  # both sources of the latest year
+    assert records[2]["period"] < records[0]["period"]
+    # values are cells, not markdown: text with markdown characters stays as it is
+    calendar = [r.data for r in table_preview(small_con, "raw.calendar", rows=2).records]
+    last_month = small_con.execute("SELECT max(month) FROM raw.calendar").fetchone()[0]
+    assert calendar[0] == {"month": last_month.isoformat(), "year": last_month.year}
+
+
+def test_table_preview_puts_complete_rows_first(small_con):
+    # the truth rows of hires have no job openings (the platform's postings measure them)
+    records = [r.data for r in table_preview(small_con, "metrics.hires", rows=2).records]
+    assert records[0]["source"] == "platform" and None not in records[0].values()
 
 
 def test_every_model_chart_draws_in_the_ui_and_names_its_table(small_con):
