@@ -21,7 +21,10 @@ from synthetic.scenario import Scenario, load_scenario  # noqa: E402
 SESSION_PEOPLE = 120_000
 
 
-def build_warehouse(scenario: Scenario, folder: Path, workers: int = 1) -> Path:
+def build_warehouse(scenario: Scenario, folder: Path, workers: int = 1, tests: bool = False, models: bool = True) -> Path:
+    """Generate, load and build the models of ``scenario`` in ``folder``. Only the session's
+    warehouse runs the models' dbt tests as well (``tests``): the other warehouses are data for
+    the tests that use them, and the dbt tests are the same queries on other figures."""
     lake, db = folder / "lake", folder / "warehouse.duckdb"
     generate_lake(scenario, lake, workers=workers)
     con = connect(db)
@@ -29,7 +32,8 @@ def build_warehouse(scenario: Scenario, folder: Path, workers: int = 1) -> Path:
         load_lake(con, lake, scenario)
     finally:
         con.close()
-    build_models(db)
+    if models:
+        build_models(db, tests=tests)
     return db
 
 
@@ -46,7 +50,7 @@ WAREHOUSE_VARIABLE = "EGS_TEST_WAREHOUSE"
 def warehouse_path(scenario, tmp_path_factory) -> Path:
     if given := os.environ.get(WAREHOUSE_VARIABLE):
         return Path(given)
-    return build_warehouse(scenario, tmp_path_factory.mktemp("warehouse"), workers=2)
+    return build_warehouse(scenario, tmp_path_factory.mktemp("warehouse"), workers=2, tests=True)
 
 
 @pytest.fixture(scope="session")
