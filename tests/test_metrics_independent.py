@@ -1012,3 +1012,61 @@ def test_coverage_matches_a_recount(con):
                             ("workforce_share", "workforce_share_right"),
                             ("member_share", "member_share_right")):
         assert_same(joined[column], joined[recount], column)
+
+
+def test_stale_profiles_match_a_recount(con):
+    """Per year and age band: members with a current position on the profile on 1 January,
+    split by what the truth says of them that day, and members employed in truth. The
+    recount takes each 1 January's current positions by interval filter, per year."""
+    raw = positions(con, "platform").select("person_id", "start_date", "end_date")
+    true = positions(con, "truth").select("person_id", "start_date", "end_date")
+    members = con.sql(
+        "SELECT person_id, member_id, birth_year, retirement FROM truth.people WHERE member_id IS NOT NULL"
+    ).pl()
+
+    def current(held: pl.DataFrame, day: dt.date) -> pl.Series:
+        on = held.filter((pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day)))
+        return on["person_id"].unique()
+
+    years = calendar(con)["month"].dt.year().unique().sort()
+    rows = []
+    for year in years:
+        day = dt.date(year, 1, 1)
+        rows.append(members.with_columns(
+            year=pl.lit(year),
+            shown=pl.col("member_id").is_in(current(raw, day).implode()),
+            employed=pl.col("person_id").is_in(current(true, day).implode()),
+            retired=pl.col("retirement") <= day,
+        ))
+    states = pl.concat(rows).filter(pl.col("shown") | pl.col("employed"))
+    age = pl.col("year") - pl.col("birth_year")
+    band = pl.when(age >= 75).then(pl.lit("75+")).otherwise(pl.lit(None, dtype=pl.String))
+    for low, high in reversed(AGE_BANDS):
+        band = pl.when(age.is_between(low, high)).then(pl.lit(f"{low}-{high}")).otherwise(band)
+    counts = [
+        (pl.col("shown")).sum().alias("shown_employed"),
+        (pl.col("shown") & pl.col("employed")).sum().alias("employed"),
+        (pl.col("shown") & ~pl.col("employed") & ~pl.col("retired")).sum().alias("without_work"),
+        (pl.col("shown") & ~pl.col("employed") & pl.col("retired")).sum().alias("retired"),
+        pl.col("employed").sum().alias("members_employed"),
+    ]
+    states = states.with_columns(age_band=band)
+    expected = pl.concat([
+        states.group_by("year", "age_band").agg(counts),
+        states.group_by("year").agg(counts).with_columns(age_band=pl.lit("all")),
+    ], how="diagonal").with_columns(
+        stale_share=(pl.col("without_work") + pl.col("retired")) / pl.col("shown_employed"),
+        overstatement=pl.col("shown_employed") / pl.col("members_employed") - 1,
+    )
+    metric = con.sql(
+        "SELECT year, age_band, shown_employed, employed, without_work, retired, members_employed, stale_share, "
+        "overstatement FROM metrics.stale_profiles"
+    ).pl()
+    joined = metric.join(expected.with_columns(pl.col("year").cast(pl.Int32)), on=["year", "age_band"],
+                         how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column in ("shown_employed", "employed", "without_work", "retired", "members_employed"):
+        assert_same(joined[column], joined[f"{column}_right"].cast(pl.Int64), column)
+    for column in ("stale_share", "overstatement"):
+        recount = joined[f"{column}_right"].fill_nan(None)  # 0/0 and x/0 are NULL in the metric
+        assert_same(joined[column], recount.replace([float("inf")], [None]), column)

@@ -172,8 +172,8 @@ MUTATIONS = [
     ),
     Mutation(
         "youngest_band_up_to_25", "shifted threshold",
-        file="models/metrics/labour_force.sql",
-        old="WHEN year - birth_year < 25 THEN '15-24'", new="WHEN year - birth_year < 26 THEN '15-24'",
+        file="macros/age_bands.sql",
+        old="{{ birth_year }} < 25 THEN '15-24'", new="{{ birth_year }} < 26 THEN '15-24'",
         model="labour_force", metric="labour_force", recounts=("test_labour_force_matches_a_recount",),
     ),
     Mutation(
@@ -192,6 +192,11 @@ MUTATIONS = [
         file="models/metrics/skills_added.sql",
         old="SELECT year(added_on) AS year", new="SELECT year(added_on) + 1 AS year",
         model="skills_added", metric="skills_added", recounts=("test_skills_added_match_a_recount",),
+    ),
+    Mutation(
+        "retired_only_after_the_month_of_retirement", "boundary moved by one month",
+        file="models/metrics/stale_profiles.sql", old="m.retirement <= coalesce", new="m.retirement < coalesce",
+        model="stale_profiles", metric="stale_profiles", recounts=("test_stale_profiles_match_a_recount",),
     ),
     Mutation(
         "members_only_after_their_join_month", "boundary moved by one month",

@@ -51,6 +51,8 @@ METRIC_COLUMNS = {
     "labour_force": "grain VARCHAR, period DATE, year INTEGER, age_band VARCHAR, education_level VARCHAR, "
     "population DOUBLE, labour_force DOUBLE, employed DOUBLE, unemployed DOUBLE, inactive DOUBLE, "
     "unemployment_rate DOUBLE, participation_rate DOUBLE",
+    "stale_profiles": "year BIGINT, age_band VARCHAR, shown_employed BIGINT, employed BIGINT, without_work BIGINT, "
+    "retired BIGINT, members_employed BIGINT, stale_share DOUBLE, retired_share DOUBLE, overstatement DOUBLE",
     "beveridge_curve": "year INTEGER, quarter INTEGER, period DATE, vacancies DOUBLE, unemployed DOUBLE, "
     "vacancies_per_100_unemployed DOUBLE, vacancy_rate DOUBLE, unemployment_rate DOUBLE",
     "skills_based_hiring": "source VARCHAR, year BIGINT, measure VARCHAR, category VARCHAR, count BIGINT, "
@@ -235,6 +237,13 @@ INSERT INTO metrics.labour_force VALUES
     ('year', '2020-01-01', 2020, '25-34', 'all', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
     ('year', '2020-01-01', 2020, 'all', 'HBO', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0),
     ('year', '2020-01-01', 2020, 'all', 'all', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0);
+-- On 1 January 2020 five members show a current position: two of them work (one aged 25-34,
+-- one 65-74), one aged 25-34 is without work and two aged 65-74 have retired; one more member
+-- aged 25-34 works without the profile showing it.
+INSERT INTO metrics.stale_profiles VALUES
+    (2020, '25-34', 2, 1, 1, 0, 2, 0.5, 0.0, 0.0),
+    (2020, '65-74', 3, 1, 0, 2, 1, 0.6666666666666666, 0.6666666666666666, 2.0),
+    (2020, 'all', 5, 2, 1, 2, 3, 0.6, 0.4, 0.6666666666666667);
 INSERT INTO metrics.beveridge_curve VALUES
     (2020, 1, '2020-01-01', 2.0, 1.0, 200.0, 40.0, 25.0), (2020, 2, '2020-04-01', 2.0, 1.0, 200.0, 40.0, 25.0),
     (2020, 3, '2020-07-01', 2.0, 1.0, 200.0, 40.0, 25.0), (2020, 4, '2020-10-01', 2.0, 1.0, 200.0, 40.0, 25.0);
@@ -917,6 +926,22 @@ DBT_CORRUPTIONS = {
             "WHERE grain = 'year' AND age_band = 'all' AND education_level = 'all'",
         ),
         ("labour_force_matches_monthly_stocks", "DELETE FROM metrics.labour_force WHERE grain = 'month'"),
+    ],
+    "metrics.stale_profiles": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.stale_profiles SELECT * FROM metrics.stale_profiles WHERE age_band = '25-34'",
+            {"age_bands_add_up"},
+        ),
+        ("counts_not_negative", "UPDATE metrics.stale_profiles SET without_work = -1, employed = 2 WHERE age_band = '25-34'",
+         {"age_bands_add_up"}),
+        ("shown_employed_partitioned", "UPDATE metrics.stale_profiles SET retired = 3 WHERE age_band = '65-74'",
+         {"age_bands_add_up"}),
+        ("shown_employed_partitioned", "UPDATE metrics.stale_profiles SET employed = 3 WHERE age_band = '65-74'",
+         {"age_bands_add_up"}),
+        ("shares_within_bounds", "UPDATE metrics.stale_profiles SET stale_share = 1.2 WHERE age_band = 'all'"),
+        ("shares_within_bounds", "UPDATE metrics.stale_profiles SET retired_share = -0.1 WHERE age_band = 'all'"),
+        ("age_bands_add_up", "UPDATE metrics.stale_profiles SET members_employed = 4 WHERE age_band = 'all'"),
     ],
     "metrics.beveridge_curve": [
         ("key_unique", "UPDATE metrics.beveridge_curve SET period = '2020-01-01' WHERE quarter = 2"),

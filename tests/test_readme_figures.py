@@ -403,6 +403,24 @@ FIGURES = [
       "SELECT round(pct_filtering_on_skills) FROM {skill_searches} WHERE year = 2012", decimals(0)),
     F("skill-filter-share-range-2025", "10% (2012) → 50% (2025)", "50",
       "SELECT round(pct_filtering_on_skills) FROM {skill_searches} WHERE year = 2025", decimals(0)),
+    *(
+        F(f"stale-profiles-{name}", phrase, figure, f"SELECT {sql} FROM metrics.stale_profiles "
+          f"WHERE year = {year} AND age_band = '{band}'", fmt)
+        for name, phrase, figure, sql, year, band, fmt in [
+            ("shown-2025", "platform counts 59,410 members as employed", "59,410", "shown_employed", 2025, "all",
+             thousands),
+            ("retired-2025", "17.9% of them have retired and 1.6% are without work", "17.9",
+             "round(100 * retired_share, 1)", 2025, "all", decimals(1)),
+            ("without-work-2025", "17.9% of them have retired and 1.6% are without work", "1.6",
+             "round(100 * without_work / shown_employed, 1)", 2025, "all", decimals(1)),
+            ("overstatement-2025", "overstates its employed members by 21.9% (2015: 0.7%)", "21.9",
+             "round(100 * overstatement, 1)", 2025, "all", decimals(1)),
+            ("overstatement-2015", "overstates its employed members by 21.9% (2015: 0.7%)", "0.7",
+             "round(100 * overstatement, 1)", 2015, "all", decimals(1)),
+            ("stale-65-74-2025", "68.8% no longer work", "68.8", "round(100 * stale_share, 1)", 2025, "65-74",
+             decimals(1)),
+        ]
+    ),
     F("wo-within-6-months", "WO graduates with a job within 6 months | 88.8%", "88.8",
       "SELECT within_6_months_pct FROM {first_job} WHERE source = 'truth' AND level = 'WO'"),
 ]

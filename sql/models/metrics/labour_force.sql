@@ -54,16 +54,9 @@ cohort_months AS (
     WINDOW running AS (PARTITION BY k.birth_year, k.education_level ORDER BY c.month ROWS UNBOUNDED PRECEDING)
 ),
 banded AS (
-    -- Age reached in the calendar year, in CBS's bands.
+    -- Age reached in the calendar year, in CBS's bands (15-74: the survey's population).
     SELECT month, year, education_level, people, labour_force, employed,
-           CASE
-               WHEN year - birth_year < 25 THEN '15-24'
-               WHEN year - birth_year < 35 THEN '25-34'
-               WHEN year - birth_year < 45 THEN '35-44'
-               WHEN year - birth_year < 55 THEN '45-54'
-               WHEN year - birth_year < 65 THEN '55-64'
-               ELSE '65-74'
-           END AS age_band
+           {{ age_band('year', 'birth_year') }} AS age_band
     FROM cohort_months
     WHERE year - birth_year BETWEEN 15 AND 74
 ),
