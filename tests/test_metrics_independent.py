@@ -163,37 +163,60 @@ def test_job_change_rate_matches_a_recount(con, source):
 
 @pytest.mark.parametrize("source", ["platform", "truth"])
 def test_talent_flows_match_a_recount(con, source):
+    """Every year and occupation family ('all' too): where each person held a position on
+    1 January and a year later, recounted by interval filter per January; the location panel
+    itself, and the flows and origin-destination pairs counted from it."""
     pos = positions(con, source)
 
     def located(day: dt.date) -> pl.DataFrame:
         held = pos.filter((pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day)))
-        return held.sort("start_date").group_by("person_id").agg(pl.col("city").last(), pl.col("occupation_family").last())
+        return held.select("person_id", "city", "occupation_family")
 
-    year = 2019
-    panel = located(dt.date(year, 1, 1)).join(located(dt.date(year + 1, 1, 1)), on="person_id", suffix="_end")
-    moved = panel.filter(pl.col("city") != pl.col("city_end"))
-    departures = moved.group_by("city").len().rename({"len": "departures"})
-    arrivals = moved.group_by(city=pl.col("city_end")).len().rename({"len": "arrivals"})
-    members = panel.group_by("city").len().rename({"len": "members"})
-    expected = members.join(departures, on="city", how="left").join(arrivals, on="city", how="left").fill_null(0)
+    years = calendar(con)["month"].dt.year().unique().sort().to_list()
+    panels = [
+        located(dt.date(year, 1, 1)).join(located(dt.date(year + 1, 1, 1)).drop("occupation_family"),
+                                          on="person_id", suffix="_end").with_columns(year=pl.lit(year))
+        for year in years[:-1]
+    ]
+    panel = pl.concat(panels).with_columns(moved=pl.col("city") != pl.col("city_end"))
+    stored = con.sql(
+        f"SELECT year, person_id, occupation_family, origin_city AS city, destination_city AS city_end "
+        f"FROM metrics.location_panel WHERE source = '{source}'"
+    ).pl()
+    key = ["year", "person_id"]
+    assert stored.sort(key).equals(
+        panel.select(stored.columns).sort(key).with_columns(pl.col("year").cast(stored["year"].dtype))
+    )
+    both = pl.concat([panel, panel.with_columns(occupation_family=pl.lit("all"))])
+    group = ["year", "occupation_family"]
+    members = both.group_by(*group, "city").agg(
+        pl.len().alias("members"), pl.col("moved").sum().alias("departures"))
+    arrivals = both.group_by(*group, city=pl.col("city_end")).agg(
+        pl.len().alias("members_end"), pl.col("moved").sum().alias("arrivals"))
+    expected = members.join(arrivals, on=[*group, "city"], how="full", coalesce=True).fill_null(0).with_columns(
+        net_per_10k=pl.when(pl.col("members") > 0)
+        .then((pl.col("arrivals").cast(pl.Int64) - pl.col("departures").cast(pl.Int64)) / pl.col("members") * 10_000)
+    )
     metric = con.sql(
-        f"SELECT city, arrivals, departures, members, net_per_10k FROM metrics.talent_flows "
-        f"WHERE source = '{source}' AND year = {year} AND occupation_family = 'all'"
+        f"SELECT year, occupation_family, city, arrivals, departures, members, members_end, net_per_10k "
+        f"FROM metrics.talent_flows WHERE source = '{source}'"
     ).pl()
-    joined = expected.join(metric, on="city", suffix="_metric")
-    assert joined.height == expected.height
-    for col in ("arrivals", "departures", "members"):
-        assert (joined[col] == joined[f"{col}_metric"]).all(), col
-    net = (joined["arrivals"].cast(pl.Int64) - joined["departures"].cast(pl.Int64)) / joined["members"] * 10_000
-    assert np.allclose(net, joined["net_per_10k"])
+    joined = metric.join(expected.with_columns(pl.col("year").cast(metric["year"].dtype)),
+                         on=[*group, "city"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column in ("arrivals", "departures", "members", "members_end"):
+        assert_same(joined[column], joined[f"{column}_right"].cast(pl.Int64), column)
+    assert_same(joined["net_per_10k"], joined["net_per_10k_right"], "net_per_10k")
 
+    pairs = both.filter("moved").group_by(*group, origin_city=pl.col("city"), destination_city=pl.col("city_end")).len()
     od = con.sql(
-        f"SELECT origin_city, destination_city, movers FROM metrics.talent_flows_od "
-        f"WHERE source = '{source}' AND year = {year} AND occupation_family = 'all'"
+        f"SELECT year, occupation_family, origin_city, destination_city, movers "
+        f"FROM metrics.talent_flows_od WHERE source = '{source}'"
     ).pl()
-    pairs = moved.group_by(origin_city=pl.col("city"), destination_city=pl.col("city_end")).len()
-    check = pairs.join(od, on=["origin_city", "destination_city"], how="full", coalesce=True).fill_null(0)
-    assert (check["len"] == check["movers"]).all()
+    check = od.join(pairs.with_columns(pl.col("year").cast(od["year"].dtype)),
+                    on=[*group, "origin_city", "destination_city"], how="full", coalesce=True)
+    assert check.height == od.height == pairs.height
+    assert_same(check["movers"], check["len"].cast(pl.Int64), "movers")
 
 
 def kaplan_meier(months: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -1070,3 +1093,77 @@ def test_stale_profiles_match_a_recount(con):
     for column in ("stale_share", "overstatement"):
         recount = joined[f"{column}_right"].fill_nan(None)  # 0/0 and x/0 are NULL in the metric
         assert_same(joined[column], recount.replace([float("inf")], [None]), column)
+
+
+def test_skill_penetration_matches_a_recount(con):
+    """Per occupation (a member's latest reported one; a posting's own) and skill group: the
+    members and postings of the occupation, and those holding or requiring a skill of the group."""
+    groups = con.sql("SELECT skill, skill_group FROM raw.skills").pl()
+    latest = (
+        con.sql("SELECT member_id, occupation, start_date FROM raw.positions").pl()
+        .sort("start_date").group_by("member_id").agg(pl.col("occupation").last())
+    )
+    held = (
+        con.sql("SELECT member_id, skill FROM raw.member_skills").pl().join(groups, on="skill")
+        .select("member_id", "skill_group").unique().join(latest, on="member_id")
+        .group_by("occupation", "skill_group").len("members_with_group")
+    )
+    postings = con.sql("SELECT posting_id, occupation FROM raw.postings").pl()
+    required = (
+        con.sql("SELECT posting_id, skill FROM raw.posting_skills").pl().join(groups, on="skill")
+        .select("posting_id", "skill_group").unique().join(postings, on="posting_id")
+        .group_by("occupation", "skill_group").len("postings_with_group")
+    )
+    expected = (
+        held.join(required, on=["occupation", "skill_group"], how="full", coalesce=True)
+        .join(latest.group_by("occupation").len("members"), on="occupation", how="left")
+        .join(postings.group_by("occupation").len("postings"), on="occupation", how="left")
+        .with_columns(pl.col("members_with_group", "postings_with_group", "members", "postings").fill_null(0))
+        .with_columns(
+            member_penetration=pl.when(pl.col("members") > 0).then(pl.col("members_with_group") / pl.col("members")),
+            posting_penetration=pl.when(pl.col("postings") > 0)
+            .then(pl.col("postings_with_group") / pl.col("postings")),
+        )
+    )
+    metric = con.sql("SELECT * FROM metrics.skill_penetration").pl()
+    joined = metric.join(expected, on=["occupation", "skill_group"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column in ("members", "members_with_group", "postings", "postings_with_group"):
+        assert_same(joined[column], joined[f"{column}_right"].cast(pl.Int64), column)
+    for column in ("member_penetration", "posting_penetration"):
+        assert_same(joined[column], joined[f"{column}_right"], column)
+
+
+def test_reporting_lag_matches_a_recount(con):
+    """Job changes of members after they joined, started 36 to 59 months before the last month:
+    how many months after the start the change reached the profile (the later of the new
+    position's report and the previous one's), per lag from 0 to 36, with shares and the
+    running completion."""
+    moves = employer_moves(con, "platform").with_columns(
+        prev_reported=pl.col("reported_on").shift(1).over("person_id")
+    )
+    joined_on = con.sql("SELECT member_id AS person_id, joined_on FROM raw.members").pl()
+    last = calendar(con)["month"].max()
+
+    def months_before(n: int) -> dt.date:
+        year, month = divmod(last.year * 12 + last.month - 1 - n, 12)
+        return dt.date(year, month + 1, 1)
+
+    first_ref, last_ref = months_before(59), months_before(36)
+    changes = (
+        moves.filter(pl.col("job_change")).join(joined_on, on="person_id")
+        .filter((pl.col("start_date") >= pl.col("joined_on")) & pl.col("start_date").is_between(first_ref, last_ref))
+        .with_columns(lag=months_between(pl.col("start_date"), pl.max_horizontal("reported_on", "prev_reported")))
+    )
+    lags = changes["lag"].to_numpy()
+    counts = np.array([(lags == k).sum() for k in range(37)])
+    metric = con.sql(
+        "SELECT lag_months, job_changes, share, completion, reference_first_month, reference_last_month "
+        "FROM metrics.reporting_lag ORDER BY lag_months"
+    ).pl()
+    assert metric["lag_months"].to_list() == list(range(37))
+    assert metric["reference_first_month"].unique().to_list() == [first_ref]
+    assert metric["reference_last_month"].unique().to_list() == [last_ref]
+    assert (metric["job_changes"].to_numpy() == counts).all()
+    assert np.allclose(metric["share"].to_numpy(), counts / counts.sum(), rtol=EXACT, atol=0)
+    assert np.allclose(metric["completion"].to_numpy(), np.cumsum(counts) / counts.sum(), rtol=EXACT, atol=0)
