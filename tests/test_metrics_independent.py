@@ -1167,3 +1167,114 @@ def test_reporting_lag_matches_a_recount(con):
     assert (metric["job_changes"].to_numpy() == counts).all()
     assert np.allclose(metric["share"].to_numpy(), counts / counts.sum(), rtol=EXACT, atol=0)
     assert np.allclose(metric["completion"].to_numpy(), np.cumsum(counts) / counts.sum(), rtol=EXACT, atol=0)
+
+
+def test_institution_comparison_matches_a_recount(con):
+    """Every pair of institutions of a level (per source and horizon), from the management
+    shares of education_outcomes: the difference and its 95% Wald interval, significant when
+    the interval leaves out zero."""
+    shares = con.sql(
+        "SELECT source, horizon_years, level, institution, graduates, management_share AS share "
+        "FROM metrics.education_outcomes WHERE field = 'all' AND institution <> 'all' AND level <> 'all'"
+    ).pl()
+    group = ["source", "horizon_years", "level"]
+    pairs = shares.join(shares, on=group, suffix="_b").filter(pl.col("institution") < pl.col("institution_b"))
+    a, b = pairs["share"].to_numpy(), pairs["share_b"].to_numpy()
+    margin = 1.96 * np.sqrt(a * (1 - a) / pairs["graduates"].to_numpy() + b * (1 - b) / pairs["graduates_b"].to_numpy())
+    expected = pairs.select(*group, institution_a="institution", institution_b="institution_b").with_columns(
+        difference=pl.Series(a - b), ci_low=pl.Series(a - b - margin), ci_high=pl.Series(a - b + margin),
+        significant=pl.Series((a - b - margin > 0) | (a - b + margin < 0)),
+    )
+    metric = con.sql("SELECT * FROM metrics.institution_comparison").pl()
+    joined = metric.join(expected, on=[*group, "institution_a", "institution_b"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column in ("difference", "ci_low", "ci_high"):
+        assert_same(joined[column], joined[f"{column}_right"], column)
+    assert (joined["significant"] == joined["significant_right"]).all()
+
+
+def test_population_margins_match_a_recount(con):
+    """The official counts the weights are raked to: people holding a position on 1 January
+    (truth) per education level, occupation family and city, and graduates per year and level
+    from the window's first month."""
+    people = con.sql("SELECT person_id, highest_education_level AS education_level FROM truth.people").pl()
+    pos = positions(con, "truth").join(people, on="person_id")
+    years = calendar(con)["month"].dt.year().unique().sort().to_list()
+    employed = pl.concat([
+        pos.filter((pl.col("start_date") <= dt.date(y, 1, 1))
+                   & (pl.col("end_date").is_null() | (pl.col("end_date") > dt.date(y, 1, 1))))
+        .with_columns(year=pl.lit(y))
+        for y in years
+    ])
+    parts = [
+        employed.group_by("year", segment=pl.col(d)).len("people").with_columns(
+            population=pl.lit("employed"), dimension=pl.lit(d))
+        for d in ("education_level", "occupation_family", "city")
+    ]
+    graduates = con.sql(
+        "SELECT graduation_date, level FROM truth.educations WHERE graduation_date >= (SELECT min(month) FROM raw.calendar)"
+    ).pl()
+    parts.append(graduates.group_by(year=pl.col("graduation_date").dt.year(), segment=pl.col("level")).len("people")
+                 .with_columns(population=pl.lit("graduates"), dimension=pl.lit("education_level")))
+    key = ["population", "year", "dimension", "segment"]
+    expected = pl.concat([p.select(*key, "people").with_columns(pl.col("year").cast(pl.Int64)) for p in parts])
+    metric = con.sql("SELECT population, year, dimension, segment, people FROM metrics.population_margins").pl()
+    joined = metric.join(expected, on=key, how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    assert_same(joined["people"], joined["people_right"].cast(pl.Int64), "people")
+
+
+def january_members(con) -> pl.DataFrame:
+    """Members holding a position on the profile on each 1 January of the window, with the
+    profile's education level and the position's occupation family and city."""
+    members = con.sql("SELECT member_id AS person_id, highest_education_level AS education_level FROM raw.members").pl()
+    pos = positions(con, "platform").join(members, on="person_id")
+    years = calendar(con)["month"].dt.year().unique().sort().to_list()
+    return pl.concat([
+        pos.filter((pl.col("start_date") <= dt.date(y, 1, 1))
+                   & (pl.col("end_date").is_null() | (pl.col("end_date") > dt.date(y, 1, 1))))
+        .select("person_id", "education_level", "occupation_family", "city").with_columns(year=pl.lit(y))
+        for y in years
+    ])
+
+
+RAKED = ["education_level", "occupation_family", "city"]
+
+
+def test_raking_weights_match_a_recount(con):
+    """Iterative proportional fitting in numpy, year by year: cell weights scaled in turn to the
+    employed per education level, occupation family and city (metrics.population_margins,
+    recounted above), 25 cycles from the ratio of all employed to members; a segment without
+    members drops out and the others' targets are scaled to the whole total."""
+    cells = january_members(con).group_by("year", *RAKED).len("members").sort("year", *RAKED)
+    margins = con.sql(
+        "SELECT year, dimension, segment, people FROM metrics.population_margins WHERE population = 'employed'"
+    ).pl()
+    weights = []
+    for (year,), frame in cells.group_by("year", maintain_order=True):
+        members = frame["members"].to_numpy().astype(float)
+        codes, targets = [], []
+        for dimension in RAKED:
+            segment = frame[dimension]
+            present = segment.unique().sort()
+            official = dict(margins.filter((pl.col("year") == year) & (pl.col("dimension") == dimension))
+                            .select("segment", "people").iter_rows())
+            people = np.array([official.get(s, 0) for s in present], dtype=float)
+            targets.append(people * sum(official.values()) / people.sum())
+            codes.append(np.searchsorted(present.to_numpy(), segment.to_numpy()))
+        employed = sum(dict(margins.filter((pl.col("year") == year) & (pl.col("dimension") == "city"))
+                            .select("segment", "people").iter_rows()).values())
+        weight = np.full(members.size, employed / members.sum())
+        for step in range(75):
+            d = step % 3
+            totals = np.bincount(codes[d], weights=np.nan_to_num(members * weight), minlength=targets[d].size)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                weight = weight * np.where(totals[codes[d]] == 0, np.nan, targets[d][codes[d]] / totals[codes[d]])
+        weights.append(np.nan_to_num(weight, nan=0.0))
+    expected = cells.with_columns(weight=pl.Series(np.concatenate(weights)))
+    metric = con.sql("SELECT year, education_level, occupation_family, city, members, weight FROM metrics.raking_weights").pl()
+    joined = metric.join(expected.with_columns(pl.col("year").cast(metric["year"].dtype)), on=["year", *RAKED],
+                         how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    assert_same(joined["members"], joined["members_right"].cast(pl.Int64), "members")
+    assert_same(joined["weight"], joined["weight_right"], "weight")
