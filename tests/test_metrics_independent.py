@@ -1278,3 +1278,119 @@ def test_raking_weights_match_a_recount(con):
     assert joined.height == metric.height == expected.height
     assert_same(joined["members"], joined["members_right"].cast(pl.Int64), "members")
     assert_same(joined["weight"], joined["weight_right"], "weight")
+
+
+def january_frame(con, source: str) -> pl.DataFrame:
+    """Who holds a position on each 1 January (start <= day < end), with the cell they are
+    weighted in: education level (the person's), occupation family and city (the position's)."""
+    table, person = SOURCES[source]
+    people = con.sql(
+        f"SELECT {person if source == 'truth' else 'member_id'} AS person_id, highest_education_level AS education_level "
+        f"FROM {'truth.people' if source == 'truth' else 'raw.members'}"
+    ).pl()
+    pos = positions(con, source).join(people, on="person_id")
+    years = calendar(con)["month"].dt.year().unique().sort().to_list()
+    return pl.concat([
+        pos.filter((pl.col("start_date") <= dt.date(y, 1, 1))
+                   & (pl.col("end_date").is_null() | (pl.col("end_date") > dt.date(y, 1, 1))))
+        .select("person_id", *RAKED).with_columns(year=pl.lit(y, dtype=pl.Int64))
+        for y in years
+    ])
+
+
+def test_corrected_estimates_match_a_recount(con):
+    """Truth, platform and raked platform side by side, each recounted from its inputs:
+    job changes per person employed on 1 January; the occupation and education mix of each
+    city and the education mix of each family; net migration per city from the location
+    panel; and the share of graduates with a job within six months, post-stratified by level
+    to the official graduate counts. Weights are metrics.raking_weights (recounted above)."""
+    weights = con.sql("SELECT year, education_level, occupation_family, city, weight FROM metrics.raking_weights").pl()
+    frames = {}
+    for source in ("truth", "platform"):
+        changes = (employer_moves(con, source).filter("job_change")
+                   .group_by("person_id", year=pl.col("start_date").dt.year().cast(pl.Int64)).len("job_changes"))
+        frames[source] = january_frame(con, source).join(changes, on=["person_id", "year"], how="left").with_columns(
+            pl.col("job_changes").fill_null(0), weight=pl.lit(1.0))
+    frames["corrected"] = frames["platform"].drop("weight").join(
+        weights.with_columns(pl.col("year").cast(pl.Int64)), on=["year", *RAKED])
+    rows = []
+    for kind, frame in frames.items():
+        w = pl.col("weight")
+        rows.append(frame.group_by("year").agg(
+            value=(w * pl.col("job_changes")).sum() / w.sum(), base=pl.len()
+        ).with_columns(metric=pl.lit("job_changes_per_employed"), kind=pl.lit(kind), dimension=pl.lit("all"),
+                       segment=pl.lit("all")))
+    # composition: the category's weighted share of its group, for every category any kind found there
+    mixes = [("occupation_family_share", "city", "occupation_family"),
+             ("education_level_share", "city", "education_level"),
+             ("education_level_share", "occupation_family", "education_level")]
+    for metric, group, category in mixes:
+        parts = pl.concat([
+            f.group_by("year", group, category).agg(weighted=pl.col("weight").sum(), people=pl.len())
+            .with_columns(kind=pl.lit(kind)) for kind, f in frames.items()
+        ])
+        totals = parts.group_by("kind", "year", group).agg(total=pl.col("weighted").sum(), base=pl.col("people").sum())
+        grid = parts.select("year", group, category).unique()
+        shares = (totals.join(grid, on=["year", group])
+                  .join(parts.select("kind", "year", group, category, "weighted"), on=["kind", "year", group, category],
+                        how="left")
+                  .with_columns(value=pl.col("weighted").fill_null(0) / pl.col("total")))
+        rows.append(shares.select(
+            "kind", "year", "value", "base", metric=pl.lit(metric), dimension=pl.lit(f"{group}|{category}"),
+            segment=pl.col(group) + "|" + pl.col(category)))
+    # net migration per origin city, each mover weighted by the cell of the 1 January position
+    panel = con.sql("SELECT source, year, person_id, origin_city, destination_city FROM metrics.location_panel").pl()
+    for kind, frame in frames.items():
+        source = "truth" if kind == "truth" else "platform"
+        moves = panel.filter(pl.col("source") == source).join(
+            frame.select("person_id", "year", "weight", city="city"), on=["person_id", "year"])
+        moved = pl.col("origin_city") != pl.col("destination_city")
+        out = moves.group_by("year", city="origin_city").agg(
+            departed=pl.when(moved).then(pl.col("weight")).otherwise(0.0).sum(),
+            at_start=pl.col("weight").sum(), base=pl.len())
+        into = moves.filter(moved).group_by("year", city="destination_city").agg(arrived=pl.col("weight").sum())
+        flows = out.join(into, on=["year", "city"], how="full", coalesce=True).with_columns(
+            pl.col("departed", "at_start", "arrived").fill_null(0.0), pl.col("base").fill_null(0))
+        rows.append(flows.select(
+            "year", "base", kind=pl.lit(kind), metric=pl.lit("net_talent_migration_per_10k"), dimension=pl.lit("city"),
+            segment="city",
+            value=pl.when(pl.col("at_start") != 0)
+            .then(10_000 * (pl.col("arrived") - pl.col("departed")) / pl.col("at_start"))))
+    # first jobs: the six-month share per level, and the platform's post-stratified to the graduates
+    first = con.sql(
+        "SELECT source, graduation_year AS year, level, employed_6m_share AS value, graduates AS base "
+        "FROM metrics.time_to_first_job WHERE field = 'all' AND institution = 'all'"
+    ).pl().with_columns(pl.col("year").cast(pl.Int64))
+    for kind in ("truth", "platform"):
+        rows.append(first.filter((pl.col("source") == kind) & (pl.col("level") == "all")).select(
+            "year", "value", "base", kind=pl.lit(kind), metric=pl.lit("employed_6m_share"), dimension=pl.lit("all"),
+            segment=pl.lit("all")))
+    graduates = con.sql(
+        "SELECT year, segment AS level, people FROM metrics.population_margins "
+        "WHERE population = 'graduates' AND dimension = 'education_level'"
+    ).pl().with_columns(pl.col("year").cast(pl.Int64))
+    levels = graduates.join(first.filter(pl.col("source") == "platform"), on=["year", "level"], how="left")
+    rows.append(levels.group_by("year").agg(
+        value=pl.when(pl.col("value").null_count() == 0)
+        .then((pl.col("people") * pl.col("value")).sum() / pl.col("people").sum()),
+        base=pl.col("base").sum(),
+    ).select("year", "value", "base", kind=pl.lit("corrected"), metric=pl.lit("employed_6m_share"),
+             dimension=pl.lit("all"), segment=pl.lit("all")))
+
+    columns = ["metric", "kind", "year", "dimension", "segment", "value", "base"]
+    estimates = pl.concat([r.select(columns).with_columns(pl.col("year").cast(pl.Int64), pl.col("base").cast(pl.Int64),
+                                                        pl.col("value").cast(pl.Float64)) for r in rows])
+    key = ["metric", "year", "dimension", "segment"]
+    side = estimates.pivot(on="kind", index=key, values=["value", "base"])
+    expected = side.filter(pl.col("value_truth").is_not_null())
+    metric = con.sql(
+        "SELECT metric, year, dimension, segment, truth, platform, corrected, platform_base, truth_base "
+        "FROM metrics.corrected_estimates"
+    ).pl()
+    joined = metric.join(expected.with_columns(pl.col("year").cast(metric["year"].dtype)), on=key, how="full",
+                         coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column, recount in (("truth", "value_truth"), ("platform", "value_platform"), ("corrected", "value_corrected")):
+        assert_same(joined[column], joined[recount], column)
+    assert_same(joined["platform_base"], joined["base_platform"].fill_null(0), "platform_base")
+    assert_same(joined["truth_base"], joined["base_truth"].fill_null(0), "truth_base")
