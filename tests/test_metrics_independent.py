@@ -1394,3 +1394,40 @@ def test_corrected_estimates_match_a_recount(con):
         assert_same(joined[column], joined[recount], column)
     assert_same(joined["platform_base"], joined["base_platform"].fill_null(0), "platform_base")
     assert_same(joined["truth_base"], joined["base_truth"].fill_null(0), "truth_base")
+
+
+def test_nowcast_matches_a_recount(con):
+    """Every month: the platform's job changes (those filled in at sign-up apart), each month's
+    reported ones divided by the completion reporting_lag (recounted above) gives for its
+    distance from the cut-off, and the rates over the platform's employed (job_change_rate,
+    recounted above)."""
+    moves = employer_moves(con, "platform").filter("job_change").join(
+        con.sql("SELECT member_id AS person_id, joined_on FROM raw.members").pl(), on="person_id")
+    per_month = moves.group_by(month="start_date").agg(
+        reported=pl.len(), signup=(pl.col("start_date") < pl.col("joined_on")).sum())
+    months = calendar(con)
+    last = months["month"].max()
+    completion = con.sql("SELECT completion FROM metrics.reporting_lag ORDER BY lag_months").pl()["completion"].to_numpy()
+    expected = months.join(per_month, on="month", how="left").with_columns(pl.col("reported", "signup").fill_null(0))
+    before_cutoff = (last.year - expected["month"].dt.year()) * 12 + last.month - expected["month"].dt.month()
+    factor = completion[np.minimum(before_cutoff.to_numpy(), completion.size - 1)]
+    reported, signup = expected["reported"].to_numpy(), expected["signup"].to_numpy()
+    nowcast = signup + (reported - signup) / factor
+    rates = con.sql(
+        "SELECT period AS month, source, avg_employed, rate FROM metrics.job_change_rate WHERE grain = 'month'"
+    ).pl()
+    employed = expected.join(rates.filter(pl.col("source") == "platform"), on="month", how="left")["avg_employed"]
+    truth = expected.join(rates.filter(pl.col("source") == "truth"), on="month", how="left")["rate"]
+    metric = con.sql("SELECT * FROM metrics.nowcast ORDER BY month").pl()
+    assert metric["month"].to_list() == expected["month"].to_list()
+    assert (metric["months_before_cutoff"].to_numpy() == before_cutoff.to_numpy()).all()
+    assert (metric["reported_job_changes"].to_numpy() == reported).all()
+    assert (metric["signup_job_changes"].to_numpy() == signup).all()
+    for column, values in (("completion", factor), ("nowcast_job_changes", nowcast),
+                           ("reported_rate", reported / employed.to_numpy()),
+                           ("nowcast_rate", nowcast / employed.to_numpy())):
+        assert_same(metric[column], pl.Series(values), column)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        undercount = np.where(nowcast == 0, np.nan, 1 - reported / nowcast)
+    assert_same(metric["estimated_undercount"], pl.Series(undercount).fill_nan(None), "estimated_undercount")
+    assert_same(metric["truth_rate"], truth, "truth_rate")
