@@ -1431,3 +1431,64 @@ def test_nowcast_matches_a_recount(con):
         undercount = np.where(nowcast == 0, np.nan, 1 - reported / nowcast)
     assert_same(metric["estimated_undercount"], pl.Series(undercount).fill_nan(None), "estimated_undercount")
     assert_same(metric["truth_rate"], truth, "truth_rate")
+
+
+def test_platform_vs_truth_matches_its_metrics(con):
+    """Each compared figure is the platform's and the truth's value of the metric it names
+    (each recounted above), paired by year and segment, with the errors between them."""
+    rates = con.sql("SELECT * FROM metrics.job_change_rate WHERE grain = 'year'").pl().with_columns(
+        year=pl.col("period").dt.year(), hires_per_employed=pl.col("hires") / pl.col("avg_employed"))
+    flows = con.sql("SELECT * FROM metrics.talent_flows WHERE occupation_family = 'all'").pl()
+    first = con.sql("SELECT * FROM metrics.time_to_first_job WHERE field = 'all' AND institution = 'all'").pl()
+    skills = con.sql("SELECT * FROM metrics.skills_added").pl()
+    whole = {"dimension": pl.lit("all"), "segment": pl.lit("all")}
+    figures = [
+        *(rates.select("source", "year", **whole, metric=pl.lit(name), value=value, base=base)
+          for name, value, base in (("job_change_rate", "rate", "avg_employed"),
+                                    ("job_change_rate_yoy", "yoy_change", "avg_employed"),
+                                    ("hires_per_employed", "hires_per_employed", "avg_employed"),
+                                    ("hiring_rate", "hiring_rate", "population"))),
+        flows.select("source", "year", dimension=pl.lit("city"), segment="city",
+                     metric=pl.lit("net_talent_migration_per_10k"), value="net_per_10k", base="members"),
+        *(first.select("source", year="graduation_year", dimension=pl.lit("education_level"), segment="level",
+                       metric=pl.lit(name), value=value, base="graduates")
+          for name, value in (("employed_6m_share", "employed_6m_share"), ("employed_12m_share", "employed_12m_share"),
+                              ("median_months_to_first_job", "median_months"))),
+        skills.select("source", "year", **whole, metric=pl.lit("skills_per_member"), value="skills_per_member",
+                      base="member_years"),
+    ]
+    figures = pl.concat([f.with_columns(pl.col("year").cast(pl.Int64), pl.col("value").cast(pl.Float64),
+                                        pl.col("base").cast(pl.Float64)) for f in figures])
+    key = ["metric", "year", "dimension", "segment"]
+    platform = figures.filter(pl.col("source") == "platform").drop("source")
+    truth = figures.filter(pl.col("source") == "truth").drop("source")
+    expected = platform.join(truth, on=key, suffix="_truth")
+    metric = con.sql("SELECT * FROM metrics.platform_vs_truth").pl()
+    joined = metric.join(expected.with_columns(pl.col("year").cast(metric["year"].dtype)), on=key, how="full",
+                         coalesce=True)
+    assert joined.height == metric.height == expected.height
+    assert_same(joined["platform"], joined["value"], "platform")
+    assert_same(joined["truth"], joined["value_truth"], "truth")
+    assert_same(joined["platform_base"], joined["base"], "platform_base")
+    assert_same(joined["truth_base"], joined["base_truth"], "truth_base")
+    assert_same(joined["error"], joined["value"] - joined["value_truth"], "error")
+    relative = (joined["value"] - joined["value_truth"]) / joined["value_truth"].replace(0.0, None)
+    assert_same(joined["relative_error"], relative, "relative_error")
+
+
+def test_it_talent_regions_match_their_flows(con):
+    """ICT talent per city and year: talent_flows' ICT rows (recounted above), ranked by net
+    arrivals and by net arrivals per 10,000 (ties share the best rank; no rate ranks last)."""
+    flows = con.sql("SELECT * FROM metrics.talent_flows WHERE occupation_family = 'ICT'").pl()
+    expected = flows.with_columns(
+        rank_by_net=pl.col("net").rank("min", descending=True).over("source", "year"),
+        rank_by_rate=pl.col("net_per_10k").fill_null(-np.inf).rank("min", descending=True).over("source", "year"),
+    )
+    metric = con.sql("SELECT * FROM metrics.it_talent_regions").pl()
+    joined = metric.join(expected, on=["source", "year", "city"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column, recount in (("ict_arrivals", "arrivals"), ("ict_departures", "departures"), ("ict_net", "net"),
+                            ("ict_members", "members"), ("rank_by_net", "rank_by_net_right"),
+                            ("rank_by_rate", "rank_by_rate_right")):
+        assert_same(joined[column], joined[recount].cast(pl.Int64), column)
+    assert_same(joined["ict_net_per_10k"], joined["net_per_10k"], "ict_net_per_10k")
