@@ -9,6 +9,7 @@ relative (the two sides only round differently).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -1492,3 +1493,26 @@ def test_it_talent_regions_match_their_flows(con):
                             ("rank_by_rate", "rank_by_rate_right")):
         assert_same(joined[column], joined[recount].cast(pl.Int64), column)
     assert_same(joined["ict_net_per_10k"], joined["net_per_10k"], "ict_net_per_10k")
+
+
+@pytest.mark.parametrize("source", ["platform", "truth"])
+def test_monthly_stocks_match_a_recount(con, source):
+    """Employed and population on the first of every month, counted in sorted arrays."""
+    months = calendar(con)["month"]
+    employed, population = monthly_stocks(con, source, months.to_numpy())
+    metric = con.sql(
+        f"SELECT month, year, employed, population FROM metrics.monthly_stocks WHERE source = '{source}' ORDER BY month"
+    ).pl()
+    assert metric["month"].to_list() == months.to_list()
+    assert (metric["year"].to_numpy() == months.dt.year().to_numpy()).all()
+    assert (metric["employed"].to_numpy() == employed).all()
+    assert (metric["population"].to_numpy() == population).all()
+
+
+def test_every_metric_has_a_recount():
+    """A new metric needs its recount here: each metric's table is read by a test of this file."""
+    from pipelines.dbt import metrics
+
+    text = Path(__file__).read_text(encoding="utf-8")
+    unread = [m.name for m in metrics() if f"metrics.{m.name}" not in text]
+    assert unread == [], f"no recount reads {unread}"
