@@ -1225,21 +1225,22 @@ def test_population_margins_match_a_recount(con):
     assert_same(joined["people"], joined["people_right"].cast(pl.Int64), "people")
 
 
-def january_members(con) -> pl.DataFrame:
-    """Members holding a position on the profile on each 1 January of the window, with the
-    profile's education level and the position's occupation family and city."""
-    members = con.sql("SELECT member_id AS person_id, highest_education_level AS education_level FROM raw.members").pl()
-    pos = positions(con, "platform").join(members, on="person_id")
+RAKED = ["education_level", "occupation_family", "city"]
+
+
+def january_frame(con, source: str) -> pl.DataFrame:
+    """Who holds a position on each 1 January (start <= day < end), with the cell they are
+    weighted in: education level (the person's), occupation family and city (the position's)."""
+    table, person = {"platform": ("raw.members", "member_id"), "truth": ("truth.people", "person_id")}[source]
+    people = con.sql(f"SELECT {person} AS person_id, highest_education_level AS education_level FROM {table}").pl()
+    pos = positions(con, source).join(people, on="person_id")
     years = calendar(con)["month"].dt.year().unique().sort().to_list()
     return pl.concat([
         pos.filter((pl.col("start_date") <= dt.date(y, 1, 1))
                    & (pl.col("end_date").is_null() | (pl.col("end_date") > dt.date(y, 1, 1))))
-        .select("person_id", "education_level", "occupation_family", "city").with_columns(year=pl.lit(y))
+        .select("person_id", *RAKED).with_columns(year=pl.lit(y, dtype=pl.Int64))
         for y in years
     ])
-
-
-RAKED = ["education_level", "occupation_family", "city"]
 
 
 def test_raking_weights_match_a_recount(con):
@@ -1247,7 +1248,7 @@ def test_raking_weights_match_a_recount(con):
     employed per education level, occupation family and city (metrics.population_margins,
     recounted above), 25 cycles from the ratio of all employed to members; a segment without
     members drops out and the others' targets are scaled to the whole total."""
-    cells = january_members(con).group_by("year", *RAKED).len("members").sort("year", *RAKED)
+    cells = january_frame(con, "platform").group_by("year", *RAKED).len("members").sort("year", *RAKED)
     margins = con.sql(
         "SELECT year, dimension, segment, people FROM metrics.population_margins WHERE population = 'employed'"
     ).pl()
@@ -1279,24 +1280,6 @@ def test_raking_weights_match_a_recount(con):
     assert joined.height == metric.height == expected.height
     assert_same(joined["members"], joined["members_right"].cast(pl.Int64), "members")
     assert_same(joined["weight"], joined["weight_right"], "weight")
-
-
-def january_frame(con, source: str) -> pl.DataFrame:
-    """Who holds a position on each 1 January (start <= day < end), with the cell they are
-    weighted in: education level (the person's), occupation family and city (the position's)."""
-    table, person = SOURCES[source]
-    people = con.sql(
-        f"SELECT {person if source == 'truth' else 'member_id'} AS person_id, highest_education_level AS education_level "
-        f"FROM {'truth.people' if source == 'truth' else 'raw.members'}"
-    ).pl()
-    pos = positions(con, source).join(people, on="person_id")
-    years = calendar(con)["month"].dt.year().unique().sort().to_list()
-    return pl.concat([
-        pos.filter((pl.col("start_date") <= dt.date(y, 1, 1))
-                   & (pl.col("end_date").is_null() | (pl.col("end_date") > dt.date(y, 1, 1))))
-        .select("person_id", *RAKED).with_columns(year=pl.lit(y, dtype=pl.Int64))
-        for y in years
-    ])
 
 
 def test_corrected_estimates_match_a_recount(con):
