@@ -69,6 +69,7 @@ class DagsterUI:
     url: str
     data_dir: Path
     log: Path
+    process: subprocess.Popen | None = None  # dagster dev, leader of its own process group
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
@@ -139,7 +140,11 @@ def dagster_ui(tmp_path_factory) -> Iterator[DagsterUI]:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so that stopping it stops its children
+            # Ctrl-C as a terminal delivers it, even where this test process ignores SIGINT (a
+            # background job of a non-interactive shell does, and its children inherit that).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
+    ui.process = process
     try:
         _wait_until_serving(ui, process)
         yield ui
@@ -275,3 +280,24 @@ def test_the_report_opens_offline_with_every_chart(dagster_ui, page, run_from_ui
     assert fetched == [], "the report fetched from the network"
     page.screenshot(path=ARTIFACTS / "report.png")
     page.screenshot(path=ARTIFACTS / "report-full.png", full_page=True)
+
+
+# Last in this module: it stops the module's UI.
+STOP_SECONDS = 30
+
+
+def test_ctrl_c_stops_the_ui_and_everything_it_started(dagster_ui):
+    """Finding: `make ui` did not stop within 45 s of Ctrl-C. A terminal's Ctrl-C sends SIGINT
+    to the foreground process group: dagster dev, its webserver, daemon and code servers."""
+    group = dagster_ui.process.pid
+    os.killpg(group, signal.SIGINT)
+    dagster_ui.process.wait(timeout=STOP_SECONDS)
+    deadline = time.monotonic() + STOP_SECONDS
+    while True:
+        try:
+            os.killpg(group, 0)  # any process of the group left?
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, f"processes of dagster dev outlived Ctrl-C by {STOP_SECONDS}s"
+        time.sleep(0.5)
+    assert "Dagster services shut down" in dagster_ui.log_tail()
