@@ -13,6 +13,10 @@ way in pipelines/report.yml. A declaration holds:
               returning one value (e.g. the occupation with the most postings)
     spec      a Vega-Lite specification without data: the query's rows become its data
 
+Colours come from ``COLOURS`` by name, as the placeholder ``{colour_<name>}`` (``{colour_truth}``):
+one colour for the truth and one for the platform on every chart, a third for the platform's
+corrected estimates, and one shade per education level.
+
 ``{name}`` in the title, the caption and any text of the spec is replaced by the parameter
 of that name or, failing one, by the column of that name in the query's first row (with an
 optional format, ``{share:.1%}``); a text that is only ``{name}`` becomes the value itself,
@@ -46,6 +50,32 @@ REQUIRED = ("id", "title", "caption", "sources", "query", "spec")
 OPTIONAL = ("params", "choose")
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 _PARAMETER = re.compile(r"\$(\w+)")
+
+
+# What each colour means, on every chart of the UI and the report.
+COLOURS = {
+    # the two views of the market, and the platform's view corrected (reweighted, nowcast)
+    "truth": "#1f4e79",
+    "platform": "#e07b39",
+    "platform_light": "#f2c19e",
+    "corrected": "#2a7f62",
+    # education levels, light to dark from the lowest to the highest, and all of them
+    "VO": "#c7b8e0",
+    "MBO": "#9b84c9",
+    "HBO": "#6a51a3",
+    "WO": "#3f2a78",
+    "all_levels": "#555555",
+    # more or fewer (net arrivals), and categories of one source that are neither
+    "gain": "#4d9de0",
+    "loss": "#b23a48",
+    "category_1": "#8c564b",
+    "category_2": "#c49c94",
+    "neutral": "#a0a0a0",
+    # what is not data: reference lines (zero, equality) and ink (interval whiskers, labels)
+    "reference": "#999999",
+    "ink": "#333333",
+}
+PLACEHOLDER_COLOURS = {f"colour_{name}": value for name, value in COLOURS.items()}
 
 
 class ChartError(ValueError):
@@ -137,7 +167,7 @@ class Chart:
         values = self.parameters(con, **given)
         data = execute(con, self.query, values, f"chart {self.id}").df()
         first = {k: _plain(v) for k, v in data.iloc[0].items()} if len(data) else dict.fromkeys(data.columns)
-        known = {**first, **values}
+        known = {**PLACEHOLDER_COLOURS, **first, **values}
         return Figure(
             id=self.id,
             title=fill(self.title, known),

@@ -110,6 +110,7 @@ h2 { font-size: 20px; margin-top: 40px; border-bottom: 1px solid #ddd; padding-b
 nav ol { padding-left: 20px; line-height: 1.6; }
 figure { background: #fff; border: 1px solid #e2e2dc; border-radius: 6px; padding: 16px; margin: 16px 0; }
 figcaption { font-size: 14px; line-height: 1.45; color: #444; margin-top: 8px; }
+.chart { overflow-x: auto; }  /* a chart wider than the card scrolls inside it */
 .source { color: #666; font-size: 13px; }
 code { background: #f0f0ea; padding: 1px 4px; border-radius: 3px; }
 .muted { color: #666; font-size: 14px; }

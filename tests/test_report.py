@@ -9,7 +9,7 @@ import re
 import duckdb
 import pytest
 
-from pipelines.charts import Chart, ChartError, fill, model_charts
+from pipelines.charts import COLOURS, Chart, ChartError, fill, model_charts
 from pipelines.dbt import metrics, models
 from pipelines.definitions import defs
 from pipelines.report import (
@@ -281,3 +281,36 @@ def test_chart_declarations_fill_in_names_and_values():
              "spec": {"mark": "bar"}},
             "a test",
         ).draw(duckdb.connect())
+
+
+def _colour_scales(spec):
+    """Every (domain, range) pair of the spec's colour scales, at any depth (layers, concatenations)."""
+    if isinstance(spec, dict):
+        scale = spec.get("color", {}).get("scale") if isinstance(spec.get("color"), dict) else None
+        if isinstance(scale, dict) and isinstance(scale.get("domain"), list) and isinstance(scale.get("range"), list):
+            yield scale["domain"], scale["range"]
+        for value in spec.values():
+            yield from _colour_scales(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _colour_scales(value)
+
+
+def test_every_chart_names_its_colours_and_each_source_keeps_its_own(report):
+    """Finding: navy was the truth and orange the platform, except on charts where orange was
+    an education level or a third blue the platform. Colours are named once (COLOURS); a
+    declaration holds no colour of its own, and wherever a scale colours the truth, the
+    platform, the corrected estimates or an education level, it gives it its colour."""
+    declared = {**{c.id: c for c in report_charts()}, **{c.id: c for c in model_charts().values()}}
+    for chart in declared.values():
+        assert not re.search(r"#[0-9a-fA-F]{3,6}\b", str(chart.spec)), f"{chart.id} writes a colour of its own"
+    named = {"truth": "truth", "platform": "platform", "corrected": "corrected", "VO": "VO", "MBO": "MBO",
+             "HBO": "HBO", "WO": "WO"}
+    coloured = set()
+    for figure in report.charts:
+        for domain, colours in _colour_scales(figure.spec):
+            for value, colour in zip(domain, colours):
+                if value in named:
+                    assert colour == COLOURS[named[value]], f"{figure.id}: {value} is {colour}"
+                    coloured.add(value)
+    assert coloured == set(named)  # the report shows every one of them
