@@ -69,8 +69,11 @@ run: $(RUNTIME)
 	$(BIN)/dagster job execute -m pipelines.definitions -j main -c $(VENV)/run-logging.yaml
 	@$(BIN)/python -c 'from pipelines.resources import print_published_summary; print_published_summary()'
 
+# Two processes, one per core of the CI machine: each takes whole test files (--dist loadfile),
+# so a file's module fixtures (a warehouse, a published run) are built once. Running pytest
+# directly (`.venv/bin/python -m pytest tests/test_report.py`) stays in one process.
 test: $(DEVELOPMENT)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 benchmark: $(DEVELOPMENT)
 	$(BIN)/python benchmarks/pipeline.py $(if $(PEOPLE),--people $(PEOPLE))

@@ -17,11 +17,16 @@ here from the same definitions the loader uses, so dbt and the loader open the f
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,21 +203,55 @@ def environment() -> dict[str, str]:
 
 def run(args: list[str], database: str | Path = DEFAULT_WAREHOUSE, check: bool = True) -> subprocess.CompletedProcess:
     """Run one dbt command on ``database`` (a subprocess: dbt keeps its DuckDB connection
-    for the life of its process, and one process may not open a file with two settings)."""
+    for the life of its process, and one process may not open a file with two settings).
+
+    A command that names no ``--target-path`` writes its artifacts and log into a folder of
+    its own, removed after it: processes running dbt at the same time (the test suite's
+    workers, a run beside a command line) never write into each other's files. Only ``parse``
+    writes the project's target/ (prepare_manifest, under its lock)."""
+    if args[0] == "parse" or "--target-path" in args:
+        return _run(args, database, check)
+    with own_target() as target:
+        return _run([*args, *target_arguments(target)], database, check)
+
+
+def _run(args: list[str], database: str | Path, check: bool) -> subprocess.CompletedProcess:
     result = subprocess.run(command(args, database), env=environment(), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}{result.stderr[-2000:]}")
     return result
 
 
+@contextlib.contextmanager
+def own_target() -> Iterator[Path]:
+    """A target folder for one dbt command, starting from the project's parse (partial parsing
+    picks it up where the command's settings are those of the parse)."""
+    with tempfile.TemporaryDirectory(prefix="dbt-target-") as folder:
+        target = Path(folder)
+        if (TARGET_DIR / PARTIAL_PARSE).is_file():
+            shutil.copy(TARGET_DIR / PARTIAL_PARSE, target / PARTIAL_PARSE)
+        yield target
+
+
+def target_arguments(target: Path) -> list[str]:
+    return ["--target-path", str(target), "--log-path", str(target)]
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
 def prepare_manifest() -> Path:
     """Parse the project when the manifest is missing or older than a file of the project,
-    so that a fresh clone (and every edit of a model) needs no extra step."""
-    if SOURCES_FILE.read_text(encoding="utf-8") != sources_yaml():
-        SOURCES_FILE.write_text(sources_yaml(), encoding="utf-8")
-    if not manifest_is_current():
-        run(["parse", "--quiet"])
-        MANIFEST.touch()
+    so that a fresh clone (and every edit of a model) needs no extra step. One process at a
+    time: the others wait, then find the manifest current."""
+    TARGET_DIR.mkdir(exist_ok=True)
+    with open(TARGET_DIR / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if SOURCES_FILE.read_text(encoding="utf-8") != sources_yaml():
+            SOURCES_FILE.write_text(sources_yaml(), encoding="utf-8")
+        if not manifest_is_current():
+            run(["parse", "--quiet"])
+            MANIFEST.touch()
     return MANIFEST
 
 
@@ -286,8 +325,10 @@ def build(database: str | Path, select: list[str] | None = None, tests: bool = T
     ``database``; raises naming the failures. Returns dbt's run results (each model's and
     test's status and time)."""
     prepare_manifest()
-    run(["build" if tests else "run", *(["--select", *select] if select else [])], database)
-    return json.loads((TARGET_DIR / "run_results.json").read_text(encoding="utf-8"))
+    with own_target() as target:
+        run(["build" if tests else "run", *(["--select", *select] if select else []), *target_arguments(target)],
+            database)
+        return json.loads((target / "run_results.json").read_text(encoding="utf-8"))
 
 
 def command(args: list[str], database: str | Path, project: Path = PROJECT_DIR) -> list[str]:
