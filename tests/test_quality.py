@@ -933,7 +933,8 @@ DBT_CORRUPTIONS = {
             "INSERT INTO metrics.stale_profiles SELECT * FROM metrics.stale_profiles WHERE age_band = '25-34'",
             {"age_bands_add_up"},
         ),
-        ("counts_not_negative", "UPDATE metrics.stale_profiles SET without_work = -1, employed = 2 WHERE age_band = '25-34'",
+        ("counts_not_negative",
+         "UPDATE metrics.stale_profiles SET without_work = -1, employed = 2, retired = 1 WHERE age_band = '25-34'",
          {"age_bands_add_up"}),
         ("shown_employed_partitioned", "UPDATE metrics.stale_profiles SET retired = 3 WHERE age_band = '65-74'",
          {"age_bands_add_up"}),
@@ -1228,6 +1229,7 @@ GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
     },
     ("metrics.monthly_stocks", "month"): {("metrics.labour_force", "labour_force_matches_monthly_stocks")},
     ("metrics.nowcast", "month"): {"reported_matches_job_change_rate"},
+    **{("metrics.stale_profiles", c): {"age_bands_add_up"} for c in ("year", "age_band")},
     **{
         ("metrics.raking_weights", c): {"margins_match"}
         for c in ("year", "education_level", "occupation_family", "city")

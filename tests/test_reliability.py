@@ -32,6 +32,7 @@ from pipelines.defs.publish import published_warehouse
 from pipelines.defs.metrics import metric_layer
 from pipelines.defs.warehouse import load_warehouse
 from pipelines.definitions import defs
+from pipelines.report import report_sources
 from pipelines.resources import ScenarioResource, WarehouseResource, dbt_resource
 from pipelines.warehouse import load_lake
 from synthetic.manifest import LakeError
@@ -301,7 +302,9 @@ def test_a_run_whose_blocking_check_fails_publishes_none_of_the_three(data, tmp_
 
     # On a metric that neither the report nor the release reads: both are built in the run,
     # and still nothing of it is shown.
-    @dg.asset_check(asset=dg.AssetKey(["metrics", "skills_genome"]), blocking=True)
+    assert "metrics.skill_penetration" not in report_sources()
+
+    @dg.asset_check(asset=dg.AssetKey(["metrics", "skill_penetration"]), blocking=True)
     def planted_failure():
         return dg.AssetCheckResult(passed=False, description="planted by the test")
 
