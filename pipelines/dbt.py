@@ -40,6 +40,8 @@ SOURCES_FILE = PROJECT_DIR / "models" / "sources.yml"
 # Where the parsed manifest the Dagster definitions load from lives.
 TARGET_DIR = PROJECT_DIR / "target"
 MANIFEST = TARGET_DIR / "manifest.json"
+# dbt's saved parse, which a later command on the same settings starts from.
+PARTIAL_PARSE = "partial_parse.msgpack"
 # The published warehouse's default location, for commands run outside a Dagster run.
 DEFAULT_WAREHOUSE = PROJECT_DIR.parent / "data" / "work" / "warehouse.duckdb"
 
@@ -235,9 +237,6 @@ def own_target() -> Iterator[Path]:
 
 def target_arguments(target: Path) -> list[str]:
     return ["--target-path", str(target), "--log-path", str(target)]
-
-
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def prepare_manifest() -> Path:

@@ -32,16 +32,16 @@ def _record_value(value):
     return str(value)
 
 
-def table_preview(con: duckdb.DuckDBPyConnection, table: str, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
+def table_preview(
+    con: duckdb.DuckDBPyConnection, table: str, rows: int = PREVIEW_ROWS, schema: dg.TableSchema | None = None
+) -> dg.MetadataValue:
     """The rows that tell most about ``table``, as Dagster table metadata (a real table in the
     UI, whatever characters the values hold): yearly rows before monthly ones, the latest
     period first, complete rows before rows with NULLs; the table's first rows where it has no
     time column."""
-    schema, name = table.split(".")
-    columns = [c for (c,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-        [schema, name],
-    ).fetchall()]
+    if schema is None:
+        schema = table_schema(con, table)
+    columns = [c.name for c in schema.columns]
     order = []
     if "grain" in columns:
         order.append("grain = 'year' DESC")
@@ -51,9 +51,8 @@ def table_preview(con: duckdb.DuckDBPyConnection, table: str, rows: int = PREVIE
         order += [f"{nulls} ASC", *(f'"{c}"' for c in columns)]
     ordered = f" ORDER BY {', '.join(order)}" if order else ""
     result = con.execute(f"SELECT * FROM {table}{ordered} LIMIT {int(rows)}")
-    names = [d[0] for d in result.description]
-    records = [dg.TableRecord({n: _record_value(v) for n, v in zip(names, row)}) for row in result.fetchall()]
-    return dg.MetadataValue.table(records=records, schema=table_schema(con, table))
+    records = [dg.TableRecord({n: _record_value(v) for n, v in zip(columns, row)}) for row in result.fetchall()]
+    return dg.MetadataValue.table(records=records, schema=schema)
 
 
 def table_schema(con: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
@@ -79,7 +78,8 @@ def metric_metadata(
     A chart that fails to draw costs the UI its picture, not the model its run: the
     table is built and checked all the same, and ``warn`` says what went wrong.
     """
-    metadata = {"dagster/column_schema": table_schema(con, table), "preview": table_preview(con, table)}
+    schema = table_schema(con, table)
+    metadata = {"dagster/column_schema": schema, "preview": table_preview(con, table, schema=schema)}
     try:
         chart = model_charts().get(metric_name)
         if chart is not None:

@@ -48,6 +48,11 @@ def held_on(days: np.ndarray, starts: pl.Series, ends: pl.Series) -> np.ndarray:
     return np.searchsorted(started, days, side="right") - np.searchsorted(ended, days, side="right")
 
 
+def holding_on(day: dt.date) -> pl.Expr:
+    """A position held on ``day``: started by then and not ended (end NULL = not ended)."""
+    return (pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day))
+
+
 def assert_same(got: pl.Series, expected: pl.Series, what: str) -> None:
     """Equal values and equal NULLs: integers exactly, floats within EXACT relative."""
     assert got.len() == expected.len(), what
@@ -170,8 +175,7 @@ def test_talent_flows_match_a_recount(con, source):
     pos = positions(con, source)
 
     def located(day: dt.date) -> pl.DataFrame:
-        held = pos.filter((pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day)))
-        return held.select("person_id", "city", "occupation_family")
+        return pos.filter(holding_on(day)).select("person_id", "city", "occupation_family")
 
     years = calendar(con)["month"].dt.year().unique().sort().to_list()
     panels = [
@@ -571,8 +575,7 @@ def test_company_insights_match_a_recount(con, source):
     start, end = dt.date(year - 1, 12, 1), dt.date(year, 12, 1)
 
     def employed_at(day: dt.date) -> pl.DataFrame:
-        held = (pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day))
-        return spells.filter(held)
+        return spells.filter(holding_on(day))
 
     at_end = employed_at(end).with_columns(tenure=(months_between(pl.col("start_date"), pl.lit(end)) + 1) / 12)
     ending = at_end.group_by("company_id").agg(headcount_end=pl.len(), median_tenure_years=pl.col("tenure").median())
@@ -1004,11 +1007,8 @@ def test_coverage_matches_a_recount(con):
     ).pl()
     joined_on = con.sql("SELECT member_id, joined_on FROM raw.members").pl()
     held = positions(con, "truth").join(people, on="person_id").join(joined_on, on="member_id", how="left")
-    def employed_on(day: dt.date) -> pl.Expr:
-        return (pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day))
-
     workforce = pl.concat([
-        held.filter(employed_on(day))
+        held.filter(holding_on(day))
         .with_columns(year=pl.lit(day.year), member=(pl.col("joined_on") <= day).fill_null(False))
         for day in januaries
     ])
@@ -1049,8 +1049,7 @@ def test_stale_profiles_match_a_recount(con):
     ).pl()
 
     def current(held: pl.DataFrame, day: dt.date) -> pl.Series:
-        on = held.filter((pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") > day)))
-        return on["person_id"].unique()
+        return held.filter(holding_on(day))["person_id"].unique()
 
     years = calendar(con)["month"].dt.year().unique().sort()
     rows = []
@@ -1198,15 +1197,7 @@ def test_population_margins_match_a_recount(con):
     """The official counts the weights are raked to: people holding a position on 1 January
     (truth) per education level, occupation family and city, and graduates per year and level
     from the window's first month."""
-    people = con.sql("SELECT person_id, highest_education_level AS education_level FROM truth.people").pl()
-    pos = positions(con, "truth").join(people, on="person_id")
-    years = calendar(con)["month"].dt.year().unique().sort().to_list()
-    employed = pl.concat([
-        pos.filter((pl.col("start_date") <= dt.date(y, 1, 1))
-                   & (pl.col("end_date").is_null() | (pl.col("end_date") > dt.date(y, 1, 1))))
-        .with_columns(year=pl.lit(y))
-        for y in years
-    ])
+    employed = january_frame(con, "truth")
     parts = [
         employed.group_by("year", segment=pl.col(d)).len("people").with_columns(
             population=pl.lit("employed"), dimension=pl.lit(d))
@@ -1236,9 +1227,7 @@ def january_frame(con, source: str) -> pl.DataFrame:
     pos = positions(con, source).join(people, on="person_id")
     years = calendar(con)["month"].dt.year().unique().sort().to_list()
     return pl.concat([
-        pos.filter((pl.col("start_date") <= dt.date(y, 1, 1))
-                   & (pl.col("end_date").is_null() | (pl.col("end_date") > dt.date(y, 1, 1))))
-        .select("person_id", *RAKED).with_columns(year=pl.lit(y, dtype=pl.Int64))
+        pos.filter(holding_on(dt.date(y, 1, 1))).select("person_id", *RAKED).with_columns(year=pl.lit(y, dtype=pl.Int64))
         for y in years
     ])
 

@@ -304,13 +304,12 @@ def test_every_chart_names_its_colours_and_each_source_keeps_its_own(report):
     declared = {**{c.id: c for c in report_charts()}, **{c.id: c for c in model_charts().values()}}
     for chart in declared.values():
         assert not re.search(r"#[0-9a-fA-F]{3,6}\b", str(chart.spec)), f"{chart.id} writes a colour of its own"
-    named = {"truth": "truth", "platform": "platform", "corrected": "corrected", "VO": "VO", "MBO": "MBO",
-             "HBO": "HBO", "WO": "WO"}
+    named = {"truth", "platform", "corrected", "VO", "MBO", "HBO", "WO"}
     coloured = set()
     for figure in report.charts:
         for domain, colours in _colour_scales(figure.spec):
             for value, colour in zip(domain, colours):
                 if value in named:
-                    assert colour == COLOURS[named[value]], f"{figure.id}: {value} is {colour}"
+                    assert colour == COLOURS[value], f"{figure.id}: {value} is {colour}"
                     coloured.add(value)
     assert coloured == set(named)  # the report shows every one of them
