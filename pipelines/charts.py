@@ -12,6 +12,10 @@ way in pipelines/report.yml. A declaration holds:
     choose    parameters chosen from the data when no value is given: name -> a query
               returning one value (e.g. the occupation with the most postings)
     spec      a Vega-Lite specification without data: the query's rows become its data
+    last_year on a chart over time (its x is a year or a date): ``incomplete`` when the last
+              year of the data is not all in yet (the platform learns of a job months after
+              it began), which shades and labels that year on every panel over time;
+              ``complete`` when it is (the truth, events logged as they happen)
 
 Colours come from ``COLOURS`` by name, as the placeholder ``{colour_<name>}`` (``{colour_truth}``):
 one colour for the truth and one for the platform on every chart, a third for the platform's
@@ -47,7 +51,12 @@ import vl_convert as vlc
 from pipelines.dbt import prepare_manifest
 
 REQUIRED = ("id", "title", "caption", "sources", "query", "spec")
-OPTIONAL = ("params", "choose")
+OPTIONAL = ("params", "choose", "last_year")
+LAST_YEAR = ("incomplete", "complete")
+# The spec keys that belong to a view rather than to what it draws: they stay on the view
+# when its marks move into a layer under the shaded last year.
+VIEW_KEYS = frozenset({"$schema", "width", "height", "title", "description", "name", "config",
+                       "autosize", "padding", "background", "usermeta"})
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 _PARAMETER = re.compile(r"\$(\w+)")
 
@@ -71,9 +80,11 @@ COLOURS = {
     "category_1": "#8c564b",
     "category_2": "#c49c94",
     "neutral": "#a0a0a0",
-    # what is not data: reference lines (zero, equality) and ink (interval whiskers, labels)
+    # what is not data: reference lines (zero, equality), ink (interval whiskers, labels) and
+    # the shade over a year whose figures are not all in yet
     "reference": "#999999",
     "ink": "#333333",
+    "incomplete": "#ececec",
 }
 PLACEHOLDER_COLOURS = {f"colour_{name}": value for name, value in COLOURS.items()}
 
@@ -124,6 +135,7 @@ class Chart:
     spec: dict = field(repr=False)
     params: dict = field(default_factory=dict)
     choose: dict = field(default_factory=dict)
+    last_year: str | None = None
 
     @classmethod
     def declared(cls, declaration: Mapping[str, Any], where: str) -> Chart:
@@ -137,15 +149,25 @@ class Chart:
         sources = declaration["sources"]
         if isinstance(sources, str) or not all(isinstance(s, str) and "." in s for s in sources):
             raise ChartError(f"{where}: sources must list tables as schema.name")
+        spec = dict(declaration["spec"])
+        last_year = declaration.get("last_year")
+        if time_axes(spec) and last_year not in LAST_YEAR:
+            raise ChartError(
+                f"{where}: a chart over time says whether the last year of its data is all in: "
+                f"last_year must be one of {', '.join(LAST_YEAR)}, not {last_year!r}"
+            )
+        if last_year is not None and not time_axes(spec):
+            raise ChartError(f"{where}: last_year is for a chart over time, and this chart's x is no year or date")
         return cls(
             id=str(declaration["id"]),
             title=str(declaration["title"]),
             caption=str(declaration["caption"]),
             sources=tuple(sources),
             query=str(declaration["query"]),
-            spec=dict(declaration["spec"]),
+            spec=spec,
             params=dict(declaration.get("params") or {}),
             choose=dict(declaration.get("choose") or {}),
+            last_year=last_year,
         )
 
     @property
@@ -168,13 +190,16 @@ class Chart:
         data = execute(con, self.query, values, f"chart {self.id}").df()
         first = {k: _plain(v) for k, v in data.iloc[0].items()} if len(data) else dict.fromkeys(data.columns)
         known = {**PLACEHOLDER_COLOURS, **first, **values}
+        spec = fill(self.spec, known)
+        if self.last_year == "incomplete":
+            spec = shade_last_year(spec, data)
         return Figure(
             id=self.id,
             title=fill(self.title, known),
             caption=fill(self.caption, known),
             sources=self.sources,
             data=data,
-            spec=fill(self.spec, known),
+            spec=spec,
         )
 
 
@@ -223,6 +248,81 @@ def fill(value: Any, known: Mapping[str, Any]) -> Any:
         return "" if item is None else format(item, form or "")
 
     return _PLACEHOLDER.sub(text, value)
+
+
+# --- The last year on a chart over time ----------------------------------------------------
+
+
+def _is_time(x: Any) -> bool:
+    return isinstance(x, Mapping) and (x.get("type") == "temporal" or x.get("field") == "year")
+
+
+def _x_of(view: Mapping) -> Mapping | None:
+    """The x encoding a view draws with: its own, or that of its first layer that has one."""
+    x = (view.get("encoding") or {}).get("x")
+    if x is not None:
+        return x
+    for layer in view.get("layer") or ():
+        x = _x_of(layer)
+        if x is not None:
+            return x
+    return None
+
+
+def _panels(spec: Mapping) -> list[Mapping]:
+    """The views of a spec side by side (its concatenated panels), or the spec itself."""
+    for key in ("hconcat", "vconcat", "concat"):
+        if key in spec:
+            return [view for panel in spec[key] for view in _panels(panel)]
+    return [spec]
+
+
+def time_axes(spec: Mapping) -> list[Mapping]:
+    """The x encodings over time (a year, a date) of the spec's panels."""
+    return [x for view in _panels(spec) if _is_time(x := _x_of(view))]
+
+
+def shade_last_year(spec: dict, data: pd.DataFrame) -> dict:
+    """``spec`` with the last year of the data shaded and labelled on every panel over time, so
+    that a fall in a year the platform has not yet heard all of reads as what it is."""
+    for key in ("hconcat", "vconcat", "concat"):
+        if key in spec:
+            return {**spec, key: [shade_last_year(panel, data) for panel in spec[key]]}
+    x = _x_of(spec)
+    if not _is_time(x) or x.get("field") not in data or data[x["field"]].isna().all():
+        return spec
+    values = data[x["field"]].dropna()
+    if x.get("type") == "temporal":
+        last = pd.Timestamp(values.max())
+        year = last.year
+        start, end = pd.Timestamp(year, 1, 1), last
+        middle = start + (end - start) / 2
+        band = {"start": start.date().isoformat(), "end": end.date().isoformat()}
+        label = {"at": middle.date().isoformat()}
+    else:
+        year = int(values.max())
+        band = {"start": year - 0.5, "end": year + 0.5} if x.get("type") == "quantitative" else {"start": year}
+        label = {"at": year}
+    # The band and its label draw on the view's own x scale (same field, type and axis).
+    along = {key: value for key, value in x.items() if key not in ("field", "bin", "timeUnit", "aggregate")}
+    if x.get("type") == "quantitative":  # a range mark would stretch a year axis down to zero
+        along["scale"] = {**(x.get("scale") or {}), "zero": False}
+    note = f"{year}: not all in yet. Members add a job to their profile months after it began."
+    shade = {
+        "data": {"values": [band]},
+        "mark": {"type": "rect", "color": COLOURS["incomplete"], "tooltip": note},
+        "encoding": {"x": {**along, "field": "start"}, **({"x2": {"field": "end"}} if "end" in band else {})},
+    }
+    text = {
+        "data": {"values": [label]},
+        "mark": {"type": "text", "baseline": "top", "dy": 3, "fontSize": 10, "color": COLOURS["ink"],
+                 "lineBreak": "\n", "tooltip": note},
+        "encoding": {"x": {**along, "field": "at"}, "y": {"value": 0},
+                     "text": {"value": f"{year}\nincomplete"}},
+    }
+    view = {key: value for key, value in spec.items() if key in VIEW_KEYS}
+    drawn = {key: value for key, value in spec.items() if key not in VIEW_KEYS}
+    return {**view, "layer": [shade, drawn, text]}
 
 
 def png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:

@@ -4,12 +4,13 @@ one of the default scenario, and one of another scenario whose places have other
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import duckdb
 import pytest
 
-from pipelines.charts import COLOURS, Chart, ChartError, fill, model_charts
+from pipelines.charts import COLOURS, LAST_YEAR, Chart, ChartError, fill, model_charts, time_axes
 from pipelines.dbt import metrics, models
 from pipelines.definitions import defs
 from pipelines.report import (
@@ -313,3 +314,57 @@ def test_every_chart_names_its_colours_and_each_source_keeps_its_own(report):
                     assert colour == COLOURS[value], f"{figure.id}: {value} is {colour}"
                     coloured.add(value)
     assert coloured == set(named)  # the report shows every one of them
+
+
+def _over_time(last_year=None, spec=None):
+    declaration = {"id": "x", "title": "x", "caption": "x", "sources": ["metrics.x"], "query": "SELECT 1",
+                   "spec": spec or {"mark": "line", "encoding": {"x": {"field": "year", "type": "ordinal"}}}}
+    return declaration if last_year is None else {**declaration, "last_year": last_year}
+
+
+def test_a_chart_over_time_says_whether_its_last_year_is_all_in():
+    with pytest.raises(ChartError, match="last_year must be one of incomplete, complete, not None"):
+        Chart.declared(_over_time(), "a test")
+    with pytest.raises(ChartError, match="not 'partial'"):
+        Chart.declared(_over_time("partial"), "a test")
+    with pytest.raises(ChartError, match="x is no year or date"):
+        Chart.declared(_over_time("complete", {"mark": "bar", "encoding": {"x": {"field": "share"}}}), "a test")
+    declared = [*report_charts(), *model_charts().values()]
+    assert {c.last_year for c in declared if time_axes(c.spec)} == set(LAST_YEAR)
+
+
+def _shades(spec):
+    """The (x field, values) of every shaded band in the spec: the rect layers with data of their own."""
+    if isinstance(spec, dict):
+        if spec.get("mark", {}) == {**spec.get("mark", {}), "type": "rect", "color": COLOURS["incomplete"]}:
+            yield spec["encoding"]["x"]["type"], spec["data"]["values"][0]
+        for value in spec.values():
+            yield from _shades(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _shades(value)
+
+
+def test_the_incomplete_last_year_is_shaded_on_every_panel_over_time(report):
+    """Finding: the platform's last year (6.8% job changes, 7.4% attrition) read as a collapse, with
+    only a caption to say that recent jobs reach profiles late. Every panel over time of a chart
+    whose last year is not all in shades that year, taken from the data, and labels it."""
+    figures = {f.id: f for f in report.charts}
+    declared = {c.id: c for c in [*report_charts(), *model_charts().values()] if c.id in figures}
+    incomplete = [i for i, c in declared.items() if c.last_year == "incomplete"]
+    assert {"job_change_rate", "job_change_yoy", "company_attrition", "hires_and_quits", "nowcast"} <= set(incomplete)
+    for chart_id in incomplete:
+        figure = figures[chart_id]
+        bands = list(_shades(figure.spec))
+        assert len(bands) == len(time_axes(declared[chart_id].spec)), chart_id
+        years = {c for c in ("year", "month") if c in figure.data}
+        last = max(int(figure.data["year"].max()) if "year" in years else 0,
+                   max(figure.data["month"]).year if "month" in years else 0)
+        for kind, band in bands:
+            start = band["start"]
+            year = int(start[:4]) if kind == "temporal" else int(start + 0.5 if kind == "quantitative" else start)
+            assert year == last, (chart_id, band, last)
+        assert json.dumps(f"{last}\nincomplete") in json.dumps(figure.spec), chart_id
+    for chart_id, chart in declared.items():
+        if chart.last_year != "incomplete":
+            assert not list(_shades(figures[chart_id].spec)), chart_id
