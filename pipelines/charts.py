@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import altair as alt
 import dagster as dg
@@ -327,6 +328,114 @@ def shade_last_year(spec: dict, data: pd.DataFrame) -> dict:
 
 def png(chart: alt.TopLevelMixin, scale: float = 1.0) -> bytes:
     return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+
+
+# --- A chart at a glance: what the Dagster UI shows without a click ---------------------------
+
+# The Dagster UI shows a markdown entry in place, on the asset's page, when its text is shorter
+# than 1,000 characters, and behind a "[Show Markdown]" link otherwise (a chart's PNG is far longer).
+INLINE_MARKDOWN = 1_000
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_SERIES = 240, 40, 4
+
+
+def _encoding_over_time(spec: Any, data: pd.DataFrame, shared: Mapping | None = None) -> Mapping | None:
+    """The encoding of the first view of ``spec`` that draws a quantitative y of the data over a
+    year or a date, with what it takes from the layer above it."""
+    if isinstance(spec, Mapping):
+        encoding = {**(shared or {}), **(spec.get("encoding") or {})}
+        for item in spec.get("layer") or ():  # a layer's lines may split series the view does not
+            found = _encoding_over_time(item, data, encoding)
+            if found is not None:
+                return found
+        x, y = encoding.get("x"), encoding.get("y")
+        if (_is_time(x) and x.get("field") in data and isinstance(y, Mapping)
+                and y.get("type") == "quantitative" and y.get("field") in data):
+            return encoding
+        for item in (view for key in ("hconcat", "vconcat", "concat") for view in spec.get(key) or ()):
+            found = _encoding_over_time(item, data)
+            if found is not None:
+                return found
+    return None
+
+
+def _formatted(value: float, form: str | None) -> str:
+    """``value`` in the d3 format the chart's tooltip gives it (the common ones read the same in
+    Python), or with three significant digits."""
+    try:
+        return format(value, (form or ".3g").replace("~", ""))
+    except (ValueError, TypeError):
+        return format(value, ".3g")
+
+
+def sparkline_markdown(figure: Figure, last_year_incomplete: bool = False) -> dg.MetadataValue | None:
+    """The figure's first panel over time as small lines, one per series, in the chart's colours
+    (dashed for a series' second style), each series named with its first and last value, and the
+    last year shaded if it is not all in: short enough for the Dagster UI to show on the asset's
+    page itself. None for a chart that draws nothing over time."""
+    encoding = _encoding_over_time(figure.spec, figure.data)
+    if encoding is None:
+        return None
+    x, y = encoding["x"], encoding["y"]
+    by = list(dict.fromkeys(encoding[c]["field"] for c in ("color", "strokeDash", "detail")
+                            if isinstance(encoding.get(c), Mapping) and encoding[c].get("field") in figure.data))
+    rows = figure.data.dropna(subset=[x["field"], y["field"]])
+    if rows.empty:
+        return None
+    moments = sorted(rows[x["field"]].unique())
+    place = {moment: i for i, moment in enumerate(moments)}
+    low, high = float(rows[y["field"]].min()), float(rows[y["field"]].max())
+    colour = encoding.get("color") or {}
+    domain, palette = (colour.get("scale") or {}).get("domain") or [], (colour.get("scale") or {}).get("range") or []
+    colours = dict(zip(domain, palette)) if all(isinstance(c, str) for c in palette) else {}
+    dash = encoding.get("strokeDash") or {}
+    dashes = (dash.get("scale") or {}).get("domain") or dash.get("sort") or (
+        sorted(map(str, rows[dash["field"]].unique())) if dash.get("field") in rows else [])
+    form = next((t.get("format") for t in encoding.get("tooltip") or [] if isinstance(t, Mapping)
+                 and t.get("field") == y["field"]), None)
+    groups = [(k if isinstance(k, tuple) else (k,), g) for k, g in rows.groupby(by, sort=False)] if by else [((), rows)]
+    order = {value: i for i, value in enumerate(domain)}  # the legend's order: the truth first
+    groups = sorted(groups, key=lambda group: order.get(group[0][0], len(order)) if group[0] else 0)[:SPARK_SERIES]
+    year = max(pd.Timestamp(m).year if x.get("type") == "temporal" else int(m) for m in moments)
+    first_of_year = min(i for m, i in place.items() if (pd.Timestamp(m).year if x.get("type") == "temporal" else int(m)) == year)
+
+    def svg(stride: int) -> str:
+        span = max(len(moments) - 1, 1)
+        def point(moment, value):
+            h = 0.5 if high == low else (value - low) / (high - low)
+            return f"{round(place[moment] / span * (SPARK_WIDTH - 4)) + 2},{round((1 - h) * (SPARK_HEIGHT - 4)) + 2}"
+        shapes = []
+        if last_year_incomplete:  # from half a step before the year's first point to the end
+            left = max(round((first_of_year - 0.5) / span * (SPARK_WIDTH - 4)) + 2, 0)
+            shapes.append(f"<rect x='{left}' width='{SPARK_WIDTH - left}' height='{SPARK_HEIGHT}' "
+                          f"fill='{COLOURS['incomplete']}'/>")
+        for key, group in groups:
+            group = group.sort_values(x["field"])
+            ends = {0, len(group) - 1}  # the first and the last point always stay
+            kept = group.iloc[[i for i in range(len(group)) if i % stride == 0 or i in ends]]
+            points = ",".join(point(m, v) for m, v in zip(kept[x["field"]], kept[y["field"]]))
+            stroke = colours.get(key[0], COLOURS["ink"]) if "color" in encoding else COLOURS["ink"]
+            dashed = dash.get("field") in by and key[by.index(dash["field"])] != dashes[0]
+            shapes.append(f"<polyline points='{points}' fill='none' stroke='{stroke}' stroke-width='1.5'"
+                          + (" stroke-dasharray='3,2'" if dashed else "") + "/>")
+        body = "".join(shapes)
+        return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{SPARK_WIDTH}' height='{SPARK_HEIGHT}'>{body}</svg>")
+
+    def label(key, group) -> str:
+        group = group.sort_values(x["field"])
+        name = " ".join(str(k) for k in key)
+        first, last = group[y["field"]].iloc[0], group[y["field"]].iloc[-1]
+        return f"{name} {_formatted(first, form)} → {_formatted(last, form)}".strip()
+
+    span_text = f"{_plain(moments[0])}"[:7] + "–" + f"{_plain(moments[-1])}"[:7]
+    legend = f"{span_text}: " + "; ".join(label(k, g) for k, g in groups)
+    if last_year_incomplete:
+        legend += f" (shaded: {year} not all in yet)"
+    for stride in range(1, len(moments) + 1):
+        image = "data:image/svg+xml," + quote(svg(stride), safe="/:=',.;")
+        markdown = f"![{figure.id}]({image})\n\n{legend}"
+        if len(markdown) < INLINE_MARKDOWN:
+            return dg.MetadataValue.md(markdown)
+    return None
 
 
 def chart_markdown(figure: Figure) -> dg.MetadataValue:

@@ -78,7 +78,7 @@ def report_charts(city: str | None = None) -> list[Chart]:
 def report_sources() -> list[str]:
     """Every table the report reads: its charts' sources, the scenario's identity and the calendar."""
     tables = [t for chart in report_charts() for t in chart.sources]
-    return list(dict.fromkeys([*tables, "truth.parameters", "raw.calendar"]))
+    return list(dict.fromkeys([*tables, "staging.stg_parameters", "raw.calendar"]))
 
 
 def report_parameters(con: duckdb.DuckDBPyConnection, city: str | None = None) -> dict[str, str]:
@@ -181,7 +181,7 @@ def _subtitle(con) -> str:
     people, seed = (
         con.execute(
             "SELECT max(value) FILTER (WHERE name = 'people'), max(value) FILTER (WHERE name = 'seed') "
-            "FROM truth.parameters"
+            "FROM staging.stg_parameters"
         ).fetchall()[0]
     )
     first, last = con.execute("SELECT min(month), max(month) FROM raw.calendar").fetchall()[0]

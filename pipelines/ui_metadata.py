@@ -13,7 +13,7 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
-from pipelines.charts import chart_markdown, model_charts
+from pipelines.charts import chart_markdown, model_charts, sparkline_markdown
 
 PREVIEW_ROWS = 5
 
@@ -83,7 +83,11 @@ def metric_metadata(
     try:
         chart = model_charts().get(metric_name)
         if chart is not None:
-            metadata["chart"] = chart_markdown(chart.draw(con))
+            figure = chart.draw(con)
+            glance = sparkline_markdown(figure, last_year_incomplete=chart.last_year == "incomplete")
+            if glance is not None:
+                metadata["trend"] = glance  # shown on the asset's page as it is
+            metadata["chart"] = chart_markdown(figure)  # behind a click: a markdown entry this long
     except Exception as err:  # noqa: BLE001 - any declaration or drawing error; the table itself is fine
         warn(f"the chart of {table} could not be drawn: {err}")
     return metadata

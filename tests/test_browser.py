@@ -254,6 +254,12 @@ def test_materialize_all_from_the_ui_passes_every_check(dagster_ui, page, run_fr
 def test_a_metric_shows_its_chart_and_preview_in_the_ui(dagster_ui, page, run_from_ui):
     page.goto(f"{dagster_ui.url}/assets/metrics/job_change_rate")
     page.get_by_text("Row count").first.wait_for()
+    # The trend at a glance is on the page itself, no click needed (a markdown entry under
+    # 1,000 characters); the full chart is one click away.
+    trend = page.locator("tr", has=page.get_by_text("trend", exact=True)).locator("img[src^='data:image/svg+xml']")
+    trend.wait_for()
+    assert trend.evaluate("img => img.naturalWidth") > 100  # the SVG decoded
+    page.screenshot(path=ARTIFACTS / "metric-trend.png")
     chart_row = page.locator("tr", has=page.get_by_text("chart", exact=True))
     chart_row.get_by_text("[Show Markdown]").click()
     image = page.get_by_role("dialog").locator("img[src^='data:image/png']")
