@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -42,6 +43,12 @@ TARGET_DIR = PROJECT_DIR / "target"
 MANIFEST = TARGET_DIR / "manifest.json"
 # dbt's saved parse, which a later command on the same settings starts from.
 PARTIAL_PARSE = "partial_parse.msgpack"
+# dbt parses the whole project again when the database path or another variable differs from
+# those of the parse it starts from (it hashes them). The last parses of each set of settings
+# are kept here, so that the next command on the same warehouse (the next `make run`, a
+# command line after it) starts from one of its own.
+SAVED_PARSES = TARGET_DIR / "parses"
+KEPT_PARSES = 8
 # The published warehouse's default location, for commands run outside a Dagster run.
 DEFAULT_WAREHOUSE = PROJECT_DIR.parent / "data" / "work" / "warehouse.duckdb"
 
@@ -203,6 +210,38 @@ def environment() -> dict[str, str]:
     return {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
+def _saved_parse(database: str | Path, args: list[str]) -> Path:
+    """Where the parse of a command on ``database`` with ``args``' profile target is kept."""
+    target = args[args.index("--target") + 1] if "--target" in args else ""
+    settings = json.dumps([dbt_vars(database), target], sort_keys=True).encode()
+    return SAVED_PARSES / f"{hashlib.sha256(settings).hexdigest()[:20]}.msgpack"
+
+
+def seed_parse(target: Path, database: str | Path, args: list[str] = ()) -> None:
+    """Start ``target`` from the last parse on the same settings, or else from the project's."""
+    target.mkdir(parents=True, exist_ok=True)
+    saved = _saved_parse(database, list(args))
+    start = saved if saved.is_file() else TARGET_DIR / PARTIAL_PARSE
+    if start.is_file():
+        shutil.copy(start, target / PARTIAL_PARSE)
+
+
+def keep_parse(target: Path, database: str | Path, args: list[str] = ()) -> None:
+    """Keep the parse a command wrote into ``target`` for the next command on its settings (and
+    only the last few sets of settings: every test warehouse has a path of its own)."""
+    made = target / PARTIAL_PARSE
+    if not made.is_file():
+        return
+    SAVED_PARSES.mkdir(parents=True, exist_ok=True)
+    saved = _saved_parse(database, list(args))
+    staging = saved.with_name(f"{saved.name}.{os.getpid()}.partial")
+    shutil.copy(made, staging)
+    os.replace(staging, saved)  # a reader sees the old parse or the new one, never half of one
+    kept = sorted(SAVED_PARSES.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEPT_PARSES:]:
+        old.unlink(missing_ok=True)
+
+
 def run(args: list[str], database: str | Path = DEFAULT_WAREHOUSE, check: bool = True) -> subprocess.CompletedProcess:
     """Run one dbt command on ``database`` (a subprocess: dbt keeps its DuckDB connection
     for the life of its process, and one process may not open a file with two settings).
@@ -213,8 +252,10 @@ def run(args: list[str], database: str | Path = DEFAULT_WAREHOUSE, check: bool =
     writes the project's target/ (prepare_manifest, under its lock)."""
     if args[0] == "parse" or "--target-path" in args:
         return _run(args, database, check)
-    with own_target() as target:
-        return _run([*args, *target_arguments(target)], database, check)
+    with own_target(database, args) as target:
+        result = _run([*args, *target_arguments(target)], database, check)
+        keep_parse(target, database, args)
+        return result
 
 
 def _run(args: list[str], database: str | Path, check: bool) -> subprocess.CompletedProcess:
@@ -225,13 +266,12 @@ def _run(args: list[str], database: str | Path, check: bool) -> subprocess.Compl
 
 
 @contextlib.contextmanager
-def own_target() -> Iterator[Path]:
-    """A target folder for one dbt command, starting from the project's parse (partial parsing
-    picks it up where the command's settings are those of the parse)."""
+def own_target(database: str | Path, args: list[str] = ()) -> Iterator[Path]:
+    """A target folder for one dbt command, starting from the last parse on its settings
+    (partial parsing picks it up where the command's settings are those of the parse)."""
     with tempfile.TemporaryDirectory(prefix="dbt-target-") as folder:
         target = Path(folder)
-        if (TARGET_DIR / PARTIAL_PARSE).is_file():
-            shutil.copy(TARGET_DIR / PARTIAL_PARSE, target / PARTIAL_PARSE)
+        seed_parse(target, database, list(args))
         yield target
 
 
@@ -324,9 +364,10 @@ def build(database: str | Path, select: list[str] | None = None, tests: bool = T
     ``database``; raises naming the failures. Returns dbt's run results (each model's and
     test's status and time)."""
     prepare_manifest()
-    with own_target() as target:
+    with own_target(database) as target:
         run(["build" if tests else "run", *(["--select", *select] if select else []), *target_arguments(target)],
             database)
+        keep_parse(target, database)
         return json.loads((target / "run_results.json").read_text(encoding="utf-8"))
 
 

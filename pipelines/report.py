@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import altair as alt
 import duckdb
 import vl_convert as vlc
 import yaml
 
-from pipelines.charts import Chart, ChartError, Figure, execute, fill, model_charts, png
+from pipelines.charts import Chart, ChartError, Figure, execute, fill, model_charts
 
 REPORT_FILE = Path(__file__).with_name("report.yml")
 CHECK_NAME = "every_chart_rendered"
@@ -123,8 +122,8 @@ def vega_javascript() -> str:
     return vlc.javascript_bundle()
 
 
-def _spec(chart: alt.TopLevelMixin) -> str:
-    spec = chart.to_dict()
+def _spec(figure: Figure) -> str:
+    spec = dict(figure.vega_lite)
     spec.pop("$schema", None)  # a URL string: the page loads nothing, so it need not name one
     # "</" inside a <script> block would end it early.
     return json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
@@ -214,10 +213,9 @@ def build_report(con: duckdb.DuckDBPyConnection, folder: str | Path, city: str |
     specs, pngs = {}, {}
     for section in sections:
         for figure in section.charts:
-            drawn = figure.altair()
-            specs[figure.id] = _spec(drawn)
+            specs[figure.id] = _spec(figure)
             pngs[figure.id] = folder / f"{figure.id}.png"
-            pngs[figure.id].write_bytes(png(drawn, scale=2))
+            pngs[figure.id].write_bytes(figure.png(scale=2))
     index = folder / "index.html"
     staging = index.with_suffix(".html.partial")  # a reader never sees half a page
     staging.write_text(render_html(sections, specs, _subtitle(con)), encoding="utf-8")

@@ -262,9 +262,9 @@ def test_a_metric_shows_its_chart_and_preview_in_the_ui(dagster_ui, page, run_fr
     page.screenshot(path=ARTIFACTS / "metric-trend.png")
     chart_row = page.locator("tr", has=page.get_by_text("chart", exact=True))
     chart_row.get_by_text("[Show Markdown]").click()
-    image = page.get_by_role("dialog").locator("img[src^='data:image/png']")
+    image = page.get_by_role("dialog").locator("img[src^='data:image/svg+xml']")
     image.wait_for()
-    assert image.evaluate("img => img.naturalWidth") > 100  # the PNG decoded
+    assert image.evaluate("img => img.naturalWidth") > 100  # the SVG decoded
     page.screenshot(path=ARTIFACTS / "metric-chart.png")
     page.keyboard.press("Escape")
     assert page.locator("tr", has=page.get_by_text("preview", exact=True)).count() == 1

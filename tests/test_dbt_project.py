@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines import dbt
 from pipelines.dbt import PROJECT_DIR, command, environment, metrics, models
 from pipelines.lineage import README, lineage_mermaid, readme_lineage
 
@@ -100,3 +101,22 @@ def test_the_readme_lineage_is_the_projects():
     assert readme_lineage() == lineage_mermaid(), (
         f"{README.name}'s lineage diagram is out of date: run `python -m pipelines.lineage`"
     )
+
+
+def test_the_next_command_on_a_warehouse_starts_from_its_last_parse(tmp_path, monkeypatch):
+    """dbt parses the whole project again whenever the database path differs from that of the
+    parse it starts from (some seconds per command). The parse of each warehouse's last command
+    is kept: the next command on the same warehouse parses only what changed, a command on
+    another warehouse starts over, and only the last few warehouses' parses are kept."""
+    monkeypatch.setattr(dbt, "SAVED_PARSES", tmp_path / "parses")
+    first, other = tmp_path / "first.duckdb", tmp_path / "other.duckdb"
+    full = "Unable to do partial parsing"
+    listing = ["ls", "--select", "stg_parameters", "--resource-type", "model"]
+    assert full in dbt.run(listing, first).stdout
+    assert full not in dbt.run(listing, first).stdout
+    assert full in dbt.run(listing, other).stdout
+    assert len(list((tmp_path / "parses").glob("*.msgpack"))) == 2
+    monkeypatch.setattr(dbt, "KEPT_PARSES", 1)
+    dbt.run(listing, first)
+    assert len(list((tmp_path / "parses").glob("*.msgpack"))) == 1
+    assert full not in dbt.run(listing, first).stdout  # the one kept is the latest

@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipelines.dbt import prepare_manifest, vars_argument
+from pipelines.dbt import TARGET_DIR, keep_parse, prepare_manifest, seed_parse, vars_argument
 from pipelines.keys import WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
 from pipelines.ui_metadata import metric_metadata
@@ -77,7 +77,12 @@ def metric_layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehou
     dbt holds the file while it runs, so the previews and charts are drawn once it is done,
     and each model's materialization is reported then, with them.
     """
-    invocation = dbt.cli(["build", *vars_argument(warehouse.working_path)], context=context, raise_on_error=False)
+    # A target folder of the run's own, started from the last parse on this warehouse's settings.
+    target = TARGET_DIR / f"metric_layer-{context.run_id}"
+    seed_parse(target, warehouse.working_path)
+    invocation = dbt.cli(
+        ["build", *vars_argument(warehouse.working_path)], context=context, raise_on_error=False, target_path=target
+    )
     # dagster-dbt echoes every line dbt prints to stdout: hundreds of lines in `make run`.
     # They go to the debug log instead (LOG_LEVEL=DEBUG), and one line says what dbt did.
     printed = io.StringIO()
@@ -87,8 +92,9 @@ def metric_layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehou
     done = [line for line in printed.getvalue().splitlines() if line.strip().startswith("Done.")]
     context.log.info(f"dbt build: {done[-1].strip() if done else 'no summary'}")
     error = None if invocation.is_successful() else invocation.get_error()
-    # dagster-dbt gives every invocation a target folder of its own; what this step needs of it
-    # (events, the error) is read, and a folder per run would pile up under sql/target.
+    # What this step needs of the target folder (events, the error) is read, and a folder per
+    # run would pile up under sql/target; its parse is kept for the next run.
+    keep_parse(invocation.target_path, warehouse.working_path)
     shutil.rmtree(invocation.target_path, ignore_errors=True)
     pause_point("metrics")  # a test stops the run here, the models built and not yet reported
     con = warehouse.connect()
