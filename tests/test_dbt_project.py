@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import duckdb
@@ -105,18 +106,28 @@ def test_the_readme_lineage_is_the_projects():
 
 def test_the_next_command_on_a_warehouse_starts_from_its_last_parse(tmp_path, monkeypatch):
     """dbt parses the whole project again whenever the database path differs from that of the
-    parse it starts from (some seconds per command). The parse of each warehouse's last command
-    is kept: the next command on the same warehouse parses only what changed, a command on
-    another warehouse starts over, and only the last few warehouses' parses are kept."""
+    parse it starts from (some seconds per command). The next command on the same warehouse
+    starts from the parse the last one kept, and parses nothing again."""
     monkeypatch.setattr(dbt, "SAVED_PARSES", tmp_path / "parses")
-    first, other = tmp_path / "first.duckdb", tmp_path / "other.duckdb"
-    full = "Unable to do partial parsing"
+    warehouse = tmp_path / "warehouse.duckdb"
     listing = ["ls", "--select", "stg_parameters", "--resource-type", "model"]
-    assert full in dbt.run(listing, first).stdout
-    assert full not in dbt.run(listing, first).stdout
-    assert full in dbt.run(listing, other).stdout
-    assert len(list((tmp_path / "parses").glob("*.msgpack"))) == 2
-    monkeypatch.setattr(dbt, "KEPT_PARSES", 1)
-    dbt.run(listing, first)
+    dbt.run(listing, warehouse)  # the project's own parse is for other settings: a full parse, kept
     assert len(list((tmp_path / "parses").glob("*.msgpack"))) == 1
-    assert full not in dbt.run(listing, first).stdout  # the one kept is the latest
+    assert "Unable to do partial parsing" not in dbt.run(listing, warehouse).stdout
+
+
+def test_a_parse_is_kept_per_warehouse_and_only_the_latest_few(tmp_path, monkeypatch):
+    monkeypatch.setattr(dbt, "SAVED_PARSES", tmp_path / "parses")
+    monkeypatch.setattr(dbt, "KEPT_PARSES", 2)
+    for name in ("a", "b", "c"):
+        made = tmp_path / f"target-{name}"
+        made.mkdir()
+        (made / dbt.PARTIAL_PARSE).write_text(name)
+        dbt.keep_parse(made, tmp_path / f"{name}.duckdb")
+        time.sleep(0.01)  # distinct modification times: the oldest is dropped
+    assert sorted(p.read_text() for p in (tmp_path / "parses").glob("*.msgpack")) == ["b", "c"]
+    seeded = tmp_path / "seeded"
+    dbt.seed_parse(seeded, tmp_path / "c.duckdb")
+    assert (seeded / dbt.PARTIAL_PARSE).read_text() == "c"
+    dbt.seed_parse(seeded, tmp_path / "a.duckdb")  # dropped: the project's parse, if any, instead
+    assert not (seeded / dbt.PARTIAL_PARSE).is_file() or (seeded / dbt.PARTIAL_PARSE).read_bytes() != b"a"
