@@ -265,8 +265,17 @@ def fill(value: Any, known: Mapping[str, Any]) -> Any:
 # --- The last year on a chart over time ----------------------------------------------------
 
 
+# The keys under which a Vega-Lite spec sets views side by side.
+CONCAT_KEYS = ("hconcat", "vconcat", "concat")
+
+
 def _is_time(x: Any) -> bool:
     return isinstance(x, Mapping) and (x.get("type") == "temporal" or x.get("field") == "year")
+
+
+def _year_of(value: Any, x: Mapping) -> int:
+    """The year of a value on the time axis ``x``: a date's year, or the year itself."""
+    return pd.Timestamp(value).year if x.get("type") == "temporal" else int(value)
 
 
 def _x_of(view: Mapping) -> Mapping | None:
@@ -283,7 +292,7 @@ def _x_of(view: Mapping) -> Mapping | None:
 
 def _panels(spec: Mapping) -> list[Mapping]:
     """The views of a spec side by side (its concatenated panels), or the spec itself."""
-    for key in ("hconcat", "vconcat", "concat"):
+    for key in CONCAT_KEYS:
         if key in spec:
             return [view for panel in spec[key] for view in _panels(panel)]
     return [spec]
@@ -297,22 +306,21 @@ def time_axes(spec: Mapping) -> list[Mapping]:
 def shade_last_year(spec: dict, data: pd.DataFrame) -> dict:
     """``spec`` with the last year of the data shaded and labelled on every panel over time, so
     that a fall in a year the platform has not yet heard all of reads as what it is."""
-    for key in ("hconcat", "vconcat", "concat"):
+    for key in CONCAT_KEYS:
         if key in spec:
             return {**spec, key: [shade_last_year(panel, data) for panel in spec[key]]}
     x = _x_of(spec)
     if not _is_time(x) or x.get("field") not in data or data[x["field"]].isna().all():
         return spec
     values = data[x["field"]].dropna()
+    year = _year_of(values.max(), x)
     if x.get("type") == "temporal":
         last = pd.Timestamp(values.max())
-        year = last.year
         start, end = pd.Timestamp(year, 1, 1), last
         middle = start + (end - start) / 2
         band = {"start": start.date().isoformat(), "end": end.date().isoformat()}
         label = {"at": middle.date().isoformat()}
     else:
-        year = int(values.max())
         band = {"start": year - 0.5, "end": year + 0.5} if x.get("type") == "quantitative" else {"start": year}
         label = {"at": year}
     # The band and its label draw on the view's own x scale (same field, type and axis).
@@ -358,7 +366,7 @@ def _encoding_over_time(spec: Any, data: pd.DataFrame, shared: Mapping | None = 
         if (_is_time(x) and x.get("field") in data and isinstance(y, Mapping)
                 and y.get("type") == "quantitative" and y.get("field") in data):
             return encoding
-        for item in (view for key in ("hconcat", "vconcat", "concat") for view in spec.get(key) or ()):
+        for item in (view for key in CONCAT_KEYS for view in spec.get(key) or ()):
             found = _encoding_over_time(item, data)
             if found is not None:
                 return found
@@ -399,11 +407,13 @@ def sparkline_markdown(figure: Figure, last_year_incomplete: bool = False) -> dg
         sorted(map(str, rows[dash["field"]].unique())) if dash.get("field") in rows else [])
     form = next((t.get("format") for t in encoding.get("tooltip") or [] if isinstance(t, Mapping)
                  and t.get("field") == y["field"]), None)
-    groups = [(k if isinstance(k, tuple) else (k,), g) for k, g in rows.groupby(by, sort=False)] if by else [((), rows)]
+    # Each series in time order, once: every try at a shorter line and its label read it.
+    groups = ([(k if isinstance(k, tuple) else (k,), g.sort_values(x["field"])) for k, g in rows.groupby(by, sort=False)]
+              if by else [((), rows.sort_values(x["field"]))])
     order = {value: i for i, value in enumerate(domain)}  # the legend's order: the truth first
     groups = sorted(groups, key=lambda group: order.get(group[0][0], len(order)) if group[0] else 0)[:SPARK_SERIES]
-    year = max(pd.Timestamp(m).year if x.get("type") == "temporal" else int(m) for m in moments)
-    first_of_year = min(i for m, i in place.items() if (pd.Timestamp(m).year if x.get("type") == "temporal" else int(m)) == year)
+    year = _year_of(moments[-1], x)
+    first_of_year = min(i for m, i in place.items() if _year_of(m, x) == year)
 
     def svg(stride: int) -> str:
         span = max(len(moments) - 1, 1)
@@ -416,7 +426,6 @@ def sparkline_markdown(figure: Figure, last_year_incomplete: bool = False) -> dg
             shapes.append(f"<rect x='{left}' width='{SPARK_WIDTH - left}' height='{SPARK_HEIGHT}' "
                           f"fill='{COLOURS['incomplete']}'/>")
         for key, group in groups:
-            group = group.sort_values(x["field"])
             ends = {0, len(group) - 1}  # the first and the last point always stay
             kept = group.iloc[[i for i in range(len(group)) if i % stride == 0 or i in ends]]
             points = ",".join(point(m, v) for m, v in zip(kept[x["field"]], kept[y["field"]]))
@@ -428,7 +437,6 @@ def sparkline_markdown(figure: Figure, last_year_incomplete: bool = False) -> dg
         return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{SPARK_WIDTH}' height='{SPARK_HEIGHT}'>{body}</svg>")
 
     def label(key, group) -> str:
-        group = group.sort_values(x["field"])
         name = " ".join(str(k) for k in key)
         first, last = group[y["field"]].iloc[0], group[y["field"]].iloc[-1]
         return f"{name} {_formatted(first, form)} → {_formatted(last, form)}".strip()

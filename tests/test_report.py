@@ -297,17 +297,23 @@ def test_chart_declarations_fill_in_names_and_values():
         ).draw(duckdb.connect())
 
 
-def _colour_scales(spec):
-    """Every (domain, range) pair of the spec's colour scales, at any depth (layers, concatenations)."""
+def _mappings(spec):
+    """Every mapping of a spec, at any depth (layers, concatenations, encodings)."""
     if isinstance(spec, dict):
-        scale = spec.get("color", {}).get("scale") if isinstance(spec.get("color"), dict) else None
-        if isinstance(scale, dict) and isinstance(scale.get("domain"), list) and isinstance(scale.get("range"), list):
-            yield scale["domain"], scale["range"]
+        yield spec
         for value in spec.values():
-            yield from _colour_scales(value)
+            yield from _mappings(value)
     elif isinstance(spec, list):
         for value in spec:
-            yield from _colour_scales(value)
+            yield from _mappings(value)
+
+
+def _colour_scales(spec):
+    """Every (domain, range) pair of the spec's colour scales, at any depth (layers, concatenations)."""
+    for node in _mappings(spec):
+        scale = node.get("color", {}).get("scale") if isinstance(node.get("color"), dict) else None
+        if isinstance(scale, dict) and isinstance(scale.get("domain"), list) and isinstance(scale.get("range"), list):
+            yield scale["domain"], scale["range"]
 
 
 def test_every_chart_names_its_colours_and_each_source_keeps_its_own(report):
@@ -347,15 +353,11 @@ def test_a_chart_over_time_says_whether_its_last_year_is_all_in():
 
 
 def _shades(spec):
-    """The (x field, values) of every shaded band in the spec: the rect layers with data of their own."""
-    if isinstance(spec, dict):
-        if spec.get("mark", {}) == {**spec.get("mark", {}), "type": "rect", "color": COLOURS["incomplete"]}:
-            yield spec["encoding"]["x"]["type"], spec["data"]["values"][0]
-        for value in spec.values():
-            yield from _shades(value)
-    elif isinstance(spec, list):
-        for value in spec:
-            yield from _shades(value)
+    """The (x type, values) of every shaded band in the spec: the rect layers with data of their own."""
+    for node in _mappings(spec):
+        mark = node.get("mark", {})
+        if isinstance(mark, dict) and mark.get("type") == "rect" and mark.get("color") == COLOURS["incomplete"]:
+            yield node["encoding"]["x"]["type"], node["data"]["values"][0]
 
 
 def test_the_incomplete_last_year_is_shaded_on_every_panel_over_time(report):
