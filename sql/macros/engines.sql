@@ -52,12 +52,13 @@
 {%- endmacro %}
 
 -- One row per integer from first to last, both included: an expression for a SELECT list.
+-- first and last are integers or integer expressions of the row (one list per row).
 {% macro integers_from_to(first, last) -%}
     {{ return(adapter.dispatch('integers_from_to', 'economic_graph')(first, last)) }}
 {%- endmacro %}
 
 {% macro default__integers_from_to(first, last) -%}
-    unnest(range({{ first }}, {{ last + 1 }}))
+    unnest(range({{ first }}, ({{ last }}) + 1))
 {%- endmacro %}
 
 {% macro spark__integers_from_to(first, last) -%}
