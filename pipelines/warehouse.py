@@ -46,6 +46,8 @@ SORT_KEYS = {
     "truth.people": "person_id",
     "truth.educations": "person_id",
     "truth.positions": "position_id",
+    "truth.wages": "position_id, effective_from",
+    "truth.employers": "company_id",
     "truth.parameters": "name, key",
 }
 

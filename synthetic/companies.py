@@ -25,6 +25,7 @@ class Companies:
     industry: np.ndarray
     city: np.ndarray
     by_city_family: GroupedSampler  # group = city * families + family -> company index
+    wage_effect: np.ndarray | None = None  # log-wage employer effect (synthetic/wages.py)
 
     def frame(self, model: Model) -> pl.DataFrame:
         return pl.DataFrame(

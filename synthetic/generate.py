@@ -21,6 +21,7 @@ from synthetic.platform import draw_member_skills, draw_membership, member_ids, 
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
 from synthetic.searches import draw_recruiter_searches
+from synthetic.wages import draw_wages, employer_effects, wage_rng
 
 BLOCK_SIZE = 4096
 IDS_PER_BLOCK = 10_000_000  # positions and postings of block b get ids b * IDS_PER_BLOCK + 1 ...
@@ -39,7 +40,9 @@ def world_companies(model: Model) -> tuple[Companies, NamePools]:
     sc = model.scenario
     pools = build_pools(sc.seed)
     rng = np.random.default_rng(np.random.SeedSequence(sc.seed, spawn_key=COMPANY_STREAM))
-    return draw_companies(model, rng, sc.people, pools), pools
+    companies = draw_companies(model, rng, sc.people, pools)
+    companies.wage_effect = employer_effects(model, companies.company_id.size)
+    return companies, pools
 
 
 def _nullable(values: np.ndarray, missing: np.ndarray) -> pa.Array:
@@ -177,6 +180,16 @@ def _block_tables(
             "start_reason": _pick(list(REASONS), positions.reason),
         }
     )
+    # Wages draw from a stream of their own: every other table keeps its draws.
+    wages = draw_wages(model, wage_rng(model.scenario.seed, block), people, positions, companies.wage_effect)
+    truth_wages = _table(
+        {
+            "position_id": position_id[wages.position],
+            "person_id": people.person_id[positions.person[wages.position]],
+            "effective_from": _dates(model, wages.t),
+            "monthly_wage": wages.monthly_wage,
+        }
+    )
     raw_positions = _table(
         {
             "position_id": position_id[reported.rows],
@@ -280,6 +293,7 @@ def _block_tables(
         "truth_people": truth_people,
         "truth_educations": educations,
         "truth_positions": truth_positions,
+        "truth_wages": truth_wages,
     }
 
 

@@ -51,7 +51,7 @@ from synthetic.parameters import parameters_frame
 from synthetic.scenario import Scenario
 from synthetic.tables import GENERATED_TABLES, Table
 
-GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters")  # not split by people: one file each
+GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters", "truth_employers")  # not split by people: one file each
 # 16 blocks of 4,096 people: about 2 million rows per chunk, a few hundred MB at most.
 BLOCKS_PER_FILE = 16
 # Lake bytes per person of the default scenario: 243 at 120,000 people, 245 at 1M.
@@ -119,15 +119,19 @@ def write_table_file(
         data = _conform(data, table)
     schema = data.schema
     # Identifiers (BIGINT) take too many values for a dictionary to pay: delta-encoded they
-    # write faster and smaller (ids ascend within a file). Names and e-mail addresses are
-    # nearly all distinct: plain. Labels, dates and the rest repeat and get a dictionary.
+    # write faster and smaller (ids ascend within a file). Names, e-mail addresses and
+    # measured amounts (wages, DOUBLE) are nearly all distinct: plain. Labels, dates and the
+    # rest repeat and get a dictionary.
     ids = [f.name for f in schema if pa.types.is_int64(f.type)]
-    distinct_text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    distinct = [
+        f.name for f in schema
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type) or pa.types.is_float64(f.type)
+    ]
     pq.write_table(
         data,
         folder / f"part-{part}.parquet",
         compression="zstd",
-        use_dictionary=[f.name for f in schema if f.name not in ids and f.name not in distinct_text],
+        use_dictionary=[f.name for f in schema if f.name not in ids and f.name not in distinct],
         column_encoding={name: "DELTA_BINARY_PACKED" for name in ids},
         # Min/max of a coded label column would prune nothing (a file holds nearly every
         # label) and cost a sixth of the writing: statistics for the other columns only.
@@ -229,7 +233,8 @@ def new_staging(lake: str | Path) -> Path:
 
 
 def write_global_tables(scenario: Scenario, staging: Path) -> dict[str, int]:
-    """Tables that do not depend on people: companies, the skill taxonomy, the planted parameters."""
+    """Tables that do not depend on people: companies, the skill taxonomy, the planted parameters,
+    the employers' wage effects."""
     model, companies, _ = _world(scenario)
     frames = {
         "raw_companies": companies.frame(model),
@@ -238,6 +243,7 @@ def write_global_tables(scenario: Scenario, staging: Path) -> dict[str, int]:
             schema={"skill": pl.String, "skill_group": pl.String},
         ),
         "truth_parameters": parameters_frame(scenario),
+        "truth_employers": pl.DataFrame({"company_id": companies.company_id, "wage_effect": companies.wage_effect}),
     }
     return {table: write_table_file(frame, staging, table, 0, 0) for table, frame in frames.items()}
 

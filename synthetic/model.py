@@ -185,6 +185,10 @@ class Model:
     skills_per_member_year: np.ndarray = None  # [Y]
     family_skill_ptr: np.ndarray = None  # CSR over families: skills members may add
     family_skill_idx: np.ndarray = None
+    wage_family_level: np.ndarray = None  # [F] log monthly full-time wage in the reference year
+    wage_education_premium: np.ndarray = None  # [L] log points
+    wage_seniority_premium: np.ndarray = None  # [4] log points
+    wage_city_premium: np.ndarray = None  # [C] log points
 
     @property
     def start_month(self) -> np.datetime64:
@@ -311,4 +315,12 @@ def compile_model(sc: Scenario) -> Model:
     m.time_to_fill_values = np.array(sorted(ttf))
     m.time_to_fill_probs = np.array([ttf[k] for k in m.time_to_fill_values])
     m.skills_per_member_year = np.array([pf.skills_per_member_year[y] for y in years])
+
+    wg = sc.wages
+    m.wage_family_level = (
+        np.log(np.array([wg.family_hourly_level[f] for f in families]) * wg.hours_per_month) + wg.level_offset
+    )
+    m.wage_education_premium = np.array([wg.education_premium[lvl] for lvl in LEVELS])
+    m.wage_seniority_premium = np.array([wg.seniority_premium[s] for s in SENIORITIES])
+    m.wage_city_premium = np.array([wg.city_premium.get(c, 0.0) for c in cities])
     return m

@@ -435,6 +435,72 @@ def _known(where: str, value: str, allowed: dict | set, kind: str) -> str | None
     return f"{where}: unknown {kind} {value!r} (not among the {len(allowed)} {kind}s of the scenario){hint}"
 
 
+LogPoints = Annotated[float, Field(ge=-3.0, le=3.0)]
+
+
+class Wages(_Strict):
+    """The wage of every position: levels, premiums and the yearly path (synthetic/wages.py).
+
+    Premiums and effects are in log points (0.10 is about 10.5% more); the level of a family
+    is a median gross hourly wage in the reference year, turned into a monthly full-time wage
+    with hours_per_month.
+    """
+
+    reference_year: Year = Field(description="The year the family levels are measured in (wage index 1).")
+    hours_per_month: Annotated[float, Field(gt=0, le=744)] = Field(
+        description="Paid hours in a full-time month: hourly levels x this = the monthly full-time wage."
+    )
+    family_hourly_level: dict[str, Annotated[float, Field(gt=0, le=10_000)]] = Field(
+        description="Occupation family -> median gross hourly wage in the reference year (euros)."
+    )
+    level_offset: LogPoints = Field(description="Log points added to every family level (a calibration).")
+    education_premium: dict[Level, LogPoints] = Field(description="Education level -> log wage premium.")
+    seniority_premium: dict[Literal["junior", "medior", "senior", "manager"], LogPoints] = Field(
+        description="Seniority -> log wage premium."
+    )
+    city_premium: dict[str, LogPoints] = Field(
+        default_factory=dict, max_length=MAX_CITIES, description="City -> log wage premium; missing = 0."
+    )
+    person_effect_sd: Annotated[float, Field(ge=0, le=2)] = Field(
+        description="Standard deviation of the person effect (log points), drawn once per person."
+    )
+    employer_effect_sd: Annotated[float, Field(ge=0, le=2)] = Field(
+        description="Standard deviation of the employer effect (log points), drawn once per company."
+    )
+    step_raise: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="Yearly pay-scale step on 1 January (log points) in the first step_years of a career."
+    )
+    step_years: Annotated[int, Field(ge=0, le=60)]
+    raise_sd: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="Standard deviation of a person's own part of the 1 January raise (log points)."
+    )
+    match_sd: Annotated[float, Field(ge=0, le=1)] = Field(
+        description="Standard deviation of the wage change a new employer brings besides its effect (log points)."
+    )
+    job_change_premium: LogPoints = Field(
+        description="Wage premium of a job-to-job move in a year whose job_change_multiplier is 1 (log points)."
+    )
+    job_change_premium_tightness: LogPoints = Field(
+        description="Extra premium per unit of job_change_multiplier above 1: moves pay more in a tight market."
+    )
+    collective_raise: dict[Year, Annotated[float, Field(ge=-0.5, le=1.0)]] = Field(
+        description="Year -> collectively agreed wage growth, paid from 1 January of that year (0.02 = 2%)."
+    )
+
+    @field_validator("education_premium")
+    @classmethod
+    def _every_level(cls, premiums: dict[str, float]) -> dict[str, float]:
+        return _every_level(premiums, "every education level needs a premium")
+
+    @field_validator("seniority_premium")
+    @classmethod
+    def _every_seniority(cls, premiums: dict[str, float]) -> dict[str, float]:
+        missing = [s for s in SENIORITIES if s not in premiums]
+        if missing:
+            raise ValueError(f"every seniority needs a premium; missing {missing} (seniorities are {list(SENIORITIES)})")
+        return premiums
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
@@ -458,6 +524,7 @@ class Scenario(_Strict):
     postings: Postings
     platform: Platform
     network: Network = Field(default_factory=Network)
+    wages: Wages
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -493,6 +560,13 @@ class Scenario(_Strict):
             yield _known("platform.membership_family_factor", family, families, "family")
         for city in self.platform.membership_city_factor:
             yield _known("platform.membership_city_factor", city, cities, "city")
+        for city in self.wages.city_premium:
+            yield _known("wages.city_premium", city, cities, "city")
+        for family in self.wages.family_hourly_level:
+            yield _known("wages.family_hourly_level", family, families, "family")
+        unpaid = [f for f in families if f not in self.wages.family_hourly_level]
+        if unpaid:
+            yield f"wages.family_hourly_level: every occupation family needs a level; missing {unpaid}"
 
     def _education_problems(self):
         edu, families = self.education, self.occupation_families
@@ -546,10 +620,16 @@ class Scenario(_Strict):
             ("dynamics.reemployment_multiplier", self.dynamics.reemployment_multiplier),
             ("platform.adoption_by_year", self.platform.adoption_by_year),
             ("platform.skills_per_member_year", self.platform.skills_per_member_year),
+            ("wages.collective_raise", self.wages.collective_raise),
         ):
             missing = sorted(years - set(table))
             if missing:
                 yield f"{where}: every timeline year needs a value; missing {missing}"
+        if self.wages.reference_year not in years:
+            yield (
+                f"wages.reference_year: {self.wages.reference_year} is not a timeline year "
+                f"({min(years)}-{max(years)})"
+            )
         for where, pmf in (
             ("platform.skill_sources", self.platform.skill_sources),
             ("postings.time_to_fill_months", self.postings.time_to_fill_months),

@@ -524,6 +524,47 @@ TRUTH_POSITIONS = Table(
     ),
 )
 
+TRUTH_EMPLOYERS = Table(
+    "truth",
+    "employers",
+    "What the world knows about every employer and the platform does not: its planted effect on wages.",
+    _cols(
+        ("company_id", "BIGINT", "References raw.companies.company_id.", COMPANY),
+        ("wage_effect", "DOUBLE",
+         "The employer's effect on the log wage of everyone it employs (the employer effect of the AKM "
+         "model), drawn once per company: 0.05 pays about 5% more than an average employer.",
+         {"required": True}),
+    ),
+    key=("company_id",),
+)
+
+TRUTH_WAGES = Table(
+    "truth",
+    "wages",
+    "Every wage every position paid: a row from the position's start (or the window's first month, for a "
+    "position held when it opens) and one every 1 January it is still held. The wage in a month is the "
+    "position's last row up to that month. The platform sees none of it.",
+    _cols(
+        ("position_id", "BIGINT", "References truth.positions.position_id.",
+         references("truth.positions.position_id")),
+        ("person_id", "BIGINT", "References truth.people.person_id: the position's holder.", PERSON),
+        ("effective_from", "DATE", "First day of the first month this wage is paid.", IN_WINDOW),
+        ("monthly_wage", "DOUBLE",
+         "Gross monthly wage for full-time work (38 hours a week) in euros, without holiday pay, rounded to "
+         "cents.", {"required": True, "low": 0.01}),
+    ),
+    key=("position_id", "effective_from"),
+    rules=(
+        Rule(
+            "paid_while_held",
+            "during",
+            "A wage is paid while its position is held: from the position's start, before its end.",
+            {"column": "effective_from", "keys": ["position_id"], "to": "truth.positions", "field": "position_id",
+             "from_column": "start_date", "until_column": "end_date"},
+        ),
+    ),
+)
+
 TRUTH_APPLICATIONS = Table(
     "truth",
     "applications",
@@ -582,6 +623,8 @@ GENERATED_TABLES: tuple[Table, ...] = (
     TRUTH_PEOPLE,
     TRUTH_EDUCATIONS,
     TRUTH_POSITIONS,
+    TRUTH_WAGES,
+    TRUTH_EMPLOYERS,
     TRUTH_APPLICATIONS,
     TRUTH_PARAMETERS,
 )

@@ -1481,6 +1481,45 @@ def test_monthly_stocks_match_a_recount(con, source):
     assert (metric["population"].to_numpy() == population).all()
 
 
+def test_wage_growth_matches_a_recount(con):
+    """metrics.wage_growth from an as-of join: the wage paid on 1 December is the person's last
+    truth.wages row up to that day (not the row of that year of the position held), the
+    employer the one of the position held that day; medians in polars."""
+    held = con.sql("SELECT person_id, company_id, start_date, end_date FROM truth.positions").pl()
+    wages = con.sql("SELECT person_id, effective_from, monthly_wage FROM truth.wages").pl().sort("effective_from")
+    years = con.sql("SELECT DISTINCT year FROM raw.calendar ORDER BY year").pl()["year"].to_list()
+    decembers = pl.DataFrame({"day": [dt.date(y, 12, 1) for y in years]})
+    on_day = (
+        held.join(decembers, how="cross")
+        .filter((pl.col("start_date") <= pl.col("day")) & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("day"))))
+        .sort("day")
+        .join_asof(wages, left_on="day", right_on="effective_from", by="person_id", strategy="backward")
+        .select("person_id", "company_id", "monthly_wage", year=pl.col("day").dt.year())
+    )
+    pairs = on_day.join(on_day.with_columns(year=pl.col("year") + 1), on=["person_id", "year"], suffix="_before")
+    pairs = pairs.with_columns(
+        growth=100 * (pl.col("monthly_wage") / pl.col("monthly_wage_before") - 1),
+        stayed=pl.col("company_id") == pl.col("company_id_before"),
+    )
+    recount = (
+        pairs.group_by("year")
+        .agg(
+            people=pl.len(),
+            stayers=pl.col("stayed").sum(),
+            median_growth=pl.col("growth").median(),
+            median_growth_stayers=pl.col("growth").filter(pl.col("stayed")).median(),
+            median_growth_switchers=pl.col("growth").filter(~pl.col("stayed")).median(),
+        )
+        .sort("year")
+    )
+    metric = con.sql("SELECT * FROM metrics.wage_growth ORDER BY year").pl()
+    assert metric["year"].to_list() == recount["year"].to_list() == years[1:]
+    assert metric["people"].to_list() == recount["people"].to_list()
+    assert metric["stayers"].to_list() == recount["stayers"].to_list()
+    for column in ("median_growth", "median_growth_stayers", "median_growth_switchers"):
+        assert np.allclose(metric[column].to_numpy(), recount[column].to_numpy(), rtol=EXACT, atol=0), column
+
+
 def test_every_metric_has_a_recount():
     """A new metric needs its recount here: each metric's table is read by a test of this file."""
     from pipelines.dbt import metrics

@@ -53,6 +53,8 @@ METRIC_COLUMNS = {
     "unemployment_rate DOUBLE, participation_rate DOUBLE",
     "stale_profiles": "year BIGINT, age_band VARCHAR, shown_employed BIGINT, employed BIGINT, without_work BIGINT, "
     "retired BIGINT, members_employed BIGINT, stale_share DOUBLE, retired_share DOUBLE, overstatement DOUBLE",
+    "wage_growth": "source VARCHAR, year INTEGER, people BIGINT, stayers BIGINT, switchers BIGINT, "
+    "median_growth DOUBLE, median_growth_stayers DOUBLE, median_growth_switchers DOUBLE, switcher_premium DOUBLE",
     "beveridge_curve": "year INTEGER, quarter INTEGER, period DATE, vacancies DOUBLE, unemployed DOUBLE, "
     "vacancies_per_100_unemployed DOUBLE, vacancy_rate DOUBLE, unemployment_rate DOUBLE",
     "skills_based_hiring": "source VARCHAR, year BIGINT, measure VARCHAR, category VARCHAR, count BIGINT, "
@@ -152,6 +154,12 @@ INSERT INTO truth.positions VALUES
     (1002, 2, 1, 'Junior Analyst', 'Analyst', 'ICT', 'junior', 'Utrecht', '2020-04-01', NULL, 'first_job'),
     (1003, 4, 2, 'Clerk', 'Clerk', 'Finance', 'medior', 'Amsterdam', '2019-01-01', '2021-02-01', 'initial'),
     (1004, 4, 2, 'Senior Clerk', 'Clerk', 'Finance', 'senior', 'Amsterdam', '2021-02-01', NULL, 'promotion');
+INSERT INTO truth.wages VALUES
+    (1000, 1, '2020-01-01', 4000.0), (1001, 1, '2020-06-01', 4500.0), (1001, 1, '2021-01-01', 4600.0),
+    (1002, 2, '2020-04-01', 2800.0), (1002, 2, '2021-01-01', 2900.0), (1003, 4, '2020-01-01', 3000.0),
+    (1003, 4, '2021-01-01', 3050.0), (1004, 4, '2021-02-01', 3300.0);
+INSERT INTO truth.employers VALUES (1, 0.05), (2, -0.03);
+INSERT INTO metrics.wage_growth VALUES ('truth', 2021, 3, 2, 1, 2.5, 2.0, 5.0, 3.0);
 INSERT INTO truth.parameters VALUES
     ('job_change_multiplier', '2020', 0.8), ('job_change_multiplier', '2021', 1.1),
     ('unreported_change_share', '', 0.2);
@@ -419,6 +427,13 @@ GX_CORRUPTIONS = {
             "UPDATE truth.positions SET end_date = '2020-03-01' WHERE position_id = 1002",
         ),
     ],
+    "truth.wages": [
+        ("effective_from_in_window", "UPDATE truth.wages SET effective_from = '2019-12-01' WHERE position_id = 1000"),
+        ("monthly_wage_in_range", "UPDATE truth.wages SET monthly_wage = 0 WHERE position_id = 1002"),
+    ],
+    "truth.employers": [
+        ("wage_effect_not_null", "UPDATE truth.employers SET wage_effect = NULL WHERE company_id = 1"),
+    ],
     "truth.applications": [
         ("channel_in_set", "UPDATE truth.applications SET channel = 'email' WHERE application_id = 2"),
         (
@@ -431,6 +446,7 @@ GX_CORRUPTIONS = {
 # The dbt tests of the sources and the metrics, by test name; "key_unique" also names a
 # metric's unique_key test. The not_null and accepted_values tests of metric columns
 # without a line here get a generated corruption (see generated_corruptions).
+_LAST_WAGE_OF_1002 = "position_id = 1002 AND effective_from = '2021-01-01'"
 DBT_CORRUPTIONS = {
     "raw.calendar": [
         ("key_unique", "INSERT INTO raw.calendar VALUES ('2020-05-01', 2020)"),
@@ -639,7 +655,9 @@ DBT_CORRUPTIONS = {
         ),
         # Dirk enters the labour market in August 1988 and retires in January 2037.
         ("within_working_life", "UPDATE truth.positions SET start_date = '1988-01-01' WHERE position_id = 1003"),
-        ("within_working_life", "UPDATE truth.positions SET start_date = '2037-01-01' WHERE position_id = 1004"),
+        # Position 1004's wage from February 2021 would then precede the position.
+        ("within_working_life", "UPDATE truth.positions SET start_date = '2037-01-01' WHERE position_id = 1004",
+         {("truth.wages", "paid_while_held")}),
         ("ended_by_retirement", "UPDATE truth.positions SET end_date = '2063-01-01' WHERE position_id = 1001"),
     ],
     "truth.applications": [
@@ -943,6 +961,29 @@ DBT_CORRUPTIONS = {
         ("shares_within_bounds", "UPDATE metrics.stale_profiles SET stale_share = 1.2 WHERE age_band = 'all'"),
         ("shares_within_bounds", "UPDATE metrics.stale_profiles SET retired_share = -0.1 WHERE age_band = 'all'"),
         ("age_bands_add_up", "UPDATE metrics.stale_profiles SET members_employed = 4 WHERE age_band = 'all'"),
+    ],
+    "truth.wages": [
+        ("key_unique", "INSERT INTO truth.wages VALUES (1000, 1, '2020-01-01', 4100.0)"),
+        ("position_id_not_null", f"UPDATE truth.wages SET position_id = NULL WHERE {_LAST_WAGE_OF_1002}"),
+        ("position_id_foreign_key", f"UPDATE truth.wages SET position_id = 99 WHERE {_LAST_WAGE_OF_1002}"),
+        ("person_id_not_null", f"UPDATE truth.wages SET person_id = NULL WHERE {_LAST_WAGE_OF_1002}"),
+        ("person_id_foreign_key", f"UPDATE truth.wages SET person_id = 99 WHERE {_LAST_WAGE_OF_1002}"),
+        ("effective_from_not_null", f"UPDATE truth.wages SET effective_from = NULL WHERE {_LAST_WAGE_OF_1002}"),
+        # Position 1002 starts in April 2020.
+        ("paid_while_held", "UPDATE truth.wages SET effective_from = '2020-03-01' WHERE position_id = 1002 "
+         "AND effective_from = '2020-04-01'"),
+    ],
+    "truth.employers": [
+        ("key_unique", "INSERT INTO truth.employers VALUES (1, 0.0)"),
+        ("company_id_not_null", "UPDATE truth.employers SET company_id = NULL WHERE company_id = 2"),
+        ("company_id_foreign_key", "UPDATE truth.employers SET company_id = 99 WHERE company_id = 2"),
+    ],
+    "metrics.wage_growth": [
+        ("key_unique", "INSERT INTO metrics.wage_growth VALUES ('truth', 2021, 3, 2, 1, 2.5, 2.0, 5.0, 3.0)"),
+        ("stayers_and_switchers_make_everyone", "UPDATE metrics.wage_growth SET people = 4"),
+        ("premium_is_the_difference", "UPDATE metrics.wage_growth SET switcher_premium = 2.0"),
+        ("median_between_the_groups", "UPDATE metrics.wage_growth SET median_growth = 6.0"),
+        ("counts_not_negative", "UPDATE metrics.wage_growth SET switchers = -1, people = 1"),
     ],
     "metrics.beveridge_curve": [
         ("key_unique", "UPDATE metrics.beveridge_curve SET period = '2020-01-01' WHERE quarter = 2"),
@@ -1471,7 +1512,11 @@ def _cases(corruptions: list[Corruption]):
 
 # Tests besides dates_first_of_month that a mid-month date fails (the calendar's months must
 # follow each other month by month).
-MID_MONTH_ALSO_FAILING = {"raw.calendar": {"months_contiguous"}}
+MID_MONTH_ALSO_FAILING = {
+    "raw.calendar": {"months_contiguous"},
+    # The last position (1004) then starts on 15 February 2021, after its wage of 1 February.
+    "truth.positions": {("truth.wages", "paid_while_held")},
+}
 
 
 def mid_month_corruptions() -> list[Corruption]:
@@ -1576,8 +1621,10 @@ def test_source_tests_are_checks_of_the_loaded_tables(dbt_tests):
     """dagster-dbt turns the sources' tests into checks of raw/* and truth/* (blocking unless
     severity warn), the metrics' tests into checks of metrics/*."""
     specs = {(".".join(spec.asset_key.path), spec.name): spec for spec in metric_layer.check_specs}
-    # truth.parameters: no model reads it, so dagster-dbt leaves its tests out (dbt still runs them).
-    expected = {(t.relation, t.name) for t in dbt_tests.values() if t.relation != "truth.parameters"}
+    # Tables no model reads: dagster-dbt leaves their tests out (dbt still runs them). truth.employers
+    # holds the planted answer the wage tests compare with.
+    unread = {"truth.parameters", "truth.employers"}
+    expected = {(t.relation, t.name) for t in dbt_tests.values() if t.relation not in unread}
     assert expected <= set(specs)
     for key in expected:
         assert specs[key].blocking == dbt_tests[key].blocking, key

@@ -54,6 +54,8 @@ README_QUERIES = {
     "skill_searches": "AS pct_filtering_on_skills",
     "skills_by_source": "AS how_added",
     "network": "AS mean_connections",
+    "developer_wages": "p.occupation = 'Software developer' AND p.city = 'Utrecht'",
+    "wage_growth": "AS premium_points",
     "insiders": "AS at_own_employer_pct",
 }
 
@@ -150,6 +152,27 @@ UNSEEN_JOINERS = """WITH hires AS (
 
 
 FIGURES = [
+    # ---- What do people earn, and did job switchers out-earn stayers?
+    F("senior-developer-median", "earns a median 6,198 euros a month", "6,198",
+      "SELECT median_wage FROM {developer_wages} WHERE seniority = 'senior'", thousands),
+    F("senior-developer-people", "(143 people; the middle half", "143",
+      "SELECT people FROM {developer_wages} WHERE seniority = 'senior'", text),
+    F("senior-developer-p25", "the middle half between 4,825 and 7,800", "4,825",
+      "SELECT p25 FROM {developer_wages} WHERE seniority = 'senior'", thousands),
+    F("senior-developer-p75", "the middle half between 4,825 and 7,800", "7,800",
+      "SELECT p75 FROM {developer_wages} WHERE seniority = 'senior'", thousands),
+    F("switchers-2022", "2022: 6.9% against 3.9%", "6.9",
+      "SELECT switchers_pct FROM {wage_growth} WHERE year = 2022"),
+    F("stayers-2022", "2022: 6.9% against 3.9%", "3.9",
+      "SELECT stayers_pct FROM {wage_growth} WHERE year = 2022"),
+    F("premium-2022", "a premium of 3.1 points", "3.1",
+      "SELECT premium_points FROM {wage_growth} WHERE year = 2022"),
+    F("premium-largest-in-2022", "out-earned stayers most in 2022", "2022",
+      "SELECT year FROM {wage_growth} ORDER BY premium_points DESC LIMIT 1", text),
+    F("stayers-2023", "6.8% in 2023 and 7.3% in 2024", "6.8",
+      "SELECT stayers_pct FROM {wage_growth} WHERE year = 2023"),
+    F("stayers-2024", "6.8% in 2023 and 7.3% in 2024", "7.3",
+      "SELECT stayers_pct FROM {wage_growth} WHERE year = 2024"),
     # ---- How tight is the labour market, and how fast are postings filled?
     # Open postings are the yearly averages of postings open on the first of a month, both
     # sources alike; the range leaves out the 2022 boom, quoted apart.

@@ -105,3 +105,17 @@
         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
     )
 {%- endmacro %}
+
+-- The median of a numeric expression within each group, interpolated between the two middle
+-- values when their count is even (the same definition on both engines, exact on both).
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'economic_graph')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    quantile_cont({{ expression }}, 0.5)
+{%- endmacro %}
+
+{% macro spark__median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}

@@ -1,0 +1,136 @@
+"""Wages: the monthly full-time wage of every position, month by month of the window.
+
+    log wage = family level + education + seniority + city        what the position and
+                                                                    the person's schooling pay
+             + person effect + employer effect                    the AKM decomposition
+             + log collective index of the year                   cao wage growth, 1 January
+             + the person's own raises since entering the market  pay-scale steps, a personal
+                                                                    part, premiums at job moves
+
+A position has a wage from its start (or from the window's first month if it started
+earlier) and a new one on every 1 January it is still held: truth.wages has one row per
+change, so the wage in a month is the position's last row up to that month. The person's
+own raises add up along the person's rows in time, across positions:
+
+- every 1 January of a held position: a pay-scale step (wages.step_raise) in the first
+  wages.step_years of a career, and a personal part ~ N(0, raise_sd);
+- at a job-to-job move: the premium of the year (wages.job_change_premium, more when
+  dynamics.job_change_multiplier is above 1) and a match part ~ N(0, match_sd); after a gap
+  (reemployment) the match part alone; a promotion changes the seniority premium only;
+- at a person's first wage row: the steps of the experience already gathered (a person
+  employed when the window opens has had raises before it), with a personal part of
+  N(0, raise_sd) per year of that experience.
+
+Person effects come from the block's own stream, employer effects from one stream of the
+seed: every block sees the same company at the same effect, whatever the shard count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthetic.careers import JOB_CHANGE, REEMPLOYMENT, Positions
+from synthetic.model import Model
+from synthetic.people import People
+
+EMPLOYER_EFFECT_STREAM = (0, 1)  # beside the companies' own stream (0, 0)
+WAGE_STREAM = 2  # block b draws its wages from SeedSequence(seed, spawn_key=(2, b))
+
+
+def employer_effects(model: Model, companies: int) -> np.ndarray:
+    """One log-wage effect per company, by company index."""
+    sc = model.scenario
+    rng = np.random.default_rng(np.random.SeedSequence(sc.seed, spawn_key=EMPLOYER_EFFECT_STREAM))
+    return rng.normal(0.0, sc.wages.employer_effect_sd, companies)
+
+
+def wage_rng(seed: int, block: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(WAGE_STREAM, block)))
+
+
+def log_collective_index(model: Model) -> np.ndarray:
+    """The log of the collective wage index in each month [T]: 0 in the reference year.
+
+    The raise of year y is paid from 1 January of y, so the index of y is the one of y - 1
+    times (1 + collective_raise[y]).
+    """
+    w = model.scenario.wages
+    years = model.scenario.timeline.years
+    growth = np.log1p(np.array([w.collective_raise[y] for y in years]))
+    cumulative = np.cumsum(growth)
+    by_year = cumulative - cumulative[years.index(w.reference_year)]
+    return by_year[model.month_year - years[0]]
+
+
+def job_change_premium(model: Model) -> np.ndarray:
+    """The log-wage premium of a job-to-job move starting in each month [T]."""
+    w = model.scenario.wages
+    return np.maximum(0.0, w.job_change_premium + w.job_change_premium_tightness * (model.job_change_multiplier - 1.0))
+
+
+@dataclass
+class WageRows:
+    """The wage changes of a block, sorted by person and month."""
+
+    position: np.ndarray  # row of the block's positions
+    t: np.ndarray  # month index the wage is paid from
+    monthly_wage: np.ndarray
+
+
+def draw_wages(
+    model: Model, rng: np.random.Generator, people: People, positions: Positions, employer_effect: np.ndarray
+) -> WageRows:
+    w = model.scenario.wages
+    months = model.months
+    # Rows: each position's first month in the window, then every 1 January inside it.
+    start = np.maximum(positions.start_t, 0)
+    end = np.where(positions.end_t < 0, months, positions.end_t)
+    offset = model.scenario.timeline.start_date.month - 1  # month t is January when (offset + t) % 12 == 0
+    first_january = (offset + start) // 12 + 1  # counted in years since the window's first year
+    last_january = (offset + end - 1) // 12
+    counts = np.where(end > start, 1 + np.maximum(last_january - first_january + 1, 0), 0)
+    position = np.repeat(np.arange(positions.person.size), counts)
+    nth = np.arange(position.size) - np.repeat(np.cumsum(counts) - counts, counts)  # 0 = the position's start
+    opens = nth == 0
+    t = np.where(opens, start[position], 12 * (first_january[position] + nth - 1) - offset)
+    person = positions.person[position]
+
+    # Draws: one person effect and one experience draw per person, then one per row.
+    person_effect = rng.normal(0.0, w.person_effect_sd, len(people))
+    experience_draw = rng.normal(0.0, 1.0, len(people))
+    row_draw = rng.normal(0.0, 1.0, position.size)
+
+    experience_years = np.maximum(t - people.graduation_t[person], 0) / 12.0
+    stepping = experience_years < w.step_years
+    reason = positions.reason[position]
+    own_raise = np.where(
+        opens,
+        np.where(reason == JOB_CHANGE, job_change_premium(model)[t] + w.match_sd * row_draw,
+                 np.where(reason == REEMPLOYMENT, w.match_sd * row_draw, 0.0)),
+        w.step_raise * stepping + w.raise_sd * row_draw,
+    )
+    first_of_person = np.ones(position.size, dtype=bool)
+    first_of_person[1:] = person[1:] != person[:-1]
+    years_before = experience_years[first_of_person]
+    own_raise[first_of_person] += w.step_raise * np.minimum(years_before, w.step_years) + w.raise_sd * np.sqrt(
+        years_before
+    ) * experience_draw[person[first_of_person]]
+    # The raises add up along each person's rows (rows are in person and time order).
+    running = np.cumsum(own_raise)
+    group_start = np.maximum.accumulate(np.where(first_of_person, np.arange(position.size), 0))
+    accumulated = running - running[group_start] + own_raise[group_start]
+
+    family = model.occupation_family[positions.occupation[position]]
+    log_wage = (
+        model.wage_family_level[family]
+        + model.wage_education_premium[people.level[person]]
+        + model.wage_seniority_premium[positions.seniority[position]]
+        + model.wage_city_premium[positions.city[position]]
+        + person_effect[person]
+        + employer_effect[positions.company[position]]
+        + log_collective_index(model)[t]
+        + accumulated
+    )
+    return WageRows(position=position, t=t, monthly_wage=np.round(np.exp(log_wage), 2))

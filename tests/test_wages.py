@@ -1,0 +1,155 @@
+"""Wages: the structure planted in wages.* is recovered from truth.wages, and the wage growth
+tracker counts what the rows say.
+
+Each planted-truth test derives its tolerance from the sampling error at the test's
+population: a mean of n draws of a normal part with standard deviation s has standard error
+s / sqrt(n), a sample variance s^2 * sqrt(2 / n). Z_TOLERANCE standard errors, as in
+test_planted_truth.py, with the aggregate z-score check over the years.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.test_planted_truth import Z_TOLERANCE, assert_z_scores, param, params
+
+# Consecutive wage rows of one person, with what the two positions were.
+CONSECUTIVE_ROWS = """
+WITH rows AS (
+    SELECT
+        w.person_id, w.position_id, w.effective_from, ln(w.monthly_wage) AS log_wage,
+        p.start_date, p.start_reason, p.company_id, p.city, p.seniority,
+        datediff('month', pe.labour_market_entry, w.effective_from) / 12.0 AS experience_years
+    FROM truth.wages w
+    JOIN truth.positions p USING (position_id)
+    JOIN truth.people pe ON pe.person_id = w.person_id
+)
+SELECT
+    *,
+    lag(position_id) OVER by_person AS previous_position_id,
+    lag(effective_from) OVER by_person AS previous_from,
+    lag(log_wage) OVER by_person AS previous_log_wage,
+    lag(company_id) OVER by_person AS previous_company_id,
+    lag(city) OVER by_person AS previous_city,
+    lag(seniority) OVER by_person AS previous_seniority
+FROM rows
+WINDOW by_person AS (PARTITION BY person_id ORDER BY effective_from)
+"""
+
+
+@pytest.fixture(scope="module")
+def consecutive(con) -> pl.DataFrame:
+    return con.sql(CONSECUTIVE_ROWS).pl().filter(pl.col("previous_log_wage").is_not_null())
+
+
+def test_raises_within_a_position_recover_the_collective_path_and_the_steps(con, consecutive):
+    """Two rows of one position differ by the raise of 1 January: log(1 + collective raise of
+    the year) + a step early in a career + N(0, raise_sd). The mean per year and step status
+    recovers the planted path; standard error raise_sd / sqrt(n)."""
+    raises = params(con, "wages.collective_raise")
+    step, step_years, raise_sd = param(con, "wages.step_raise"), param(con, "wages.step_years"), param(con, "wages.raise_sd")
+    cells = (
+        consecutive.filter(pl.col("position_id") == pl.col("previous_position_id"))
+        .with_columns(
+            change=pl.col("log_wage") - pl.col("previous_log_wage"),
+            year=pl.col("effective_from").dt.year(),
+            stepping=pl.col("experience_years") < step_years,
+        )
+        .group_by("year", "stepping")
+        .agg(n=pl.len(), mean=pl.col("change").mean(), sd=pl.col("change").std())
+        .sort("year", "stepping")
+    )
+    assert cells.height >= 2 * (len(raises) - 1) - 1, cells  # every year after the first, both kinds
+    expected = np.array([math.log1p(raises[str(y)]) + step * s for y, s in cells.select("year", "stepping").rows()])
+    n = cells["n"].to_numpy()
+    assert_z_scores((cells["mean"].to_numpy() - expected) / (raise_sd / np.sqrt(n)), "raise within a position")
+    # The spread of the personal part: a sample standard deviation has standard error sd / sqrt(2n).
+    assert_z_scores((cells["sd"].to_numpy() - raise_sd) / (raise_sd / np.sqrt(2 * n)), "spread of the raises")
+
+
+def planted_premium(con) -> dict[int, float]:
+    base, tightness = param(con, "wages.job_change_premium"), param(con, "wages.job_change_premium_tightness")
+    return {
+        int(year): max(0.0, base + tightness * (multiplier - 1.0))
+        for year, multiplier in params(con, "dynamics.job_change_multiplier").items()
+    }
+
+
+@pytest.fixture(scope="module")
+def moves(con, consecutive) -> pl.DataFrame:
+    """Job-to-job moves within a year, in the same city at the same seniority: the wage changes
+    by the premium of the year, the difference of the two employers' effects and the match
+    part N(0, match_sd), and by nothing else (no collective raise between two rows of one year,
+    the same occupation, education and city premium)."""
+    effects = con.sql("SELECT company_id, wage_effect FROM truth.employers").pl()
+    premium = pl.DataFrame(
+        {"year": list(planted_premium(con)), "premium": list(planted_premium(con).values())},
+        schema={"year": pl.Int32, "premium": pl.Float64},
+    )
+    return (
+        consecutive.filter(
+            (pl.col("start_reason") == "job_change")
+            & (pl.col("effective_from") == pl.col("start_date"))
+            & (pl.col("effective_from").dt.year() == pl.col("previous_from").dt.year())
+            & (pl.col("city") == pl.col("previous_city"))
+            & (pl.col("seniority") == pl.col("previous_seniority"))
+        )
+        .with_columns(year=pl.col("effective_from").dt.year(), change=pl.col("log_wage") - pl.col("previous_log_wage"))
+        .join(effects.rename({"wage_effect": "new_effect"}), on="company_id")
+        .join(effects.rename({"company_id": "previous_company_id", "wage_effect": "old_effect"}), on="previous_company_id")
+        .join(premium, on="year")
+    )
+
+
+def test_job_to_job_moves_pay_the_planted_premium_of_their_year(con, moves):
+    """The change at a move, less the difference of the employers' effects (truth.employers),
+    averages the premium of the year: more in the tight market of 2022 than in 2020. Standard
+    error match_sd / sqrt(n)."""
+    match_sd = param(con, "wages.match_sd")
+    cells = (
+        moves.with_columns(residual=pl.col("change") - (pl.col("new_effect") - pl.col("old_effect")))
+        .group_by("year")
+        .agg(n=pl.len(), mean=pl.col("residual").mean(), premium=pl.col("premium").first())
+        .sort("year")
+    )
+    assert cells.height >= 10, cells
+    z = (cells["mean"] - cells["premium"]).to_numpy() / (match_sd / np.sqrt(cells["n"].to_numpy()))
+    assert_z_scores(z, "premium of a job-to-job move")
+    by_year = dict(zip(cells["year"], cells["mean"]))
+    assert by_year[2022] > by_year[2020], "moves in the tight market of 2022 pay more than in 2020"
+
+
+def test_the_employer_effects_spread_is_recovered_from_the_wages_of_movers(con, moves):
+    """Without the planted effects: the variance of (change - premium) at moves is the variance
+    of the difference of two employers' effects plus match_sd^2, so it recovers the spread of
+    the effects across the employers people move between. Compared with that spread of the
+    planted effects over the same moves; the two differ by the sample variance of the match
+    parts less match_sd^2 (standard error match_sd^2 sqrt(2 / n)) and twice their sample
+    covariance with the effects' difference (standard error 2 sd_diff match_sd / sqrt(n))."""
+    match_sd = param(con, "wages.match_sd")
+    estimated = (moves["change"] - moves["premium"]).var() - match_sd**2
+    difference = moves["new_effect"] - moves["old_effect"]
+    realised = difference.var()
+    n = moves.height
+    se = math.sqrt(2 * match_sd**4 / n + 4 * realised * match_sd**2 / n)
+    assert abs(estimated - realised) < Z_TOLERANCE * se, (estimated, realised, se)
+    # The effects across all employers: a sample variance of normal draws around the planted one.
+    effects = con.sql("SELECT wage_effect FROM truth.employers").pl()["wage_effect"]
+    sd = param(con, "wages.employer_effect_sd")
+    assert abs(effects.var() - sd**2) < Z_TOLERANCE * sd**2 * math.sqrt(2 / (effects.len() - 1))
+
+
+def test_the_median_wage_lands_on_cbs_2022(con):
+    """Calibration (wages.level_offset), not sampling: the median full-time hourly wage paid on
+    1 January 2022 within 5% of CBS's median gross hourly wage of all employees in 2022
+    (22.20 euros, StatLine 85517NED). At the test's population the median's own sampling error
+    is under 1%."""
+    hours = param(con, "wages.hours_per_month")
+    median = con.execute(
+        "SELECT median(monthly_wage) FROM truth.wages WHERE effective_from = DATE '2022-01-01'"
+    ).fetchall()[0][0] / hours
+    assert abs(median / 22.20 - 1) < 0.05, median
