@@ -281,12 +281,12 @@ def simulate_careers_blocks(
         search_first[graduating] = True
         found_first = search_first & (u < first_job_hazard)
         found_again = search_again & (u < p_reemployment)
-        # The inactive go back to work directly, not through a spell of search: the return is
-        # planned (the end of a care period, of a study, a move made) and the ILO counts people
-        # as unemployed only while they search, so most returns pass no survey month searching.
-        # It also keeps the truth free of a table of state spells: an inactive spell is the
-        # gap after a position that ended in a quit (truth.positions.end_reason), until the
-        # next position or retirement.
+        # The inactive go back to work directly, not through a spell of search. An assumption:
+        # such a return is mostly planned (a care period or a study ends, a move is made) and
+        # the job found before it starts, and the ILO counts people as unemployed only while
+        # they search. It also keeps the truth free of a table of state spells: an inactive
+        # spell is the gap after a position that ended in a quit (truth.positions.end_reason),
+        # until the next position or retirement.
         returning = inactive & (u < p_return)
 
         # Layoffs: the position ends, the person searches again from next month.

@@ -373,7 +373,9 @@ def test_hires_match_a_recount(con, source):
     counts = ["hires", "separations", "quits", "to_non_employment", "all_quits", "change"]
     expected = with_yearly_rows(monthly, counts, ["employment"])
     if source == "platform":  # a profile does not say why a job ended
-        expected = expected.with_columns(pl.lit(None, dtype=pl.Int64).alias(c) for c in ("to_non_employment", "all_quits"))
+        expected = expected.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias(c) for c in ("to_non_employment", "all_quits")
+        )
     expected = expected.with_columns(
         to_non_employment_rate=100 * pl.col("to_non_employment") / pl.col("employment"),
         all_quits_rate=100 * pl.col("all_quits") / pl.col("employment"),

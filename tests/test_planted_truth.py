@@ -308,11 +308,12 @@ def test_job_finding_after_a_layoff_follows_the_planted_cycle(con):
 # count of events is a sum of independent monthly Bernoulli trials, one per person at risk,
 # so its variance is sum n_t p_t (1 - p_t) (_z_by_year) and each year must lie within
 # Z_TOLERANCE of those standard errors, the years together with a mean z^2 near 1. At this
-# size, about 80,000 employed x 12 months x 0.002 x the year's factor make 1,500-2,500 quits
-# a year (one standard error 40-50, 2-3%: 5 of them 10-14%); 2,000-3,500 people are
-# inactive at a time, x 12 x 0.03-0.055 make 900-2,000 returns a year (standard error
-# 30-45, 2-4%). A planted value off by a fifth fails; an off-by-one month in the risk set
-# (a twelfth of a year's exposure) fails too.
+# size, about 80,000 employed x 12 months x 0.002 x the year's factor make 1,500-2,600 quits
+# a year (one standard error 40-50, 2-3%: 5 of them 10-14%). The inactive start at none in
+# 2012 and number about 3,500 from 2016: x 12 x 0.03-0.055 a month, some 300 returns in
+# 2012 and 1,700-2,600 a year from 2016 (standard error 17-50, 2-6%). A planted value off by
+# a fifth fails, in several years at once; so does a risk set off by a month, a twelfth of a
+# year's exposure, through the mean squared z-score over the 14 years.
 
 
 def test_quits_into_inactivity_follow_the_planted_cycle(con):

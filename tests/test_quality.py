@@ -62,7 +62,8 @@ METRIC_COLUMNS = {
     "hires": "source VARCHAR, grain VARCHAR, period DATE, hires BIGINT, separations BIGINT, quits BIGINT, "
     "quits_to_non_employment BIGINT, total_quits BIGINT, employment DOUBLE, employment_change BIGINT, "
     "hires_rate DOUBLE, separations_rate DOUBLE, quits_rate DOUBLE, quits_to_non_employment_rate DOUBLE, "
-    "total_quits_rate DOUBLE, job_openings DOUBLE, job_openings_rate DOUBLE, members DOUBLE, hires_per_minute_875m DOUBLE, "
+    "total_quits_rate DOUBLE, job_openings DOUBLE, job_openings_rate DOUBLE, members DOUBLE, "
+    "hires_per_minute_875m DOUBLE, "
     "platform_hires BIGINT, platform_hires_per_minute_875m DOUBLE",
     "education_outcomes": "source VARCHAR, horizon_years INTEGER, level VARCHAR, field VARCHAR, institution VARCHAR, "
     "graduates BIGINT, managers BIGINT, management_share DOUBLE, ci_low DOUBLE, ci_high DOUBLE",
