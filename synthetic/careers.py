@@ -1,14 +1,16 @@
 """Careers, simulated month by month for all people of a block at once (and for the
 people of several blocks at once, each block drawing from its own random stream).
 
-State per person: out of the labour market, searching (first job or after a layoff),
-or employed at a company in a city with an occupation and seniority. Each month every
-employed person faces competing risks drawn from one uniform number: a layoff, an
-employer change (hazard = base x macro multiplier of the year x short-tenure factor x
-family factor), or a promotion. Searchers find work with their hazard. An employer
-change may come with a promotion and with a move to another city, chosen by the
-city's pull for the person's occupation family (or a regional move, e.g. Amsterdam to
-Almere). Every new job is a position; positions end when the next event starts.
+State per person: out of the labour market (not yet graduated), searching (first job
+or after a layoff), employed at a company in a city with an occupation and seniority,
+inactive (quit work without searching: care, study, health, a move), or retired. Each
+month every employed person faces competing risks drawn from one uniform number: a
+layoff, an employer change (hazard = base x macro multiplier of the year x short-tenure
+factor x family factor), a promotion, or a quit into inactivity. Searchers find work
+with their hazard; the inactive return to work with theirs. An employer change may come
+with a promotion and with a move to another city, chosen by the city's pull for the
+person's occupation family (or a regional move, e.g. Amsterdam to Almere). Every new
+job is a position; positions end when the next event starts, and record why they ended.
 """
 
 from __future__ import annotations
@@ -21,10 +23,19 @@ from synthetic.companies import Companies
 from synthetic.model import GroupedSampler, Model, lexsort_ints
 from synthetic.people import People
 
-OUT, SEARCH_FIRST, SEARCH_AGAIN, EMPLOYED, RETIRED = 0, 1, 2, 3, 4
+# INACTIVE: left work and not searching (outside the labour force, ILO); OUT is before
+# graduation. Neither is unemployment.
+OUT, SEARCH_FIRST, SEARCH_AGAIN, EMPLOYED, RETIRED, INACTIVE = 0, 1, 2, 3, 4, 5
 REASONS = ("initial", "first_job", "job_change", "reemployment", "promotion")
 INITIAL, FIRST_JOB, JOB_CHANGE, REEMPLOYMENT, PROMOTION = range(5)
-SEPARATION = -1  # event code for leaving a job without a new one (layoff, retirement)
+# Why a position ended: the next position starts (an employer change, a promotion) or a
+# separation without a new job (a layoff, a quit into inactivity, retirement).
+END_REASONS = ("job_change", "promotion", "layoff", "quit", "retirement")
+ENDED_BY_CHANGE, ENDED_BY_PROMOTION, LAYOFF, QUIT, RETIREMENT = range(5)
+STILL_HELD = -1  # end_reason of a current position
+# The end reason a start of the next position gives the one before it (-1: a start that
+# never follows a held position without a separation in between).
+_END_BY_NEXT_START = np.array([-1, -1, ENDED_BY_CHANGE, -1, ENDED_BY_PROMOTION])
 
 INITIAL_TENURE_MEAN_MONTHS = 60
 MAX_COMPANY_REDRAWS = 8
@@ -42,6 +53,7 @@ class Positions:
     occupation: np.ndarray
     seniority: np.ndarray
     reason: np.ndarray
+    end_reason: np.ndarray  # END_REASONS code; STILL_HELD for current positions
 
 
 class _Events:
@@ -193,7 +205,7 @@ def simulate_careers_blocks(
     streams = _Streams(rngs, [len(p) for p in blocks])
     n = int(streams.bounds[-1])
     events = _Events()
-    separations: list[tuple[np.ndarray, int]] = []
+    separations: list[tuple[np.ndarray, int, int]] = []  # (rows, month, END_REASONS code)
 
     # --- the world at the start of the timeline, block by block ----------------------
     initial = [_initial_jobs(model, rng, p, companies, chooser) for rng, p in zip(rngs, blocks)]
@@ -225,21 +237,31 @@ def simulate_careers_blocks(
         employed = state == EMPLOYED
         search_first = state == SEARCH_FIRST
         search_again = state == SEARCH_AGAIN
+        inactive = state == INACTIVE
 
         retiring = retire_at[t]
         left = retiring[employed[retiring]]
         if left.size:
-            separations.append((left, t))
+            separations.append((left, t, RETIREMENT))
         state[retiring] = RETIRED
-        employed[retiring] = search_first[retiring] = search_again[retiring] = False
+        employed[retiring] = search_first[retiring] = search_again[retiring] = inactive[retiring] = False
 
         # p_change = job_change_hazard x multiplier of the year x short-tenure factor (1 after
         # short_tenure months) x family factor; p_layoff = layoff_hazard x the year's layoff
         # multiplier. The layoff + change threshold takes one of two values per person, which
         # change only with the year.
+        # The one uniform u splits [0, 1) into the competing risks of the employed, in this
+        # order: layoff, employer change, promotion, quit into inactivity (quit_hazard x the
+        # year's quit multiplier), and no event above. The quit comes last so that the other
+        # three keep the thresholds they had before it existed.
+        # The same u decides a searcher's job finding and an inactive person's return: a
+        # person is in one state at a time.
         if t == 0 or model.month_year[t] != model.month_year[t - 1]:
             p_layoff = dyn.layoff_hazard * model.layoff_multiplier[t]
             p_reemployment = dyn.reemployment_hazard * model.reemployment_multiplier[t]
+            p_quit = dyn.quit_hazard * model.quit_multiplier[t]
+            # Returns follow the job-finding cycle of the unemployed (reemployment_multiplier).
+            p_return = dyn.return_hazard * model.reemployment_multiplier[t]
             rate = dyn.job_change_hazard * model.job_change_multiplier[t]
             change_short = p_layoff + (rate * dyn.short_tenure_factor) * change_factor
             change_long = p_layoff + rate * change_factor
@@ -247,22 +269,39 @@ def simulate_careers_blocks(
         up_to_change = np.where(short, change_short, change_long)
         below_layoff = u < p_layoff
         below_change = u < up_to_change
-        below_promo = u < up_to_change + p_promo
+        up_to_promo = up_to_change + p_promo
+        below_promo = u < up_to_promo
         laid_off = employed & below_layoff
         changing = employed & below_change & ~below_layoff
         promoted = employed & below_promo & ~below_change
+        quitting = employed & (u < up_to_promo + p_quit) & ~below_promo
         # Graduates of this month start searching; their first job can start this month.
         graduating = graduate_at[t][state[graduate_at[t]] == OUT]
         state[graduating] = SEARCH_FIRST
         search_first[graduating] = True
         found_first = search_first & (u < first_job_hazard)
         found_again = search_again & (u < p_reemployment)
+        # The inactive go back to work directly, not through a spell of search. An assumption:
+        # such a return is mostly planned (a care period or a study ends, a move is made) and
+        # the job found before it starts, and the ILO counts people as unemployed only while
+        # they search. It also keeps the truth free of a table of state spells: an inactive
+        # spell is the gap after a position that ended in a quit (truth.positions.end_reason),
+        # until the next position or retirement.
+        returning = inactive & (u < p_return)
 
         # Layoffs: the position ends, the person searches again from next month.
         idx = np.flatnonzero(laid_off)
         if idx.size:
-            separations.append((idx, t))
+            separations.append((idx, t, LAYOFF))
             state[idx] = SEARCH_AGAIN
+            company[idx] = -1
+
+        # Quits into inactivity: the position ends, the person neither works nor searches
+        # from next month; the city stays that of the last job.
+        idx = np.flatnonzero(quitting)
+        if idx.size:
+            separations.append((idx, t, QUIT))
+            state[idx] = INACTIVE
             company[idx] = -1
 
         # Employer changes, possibly with a promotion and a move. Per changer, in stream
@@ -288,9 +327,10 @@ def simulate_careers_blocks(
         idx, new_city, new_company = idx[ok], new_city[ok], new_company[ok]
 
         # The rest of the month's draws, one call per block: the changers' promotions,
-        # then three per first job, then five per return to work.
+        # then three per first job, then five per return to work (after a layoff or from
+        # inactivity: both are a new job after a gap, drawn alike, in row order).
         first = np.flatnonzero(found_first)
-        back = np.flatnonzero(found_again)
+        back = np.flatnonzero(found_again | returning)
         n_up, n_first, n_back = streams.per_block(idx), streams.per_block(first), streams.per_block(back)
         u_up, u_first, u_back = [], [], []
         for rng, a, b, c in zip(streams.rngs, n_up, n_first, n_back):
@@ -330,7 +370,7 @@ def simulate_careers_blocks(
             p_promo[idx] = model.promotion_hazard[0] * promo_factor[idx]
             events.add(idx, t, company[idx], city[idx], occupation[idx], seniority[idx], FIRST_JOB)
 
-        # Back to work after a gap, possibly elsewhere.
+        # Back to work after a gap (unemployment or inactivity), possibly elsewhere.
         idx = back
         if idx.size:
             moving = u_back[0] < dyn.move_on_change
@@ -356,16 +396,21 @@ def simulate_careers_blocks(
 
 def _close_positions(events: _Events, separations, n: int) -> Positions:
     person, start, company, city, occupation, seniority, reason = events.arrays()
-    sep_person = np.concatenate([p for p, _ in separations]) if separations else np.empty(0, np.int64)
-    sep_t = np.concatenate([np.full(p.size, t) for p, t in separations]) if separations else np.empty(0, np.int64)
-    # Interleave starts and separations per person in time; a position ends at the next event.
+    empty = np.empty(0, np.int64)
+    sep_person = np.concatenate([p for p, _, _ in separations]) if separations else empty
+    sep_t = np.concatenate([np.full(p.size, t) for p, t, _ in separations]) if separations else empty
+    sep_kind = np.concatenate([np.full(p.size, k) for p, _, k in separations]) if separations else empty
+    # Interleave starts and separations per person in time; a position ends at the next event,
+    # for the reason that event gives: the kind of separation, or what the next start is.
     all_person = np.concatenate([person, sep_person])
     all_t = np.concatenate([start, sep_t])
     is_start = np.concatenate([np.ones(person.size, bool), np.zeros(sep_person.size, bool)])
+    ends_as = np.concatenate([_END_BY_NEXT_START[reason], sep_kind])
     order = lexsort_ints((all_t, all_person))
-    all_person, all_t, is_start = all_person[order], all_t[order], is_start[order]
+    all_person, all_t, is_start, ends_as = all_person[order], all_t[order], is_start[order], ends_as[order]
     next_same = np.append(all_person[1:] == all_person[:-1], False)
     end = np.where(next_same, np.append(all_t[1:], -1), -1)
+    end_reason = np.where(next_same, np.append(ends_as[1:], STILL_HELD), STILL_HELD)
     start_rows = order[is_start]  # original index of each start event, in sorted order
     return Positions(
         person=person[start_rows],
@@ -376,4 +421,5 @@ def _close_positions(events: _Events, separations, n: int) -> Positions:
         occupation=occupation[start_rows],
         seniority=seniority[start_rows],
         reason=reason[start_rows],
+        end_reason=end_reason[is_start],
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from synthetic.careers import REASONS, simulate_careers_blocks
+from synthetic.careers import END_REASONS, REASONS, simulate_careers_blocks
 from synthetic.companies import Companies, draw_companies
 from synthetic.marketplace import SKILL_SOURCES, draw_posting_events, draw_skill_sources
 from synthetic.model import Model
@@ -64,14 +64,16 @@ def _dates(model: Model, t: np.ndarray, missing: np.ndarray | None = None) -> pa
 
 
 def _pick(labels: list[str], codes: np.ndarray) -> pa.DictionaryArray:
-    """Labels by code, dictionary-coded: the few labels once, and an int32 code per row.
+    """Labels by code, dictionary-coded: the few labels once, and an int32 code per row;
+    a negative code is NULL.
 
     No string is built per row, and Parquet writes the column as the labels' dictionary
     page and the codes without hashing a string.
     """
-    return pa.DictionaryArray.from_arrays(
-        pa.array(np.asarray(codes, dtype=np.int32)), pa.array(labels, type=pa.string())
-    )
+    codes = np.asarray(codes, dtype=np.int32)
+    missing = codes < 0
+    indices = pa.array(codes, mask=missing) if missing.any() else pa.array(codes)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, type=pa.string()))
 
 
 def _label(labels: list[str], codes: np.ndarray) -> pa.Array:
@@ -178,6 +180,7 @@ def _block_tables(
             "person_id": people.person_id[positions.person],
             **position_columns(all_rows, positions.end_t),
             "start_reason": _pick(list(REASONS), positions.reason),
+            "end_reason": _pick(list(END_REASONS), positions.end_reason),
         }
     )
     # Wages draw from a stream of their own: every other table keeps its draws.

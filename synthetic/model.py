@@ -172,6 +172,7 @@ class Model:
     job_change_multiplier: np.ndarray = None  # [T] by month index
     layoff_multiplier: np.ndarray = None  # [T]
     reemployment_multiplier: np.ndarray = None  # [T]
+    quit_multiplier: np.ndarray = None  # [T]; 1 where the scenario plants no cycle
     month_year: np.ndarray = None  # [T] calendar year of each month
     promotion_hazard: np.ndarray = None  # [4] per seniority (manager: 0)
     membership_by_level: np.ndarray = None
@@ -301,6 +302,7 @@ def compile_model(sc: Scenario) -> Model:
         np.array([by_year[y] for y in m.month_year])
         for by_year in (dyn.job_change_multiplier, dyn.layoff_multiplier, dyn.reemployment_multiplier)
     )
+    m.quit_multiplier = np.array([dyn.quit_multiplier.get(y, 1.0) for y in m.month_year])
     hz = sc.dynamics.promotion_hazard
     m.promotion_hazard = np.array([hz["junior"], hz["medior"], hz["senior"], 0.0])
 

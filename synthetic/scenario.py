@@ -263,6 +263,21 @@ class Dynamics(_Strict):
     initial_unemployment_rate: Probability = Field(
         description="Share of the experienced labour force without work at the start of the timeline."
     )
+    quit_hazard: Probability = Field(
+        0.0,
+        description="Monthly chance an employee quits into inactivity: leaves the job without another one and "
+        "without searching (care, study, health, a move), at the 2018 level; 0 (the default) = never.",
+    )
+    quit_multiplier: dict[Year, Weight] = Field(
+        default_factory=dict,
+        description="Macro cycle of quits into inactivity: factor per year (quits rise when jobs are easy to "
+        "find again); empty (the default) = 1 in every year, else every timeline year needs a value.",
+    )
+    return_hazard: Probability = Field(
+        0.0,
+        description="Monthly chance an inactive person (one who quit) takes up a job again, directly, at the "
+        "2018 level; it follows the job-finding cycle, reemployment_multiplier. 0 (the default) = never.",
+    )
     promotion_hazard: dict[Literal["junior", "medior", "senior"], Probability]
     promotion_on_change: Probability
     manager_on_change: Probability = Field(
@@ -630,6 +645,12 @@ class Scenario(_Strict):
                 f"wages.reference_year: {self.wages.reference_year} is not a timeline year "
                 f"({min(years)}-{max(years)})"
             )
+        quit_years = set(self.dynamics.quit_multiplier)
+        if quit_years and years - quit_years:
+            yield (
+                "dynamics.quit_multiplier: every timeline year needs a value (or leave it out for 1 in every "
+                f"year); missing {sorted(years - quit_years)}"
+            )
         for where, pmf in (
             ("platform.skill_sources", self.platform.skill_sources),
             ("postings.time_to_fill_months", self.postings.time_to_fill_months),
@@ -666,7 +687,7 @@ class Scenario(_Strict):
 
         A person is hired at most once a month: at the highest employer-change rate the
         rates allow (the macro cycle's peak, the short-tenure factor, the most mobile
-        family) or back after a layoff. Each hire brings its position and up to
+        family) or back after a layoff or a quit into inactivity. Each hire brings its position and up to
         1 + unfilled_per_hire postings, each viewed views_per_posting times and searched
         searches_per_posting times (with up to 3 skill filters); a member adds profile
         skills every year.
@@ -679,7 +700,8 @@ class Scenario(_Strict):
             * max(f.job_change_factor for f in self.occupation_families.values())
         )
         layoff = dyn.layoff_hazard * max(dyn.layoff_multiplier[y] for y in self.timeline.years)
-        hires = min(1.0, change + layoff)
+        quit = dyn.quit_hazard * max((dyn.quit_multiplier.get(y, 1.0) for y in self.timeline.years), default=1.0)
+        hires = min(1.0, change + layoff + quit)
         per_posting = 1 + post.views_per_posting + 4 * post.searches_per_posting
         per_hire = 1 + (1 + post.unfilled_per_hire) * per_posting
         skills = sum(self.platform.skills_per_member_year.get(y, 0.0) for y in self.timeline.years)

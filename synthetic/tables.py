@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from synthetic.careers import REASONS
+from synthetic.careers import END_REASONS, REASONS
 from synthetic.connections import CONTEXTS
 from synthetic.marketplace import SKILL_SOURCES
 from synthetic.scenario import LEVELS, SENIORITIES
@@ -496,9 +496,18 @@ TRUTH_POSITIONS = Table(
         (
             "start_reason",
             "VARCHAR",
-            "first_job / job_change (employer change, no gap) / reemployment (after a gap) / promotion / "
-            "initial (held at the start of the timeline).",
+            "first_job / job_change (employer change, no gap) / reemployment (after a gap: unemployment or "
+            "inactivity) / promotion / initial (held at the start of the timeline).",
             one_of(REASONS),
+        ),
+        (
+            "end_reason",
+            "VARCHAR",
+            "Why the position ended: job_change (the next position is at another employer from the same month) / "
+            "promotion (the next one is a step up at the same employer) / layoff (involuntary, the person "
+            "searches) / quit (into inactivity: neither working nor searching, until the next position or "
+            "retirement) / retirement; NULL = current. Truth only: a profile does not say why a job ended.",
+            {"values": END_REASONS},
         ),
     ),
     key=("position_id",),
@@ -512,6 +521,12 @@ TRUTH_POSITIONS = Table(
             "before the retirement (truth.people).",
             {"column": "start_date", "keys": ["person_id"], "to": "truth.people", "field": "person_id",
              "from_column": "labour_market_entry", "until_column": "retirement"},
+        ),
+        Rule(
+            "end_reason_when_ended",
+            "present_exactly_when",
+            "A position has an end_reason exactly when it has an end_date.",
+            {"column": "end_reason", "when_column": "end_date"},
         ),
         Rule(
             "ended_by_retirement",

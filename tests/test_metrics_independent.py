@@ -24,9 +24,10 @@ EXACT = 1e-9
 def positions(con, source: str) -> pl.DataFrame:
     table, person = SOURCES[source]
     reported = "reported_on" if source == "platform" else "CAST(NULL AS DATE) AS reported_on"
+    end_reason = "end_reason" if source == "truth" else "CAST(NULL AS VARCHAR) AS end_reason"
     return con.sql(
         f"SELECT {person} AS person_id, company_id, city, occupation_family, seniority, start_date, "
-        f"end_date, {reported} FROM {table}"
+        f"end_date, {reported}, {end_reason} FROM {table}"
     ).pl()
 
 
@@ -90,6 +91,23 @@ def employer_moves(con, source: str) -> pl.DataFrame:
             pl.col("next_company").is_not_null() & other_after
             & (months_between(pl.col("end_date"), pl.col("next_start")) <= 1)
         ).fill_null(False),
+    )
+
+
+def inactive_spells(con) -> pl.DataFrame:
+    """Truth only: who is out of the labour force between jobs, and when. A position that
+    ended in a quit into inactivity starts a spell at its end; the spell lasts until the
+    person's next position starts, or else until retirement."""
+    pos = con.sql(
+        "SELECT person_id, start_date, end_date, end_reason FROM truth.positions"
+    ).pl().sort("person_id", "start_date")
+    people = con.sql("SELECT person_id, birth_year, retirement FROM truth.people").pl()
+    return (
+        pos.with_columns(next_start=pl.col("start_date").shift(-1).over("person_id"))
+        .filter(pl.col("end_reason") == "quit")
+        .join(people, on="person_id")
+        .select("person_id", "birth_year", inactive_from="end_date",
+                inactive_until=pl.coalesce("next_start", "retirement"))
     )
 
 
@@ -337,24 +355,43 @@ def test_hires_match_a_recount(con, source):
     months = calendar(con)["month"]
     moves = employer_moves(con, source)
     starts = moves.filter(pl.col("starts_spell")).group_by(period=pl.col("start_date")).agg(hires=pl.len())
+    # Quits as JOLTS counts them (truth only): every separation that is neither a layoff nor a
+    # retirement, by the recorded reason; quits into non-employment, the reason 'quit'.
+    involuntary = pl.col("end_reason").is_in(["layoff", "retirement"])
     ends = moves.filter(pl.col("ends_spell")).group_by(period=pl.col("end_date")).agg(
-        separations=pl.len(), quits=pl.col("quit").sum()
+        separations=pl.len(), quits=pl.col("quit").sum(),
+        to_non_employment=(pl.col("end_reason") == "quit").sum(),
+        all_quits=pl.len() - involuntary.sum(),
     )
     employed, _ = monthly_stocks(con, source, months.to_numpy())
     monthly = (
         pl.DataFrame({"period": months, "employment": employed, "change": np.diff(employed, prepend=np.nan)})
         .join(starts, on="period", how="left").join(ends, on="period", how="left")
-        .with_columns(pl.col("hires", "separations", "quits").fill_null(0), pl.col("change").fill_nan(None))
+        .with_columns(pl.col("hires", "separations", "quits", "to_non_employment", "all_quits").fill_null(0),
+                      pl.col("change").fill_nan(None))
     )
-    expected = with_yearly_rows(monthly, ["hires", "separations", "quits", "change"], ["employment"])
+    counts = ["hires", "separations", "quits", "to_non_employment", "all_quits", "change"]
+    expected = with_yearly_rows(monthly, counts, ["employment"])
+    if source == "platform":  # a profile does not say why a job ended
+        expected = expected.with_columns(
+            pl.lit(None, dtype=pl.Int64).alias(c) for c in ("to_non_employment", "all_quits")
+        )
+    expected = expected.with_columns(
+        to_non_employment_rate=100 * pl.col("to_non_employment") / pl.col("employment"),
+        all_quits_rate=100 * pl.col("all_quits") / pl.col("employment"),
+    )
     metric = con.sql(
-        "SELECT grain, period, hires, separations, quits, employment, employment_change FROM metrics.hires "
+        "SELECT grain, period, hires, separations, quits, quits_to_non_employment, total_quits, employment, "
+        "employment_change, quits_to_non_employment_rate, total_quits_rate FROM metrics.hires "
         f"WHERE source = '{source}'"
     ).pl()
     joined = metric.join(expected, on=["grain", "period"], how="full", coalesce=True)
     assert joined.height == metric.height == expected.height
     for column, recount in (("hires", "hires_right"), ("separations", "separations_right"),
-                            ("quits", "quits_right"), ("employment", "employment_right")):
+                            ("quits", "quits_right"), ("employment", "employment_right"),
+                            ("quits_to_non_employment", "to_non_employment"), ("total_quits", "all_quits"),
+                            ("quits_to_non_employment_rate", "to_non_employment_rate"),
+                            ("total_quits_rate", "all_quits_rate")):
         assert_same(joined[column], joined[recount], column)
     by_month = joined.filter(pl.col("grain") == "month")
     assert_same(by_month["employment_change"], by_month["change"].cast(pl.Int64), "employment_change")
@@ -908,19 +945,22 @@ AGE_BANDS = [(15, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 74)]
 
 def labour_force_by_age(con, months: pl.Series) -> pl.DataFrame:
     """Per month and CBS age band (age reached in the calendar year, 15-74), from the truth:
-    people of those ages, those in the labour force (from entry until retirement) and those
-    holding a position. One sorted-array count per birth year."""
+    people of those ages, those in the labour force (from entry until retirement, less those
+    inactive after a quit) and those holding a position. One sorted-array count per birth year."""
     people = con.sql("SELECT person_id, birth_year, labour_market_entry, retirement FROM truth.people").pl()
     held = con.sql("SELECT person_id, start_date, end_date FROM truth.positions").pl().join(
         people.select("person_id", "birth_year"), on="person_id"
     )
+    inactive = inactive_spells(con)
     days = months.to_numpy()
     per_birth_year = []
     for (birth_year,), cohort in people.group_by("birth_year"):
         jobs = held.filter(pl.col("birth_year") == birth_year)
+        out = inactive.filter(pl.col("birth_year") == birth_year)
         per_birth_year.append(pl.DataFrame({
             "month": months, "birth_year": birth_year, "population": cohort.height,
-            "labour_force": held_on(days, cohort["labour_market_entry"], cohort["retirement"]),
+            "labour_force": held_on(days, cohort["labour_market_entry"], cohort["retirement"])
+            - held_on(days, out["inactive_from"], out["inactive_until"]),
             "employed": held_on(days, jobs["start_date"], jobs["end_date"]),
         }))
     age = pl.col("month").dt.year() - pl.col("birth_year")
@@ -970,13 +1010,17 @@ def test_beveridge_curve_matches_a_recount(con):
     postings = con.sql("SELECT opened_on, closed_on FROM raw.postings").pl()
     people = con.sql("SELECT labour_market_entry, retirement FROM truth.people").pl()
     held = con.sql("SELECT start_date, end_date FROM truth.positions").pl()
+    inactive = inactive_spells(con)
     days = months.to_numpy()
     employed = held_on(days, held["start_date"], held["end_date"])
+    labour_force = held_on(days, people["labour_market_entry"], people["retirement"]) - held_on(
+        days, inactive["inactive_from"], inactive["inactive_until"]
+    )
     monthly = pl.DataFrame({
         "month": months,
         "vacancies": held_on(days, postings["opened_on"], postings["closed_on"]),
         "employed": employed,
-        "unemployed": held_on(days, people["labour_market_entry"], people["retirement"]) - employed,
+        "unemployed": labour_force - employed,
     })
     expected = monthly.group_by(period=pl.col("month").dt.truncate("1q")).agg(
         pl.col("vacancies", "employed", "unemployed").mean()

@@ -62,8 +62,10 @@ METRIC_COLUMNS = {
     "platform_attribution": "source VARCHAR, year BIGINT, hires BIGINT, attributed_hires BIGINT, "
     "attributed_share DOUBLE, invisible_hires BIGINT, invisible_share DOUBLE",
     "hires": "source VARCHAR, grain VARCHAR, period DATE, hires BIGINT, separations BIGINT, quits BIGINT, "
-    "employment DOUBLE, employment_change BIGINT, hires_rate DOUBLE, separations_rate DOUBLE, quits_rate DOUBLE, "
-    "job_openings DOUBLE, job_openings_rate DOUBLE, members DOUBLE, hires_per_minute_875m DOUBLE, "
+    "quits_to_non_employment BIGINT, total_quits BIGINT, employment DOUBLE, employment_change BIGINT, "
+    "hires_rate DOUBLE, separations_rate DOUBLE, quits_rate DOUBLE, quits_to_non_employment_rate DOUBLE, "
+    "total_quits_rate DOUBLE, job_openings DOUBLE, job_openings_rate DOUBLE, members DOUBLE, "
+    "hires_per_minute_875m DOUBLE, "
     "platform_hires BIGINT, platform_hires_per_minute_875m DOUBLE",
     "education_outcomes": "source VARCHAR, horizon_years INTEGER, level VARCHAR, field VARCHAR, institution VARCHAR, "
     "graduates BIGINT, managers BIGINT, management_share DOUBLE, ci_low DOUBLE, ci_high DOUBLE",
@@ -149,11 +151,12 @@ INSERT INTO truth.educations VALUES
     (3, 'ROC Zwolle', 'MBO', 'care', '2016-09-01', '2019-07-01'),
     (4, 'Stedelijk Gymnasium', 'VO', 'general', '1982-09-01', '1988-07-01');
 INSERT INTO truth.positions VALUES
-    (1000, 1, 1, 'Senior Dev', 'Dev', 'ICT', 'senior', 'Utrecht', '2018-09-01', '2020-06-01', 'initial'),
-    (1001, 1, 2, 'Lead Dev', 'Dev', 'ICT', 'manager', 'Amsterdam', '2020-06-01', NULL, 'job_change'),
-    (1002, 2, 1, 'Junior Analyst', 'Analyst', 'ICT', 'junior', 'Utrecht', '2020-04-01', NULL, 'first_job'),
-    (1003, 4, 2, 'Clerk', 'Clerk', 'Finance', 'medior', 'Amsterdam', '2019-01-01', '2021-02-01', 'initial'),
-    (1004, 4, 2, 'Senior Clerk', 'Clerk', 'Finance', 'senior', 'Amsterdam', '2021-02-01', NULL, 'promotion');
+    (1000, 1, 1, 'Senior Dev', 'Dev', 'ICT', 'senior', 'Utrecht', '2018-09-01', '2020-06-01', 'initial', 'job_change'),
+    (1001, 1, 2, 'Lead Dev', 'Dev', 'ICT', 'manager', 'Amsterdam', '2020-06-01', NULL, 'job_change', NULL),
+    (1002, 2, 1, 'Junior Analyst', 'Analyst', 'ICT', 'junior', 'Utrecht', '2020-04-01', NULL, 'first_job', NULL),
+    (1003, 4, 2, 'Clerk', 'Clerk', 'Finance', 'medior', 'Amsterdam', '2019-01-01', '2021-02-01', 'initial',
+     'promotion'),
+    (1004, 4, 2, 'Senior Clerk', 'Clerk', 'Finance', 'senior', 'Amsterdam', '2021-02-01', NULL, 'promotion', NULL);
 INSERT INTO truth.wages VALUES
     (1000, 1, '2020-01-01', 4000.0), (1001, 1, '2020-06-01', 4500.0), (1001, 1, '2021-01-01', 4600.0),
     (1002, 2, '2020-04-01', 2800.0), (1002, 2, '2021-01-01', 2900.0), (1003, 4, '2020-01-01', 3000.0),
@@ -168,8 +171,10 @@ INSERT INTO metrics.location_panel VALUES
     ('platform', 2020, 1, 'ICT', 'Utrecht', 'Amsterdam');
 INSERT INTO raw.skills VALUES ('python', 'Programming'), ('sql', 'Data');
 INSERT INTO metrics.hires VALUES
-    ('truth', 'month', '2020-06-01', 2, 1, 1, 10.0, 1, 20.0, 10.0, 10.0, NULL, NULL, 12.0, 1.0, NULL, NULL),
-    ('platform', 'year', '2020-01-01', 5, 3, 2, 8.0, 2, 62.5, 37.5, 25.0, 2.0, 20.0, 10.0, 3.0, 1, 0.5);
+    ('truth', 'month', '2020-06-01', 2, 1, 1, 0, 1, 10.0, 1, 20.0, 10.0, 10.0, 0.0, 10.0, NULL, NULL, 12.0, 1.0,
+     NULL, NULL),
+    ('platform', 'year', '2020-01-01', 5, 3, 2, NULL, NULL, 8.0, 2, 62.5, 37.5, 25.0, NULL, NULL, 2.0, 20.0, 10.0,
+     3.0, 1, 0.5);
 INSERT INTO metrics.education_outcomes VALUES
     ('truth', 5, 'WO', 'all', 'all', 100, 20, 0.2, 0.13, 0.29),
     ('truth', 5, 'WO', 'all', 'RUG', 50, 10, 0.2, 0.11, 0.33);
@@ -417,6 +422,7 @@ GX_CORRUPTIONS = {
             "start_reason_in_set",
             "UPDATE truth.positions SET start_reason = 'transfer' WHERE position_id = 1004",
         ),
+        ("end_reason_in_set", "UPDATE truth.positions SET end_reason = 'fired' WHERE position_id = 1000"),
         (
             "start_date_not_after_window",
             "UPDATE truth.positions SET start_date = '2022-01-01' WHERE position_id = 1002",
@@ -658,7 +664,12 @@ DBT_CORRUPTIONS = {
         # Position 1004's wage from February 2021 would then precede the position.
         ("within_working_life", "UPDATE truth.positions SET start_date = '2037-01-01' WHERE position_id = 1004",
          {("truth.wages", "paid_while_held")}),
-        ("ended_by_retirement", "UPDATE truth.positions SET end_date = '2063-01-01' WHERE position_id = 1001"),
+        (
+            "ended_by_retirement",
+            "UPDATE truth.positions SET end_date = '2063-01-01', end_reason = 'retirement' WHERE position_id = 1001",
+        ),
+        ("end_reason_when_ended", "UPDATE truth.positions SET end_reason = 'quit' WHERE position_id = 1002"),
+        ("end_reason_when_ended", "UPDATE truth.positions SET end_reason = NULL WHERE position_id = 1000"),
     ],
     "truth.applications": [
         (
@@ -696,6 +707,8 @@ DBT_CORRUPTIONS = {
         ("key_unique", "INSERT INTO metrics.hires SELECT * FROM metrics.hires WHERE grain = 'month'"),
         ("employment_identity", "UPDATE metrics.hires SET employment_change = 5 WHERE grain = 'month'"),
         ("quits_within_separations", "UPDATE metrics.hires SET quits = 9 WHERE grain = 'year'"),
+        ("quits_within_separations", "UPDATE metrics.hires SET total_quits = 2 WHERE source = 'truth'"),
+        ("reasons_truth_only", "UPDATE metrics.hires SET total_quits = 1 WHERE source = 'platform'"),
         ("counts_not_negative", "UPDATE metrics.hires SET employment = -1 WHERE grain = 'year'"),
     ],
     "metrics.education_outcomes": [
@@ -1264,6 +1277,8 @@ GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
     **{("metrics.coverage", c): {"segments_add_up"} for c in ("year", "dimension")},
     **{("metrics.it_talent_regions", c): {"rank_1_per_year"} for c in _BY_SOURCE_AND_YEAR},
     ("metrics.network", "accepted_values(source)"): {"totals_match_the_tables"},
+    # The truth-only columns are set exactly on the rows whose source is 'truth'.
+    ("metrics.hires", "accepted_values(source)"): {"reasons_truth_only"},
     **{
         ("metrics.labour_force", c): {"bands_and_levels_add_up"}
         for c in ("grain", "period", "age_band", "education_level", "accepted_values(grain)", "accepted_values(age_band)")

@@ -107,11 +107,13 @@ where not exists (select 1 from {{ items }} i
        or not exists (select 1 from {{ fallback }} f where f.{{ fallback_column }} = e.element))
 {% endtest %}
 
--- `column` is set exactly on the rows whose `when_column` is `value`.
-{% test present_exactly_when(model, column, when_column, value) %}
+-- `column` is set exactly on the rows whose `when_column` is `value` (without a value: on
+-- the rows where `when_column` is set).
+{% test present_exactly_when(model, column, when_column, value=none) %}
 select *
 from {{ model }}
-where ({{ when_column }} = '{{ value }}') <> ({{ column }} is not null)
+where ({% if value is none %}{{ when_column }} is not null{% else %}{{ when_column }} = '{{ value }}'{% endif %})
+      <> ({{ column }} is not null)
 {% endtest %}
 
 -- A period ends by `other_column` of the row of `to` whose `field` equals `key`: its end

@@ -5,14 +5,18 @@ WITH spell_starts AS (
     GROUP BY ALL
 ),
 spell_ends AS (
-    -- A quit (JOLTS): a separation followed by another employer within a month.
+    -- A job-to-job quit, what a profile shows of one: a separation followed by another employer
+    -- within a month. The truth knows why each job ended (end_reason): a quit into inactivity,
+    -- and every quit as JOLTS counts it, job to job or into non-employment (ends_in_quit).
     SELECT
         source,
         end_date AS month,
         count(*) AS separations,
         count(*) FILTER (
             WHERE next_company_id <> company_id AND {{ month_difference('end_date', 'next_start_date') }} <= 1
-        ) AS quits
+        ) AS quits,
+        count(*) FILTER (WHERE ends_in_inactivity) AS quits_to_non_employment,
+        count(*) FILTER (WHERE ends_in_quit) AS total_quits
     FROM {{ ref('int_position_history') }}
     WHERE ends_spell
     GROUP BY ALL
@@ -37,6 +41,8 @@ monthly AS (
         coalesce(h.hires, 0) AS hires,
         coalesce(e.separations, 0) AS separations,
         coalesce(e.quits, 0) AS quits,
+        CASE WHEN m.source = 'truth' THEN coalesce(e.quits_to_non_employment, 0) END AS quits_to_non_employment,
+        CASE WHEN m.source = 'truth' THEN coalesce(e.total_quits, 0) END AS total_quits,
         m.employed AS employment,
         m.population AS members,
         CASE WHEN m.source = 'platform' THEN o.job_openings END AS job_openings,
@@ -52,13 +58,13 @@ monthly_with_change AS (
     FROM monthly
 ),
 by_period AS (
-    SELECT source, 'month' AS grain, month AS period, hires, separations, quits,
-           employment::DOUBLE AS employment, employment_change, job_openings::DOUBLE AS job_openings,
+    SELECT source, 'month' AS grain, month AS period, hires, separations, quits, quits_to_non_employment,
+           total_quits, employment::DOUBLE AS employment, employment_change, job_openings::DOUBLE AS job_openings,
            members::DOUBLE AS members, platform_hires, 1440.0 * day(last_day(month)) AS minutes
     FROM monthly_with_change
     UNION ALL
     SELECT source, 'year', make_date(year, 1, 1), sum(hires), sum(separations), sum(quits),
-           avg(employment), sum(employment_change), avg(job_openings), avg(members), sum(platform_hires),
+           sum(quits_to_non_employment), sum(total_quits), avg(employment), sum(employment_change), avg(job_openings), avg(members), sum(platform_hires),
            1440.0 * sum(day(last_day(month)))
     FROM monthly_with_change
     GROUP BY source, year
@@ -70,11 +76,15 @@ SELECT
     hires::BIGINT AS hires,
     separations::BIGINT AS separations,
     quits::BIGINT AS quits,
+    quits_to_non_employment::BIGINT AS quits_to_non_employment,
+    total_quits::BIGINT AS total_quits,
     employment,
     employment_change::BIGINT AS employment_change,
     100.0 * hires / nullif(employment, 0) AS hires_rate,
     100.0 * separations / nullif(employment, 0) AS separations_rate,
     100.0 * quits / nullif(employment, 0) AS quits_rate,
+    100.0 * quits_to_non_employment / nullif(employment, 0) AS quits_to_non_employment_rate,
+    100.0 * total_quits / nullif(employment, 0) AS total_quits_rate,
     job_openings,
     100.0 * job_openings / nullif(employment + job_openings, 0) AS job_openings_rate,
     members,

@@ -11,8 +11,8 @@ people AS (
     FROM {{ source('truth', 'people') }}
 ),
 deltas AS (
-    -- In the labour force from entry (graduation) until retirement: everyone in between
-    -- either holds a position or searches for one.
+    -- In the labour force from entry (graduation) until retirement: everyone in between holds
+    -- a position or searches for one, except while inactive (below).
     SELECT birth_year, education_level, greatest(labour_market_entry, w.first_month) AS month,
            1 AS labour_force_delta, 0 AS employed_delta
     FROM people, window_bounds w
@@ -31,6 +31,17 @@ deltas AS (
     SELECT p.birth_year, p.education_level, q.end_date, 0, -1
     FROM {{ source('truth', 'positions') }} q JOIN people p USING (person_id), window_bounds w
     WHERE q.end_date > w.first_month
+    UNION ALL
+    -- Inactive, outside the labour force: from a quit into inactivity until the next position
+    -- starts, or else until retirement (where this +1 and the retirement's -1 above cancel).
+    -- Quits happen inside the window, so the spell starts in it.
+    SELECT p.birth_year, p.education_level, h.end_date, -1, 0
+    FROM {{ ref('int_position_history') }} h JOIN people p USING (person_id)
+    WHERE h.source = 'truth' AND h.ends_in_inactivity
+    UNION ALL
+    SELECT p.birth_year, p.education_level, coalesce(h.next_start_date, p.retirement), 1, 0
+    FROM {{ ref('int_position_history') }} h JOIN people p USING (person_id)
+    WHERE h.source = 'truth' AND h.ends_in_inactivity
 ),
 net_deltas AS (
     SELECT birth_year, education_level, month,

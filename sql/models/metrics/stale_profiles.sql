@@ -1,6 +1,6 @@
 -- Members the platform counts as employed on 1 January against what they really are that day.
 -- A position stays current on a profile until the member adds the next one or closes it,
--- which many never do: a retiree's last job and the job of someone laid off stay on the
+-- which many never do: a retiree's last job and the job of someone laid off (or who quit) stay on the
 -- profile, and the platform counts them as employed. Both sides come from the 1 January
 -- panel (int_january_employment), so "employed" means the same on both.
 WITH shown AS (
