@@ -36,6 +36,7 @@ SORT_KEYS = {
     "raw.companies": "company_id",
     "raw.positions": "position_id",
     "raw.member_skills": "member_id, skill",
+    "raw.salary_reports": "report_id",
     "raw.skills": "skill",
     "raw.postings": "posting_id",
     "raw.posting_skills": "posting_id, skill",

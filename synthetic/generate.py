@@ -21,7 +21,7 @@ from synthetic.platform import draw_member_skills, draw_membership, member_ids, 
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
 from synthetic.searches import draw_recruiter_searches
-from synthetic.wages import draw_wages, employer_effects, wage_rng
+from synthetic.wages import draw_salary_reports, draw_wages, employer_effects, wage_rng
 
 BLOCK_SIZE = 4096
 IDS_PER_BLOCK = 10_000_000  # positions and postings of block b get ids b * IDS_PER_BLOCK + 1 ...
@@ -184,13 +184,28 @@ def _block_tables(
         }
     )
     # Wages draw from a stream of their own: every other table keeps its draws.
-    wages = draw_wages(model, wage_rng(model.scenario.seed, block), people, positions, companies.wage_effect)
+    wage_stream = wage_rng(model.scenario.seed, block)
+    wages = draw_wages(model, wage_stream, people, positions, companies.wage_effect)
     truth_wages = _table(
         {
             "position_id": position_id[wages.position],
             "person_id": people.person_id[positions.person[wages.position]],
             "effective_from": _dates(model, wages.t),
             "monthly_wage": wages.monthly_wage,
+        }
+    )
+    salaries = draw_salary_reports(
+        model, wage_stream, people, positions, membership.is_member, membership.join_t, wages
+    )
+    raw_salary_reports = _table(
+        {
+            "report_id": id_base + 1 + np.arange(salaries.position.size, dtype=np.int64),
+            "member_id": mids[positions.person[salaries.position]],
+            "occupation": _pick(model.occupations, positions.occupation[salaries.position]),
+            "seniority": _pick(model.seniorities, positions.seniority[salaries.position]),
+            "city": _pick(model.cities, positions.city[salaries.position]),
+            "yearly_salary": salaries.yearly_salary,
+            "reported_on": _dates(model, salaries.t),
         }
     )
     raw_positions = _table(
@@ -297,6 +312,7 @@ def _block_tables(
         "truth_educations": educations,
         "truth_positions": truth_positions,
         "truth_wages": truth_wages,
+        "raw_salary_reports": raw_salary_reports,
     }
 
 

@@ -344,6 +344,28 @@ class SkillSearchShare(_Strict):
         return {y: 1.0 / (1.0 + math.exp(-z)) for y, z in log_odds.items()}
 
 
+class SalaryReports(_Strict):
+    """Members who report their pay to the platform (raw.salary_reports), as LinkedIn Salary collects it."""
+
+    yearly_share: Probability = Field(
+        description="Chance an employed member at level factor 1 reports the pay of the job in a given year."
+    )
+    level_factor: dict[Level, Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]] = Field(
+        description="Education level -> factor on yearly_share (who reports is skewed)."
+    )
+    stale_share: Probability = Field(
+        description="Share of reports that give the pay the job started at, not the pay at the time of reporting."
+    )
+    rounding: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        description="Euros the reported yearly salary is rounded to."
+    )
+
+    @field_validator("level_factor")
+    @classmethod
+    def _every_level(cls, factors: dict[str, float]) -> dict[str, float]:
+        return _every_level(factors, "every education level needs a factor")
+
+
 class Platform(_Strict):
     membership_by_level: dict[Level, Probability]
     membership_family_factor: dict[str, Weight] = Field(default_factory=dict)
@@ -374,6 +396,7 @@ class Platform(_Strict):
     skills_per_member_year: dict[Year, Annotated[float, Field(ge=0.0, le=50.0)]] = Field(
         description="Mean skills a member adds to the profile per year."
     )
+    salary_reports: SalaryReports = Field(description="Members who report their pay.")
     skill_search_share: SkillSearchShare = Field(
         default_factory=SkillSearchShare,
         description="Share of recruiter searches that filter on skills: a logistic rise from start (first "

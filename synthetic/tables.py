@@ -262,6 +262,35 @@ RAW_POSITIONS = Table(
     ),
 )
 
+RAW_SALARY_REPORTS = Table(
+    "raw",
+    "salary_reports",
+    "Pay members report (as LinkedIn Salary collects it): the job's occupation, seniority and city and its "
+    "yearly base salary, when they choose to; a minority does, the higher educated more often, some give "
+    "the salary the job started at, all in round figures.",
+    _cols(
+        ("report_id", "BIGINT", "Report identifier."),
+        ("member_id", "BIGINT", "References raw.members.member_id.", MEMBER),
+        ("occupation", "VARCHAR", "Occupation of the job reported on."),
+        ("seniority", "VARCHAR", "junior / medior / senior / manager.", one_of(SENIORITIES)),
+        ("city", "VARCHAR", "City of the job reported on."),
+        ("yearly_salary", "BIGINT", "Yearly base salary reported, in euros (12 monthly wages, full-time, "
+         "without holiday pay), rounded.", {"required": True, "low": 0}),
+        ("reported_on", "DATE", "First day of the month of the report.", IN_WINDOW),
+    ),
+    key=("report_id",),
+    rules=(
+        not_before_joining(
+            "reported_not_before_joining", "reported_on", ["member_id"],
+            "A member reports pay no earlier than the month of joining.", blocking=True,
+        ),
+        before_retirement(
+            "reported_before_retirement", "reported_on", "member_id", "member_id",
+            "A member reports pay only before retiring (truth.people.retirement).",
+        ),
+    ),
+)
+
 RAW_MEMBER_SKILLS = Table(
     "raw",
     "member_skills",
@@ -629,6 +658,7 @@ GENERATED_TABLES: tuple[Table, ...] = (
     RAW_COMPANIES,
     RAW_POSITIONS,
     RAW_MEMBER_SKILLS,
+    RAW_SALARY_REPORTS,
     RAW_SKILLS,
     RAW_POSTINGS,
     RAW_POSTING_SKILLS,

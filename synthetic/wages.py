@@ -134,3 +134,50 @@ def draw_wages(
         + accumulated
     )
     return WageRows(position=position, t=t, monthly_wage=np.round(np.exp(log_wage), 2))
+
+
+@dataclass
+class SalaryReports:
+    """Pay members report to the platform, sorted by position and month."""
+
+    position: np.ndarray  # row of the block's positions: the job reported on
+    t: np.ndarray  # month of the report
+    yearly_salary: np.ndarray  # euros, rounded
+
+
+def draw_salary_reports(
+    model: Model,
+    rng: np.random.Generator,
+    people: People,
+    positions: Positions,
+    is_member: np.ndarray,
+    join_t: np.ndarray,
+    wages: WageRows,
+) -> SalaryReports:
+    """Reports of the pay of a position, while its holder is a member.
+
+    A position held for m months as a member gets Poisson(yearly_share x level factor x m / 12)
+    reports in months drawn uniformly over those months. A report gives 12 times the monthly
+    wage then in effect, or, with chance stale_share, the one the position started at (or had
+    when the window opened), rounded to `rounding` euros. Drawn from the block's wage stream
+    after the wages: no other table changes with them.
+    """
+    rep = model.scenario.platform.salary_reports
+    person = positions.person
+    start = np.maximum(np.maximum(positions.start_t, 0), join_t[person])
+    end = np.where(positions.end_t < 0, model.months, positions.end_t)
+    months = np.where(is_member[person], np.maximum(end - start, 0), 0)
+    factor = np.array([rep.level_factor[level] for level in model.levels])[people.level[person]]
+    counts = rng.poisson(rep.yearly_share * factor * months / 12.0)
+    position = np.repeat(np.arange(person.size), counts)
+    t = start[position] + np.floor(rng.random(position.size) * months[position]).astype(np.int64)
+    # The wage in effect in month t: the position's last wage row up to t (rows are in position
+    # and month order, so one search on (position, month) finds it); a stale report gives the
+    # position's first row.
+    key = wages.position * (model.months + 1) + wages.t
+    row = np.searchsorted(key, position * (model.months + 1) + t, side="right") - 1
+    first_row = np.searchsorted(wages.position, position, side="left")
+    row = np.where(rng.random(position.size) < rep.stale_share, first_row, row)
+    # Half up (not numpy's half to even): the rule a reader would apply.
+    yearly = np.floor(12.0 * wages.monthly_wage[row] / rep.rounding + 0.5) * rep.rounding
+    return SalaryReports(position=position, t=t, yearly_salary=yearly.astype(np.int64))

@@ -1525,21 +1525,29 @@ def test_monthly_stocks_match_a_recount(con, source):
     assert (metric["population"].to_numpy() == population).all()
 
 
-def test_wage_growth_matches_a_recount(con):
-    """metrics.wage_growth from an as-of join: the wage paid on 1 December is the person's last
-    truth.wages row up to that day (not the row of that year of the position held), the
-    employer the one of the position held that day; medians in polars."""
-    held = con.sql("SELECT person_id, company_id, start_date, end_date FROM truth.positions").pl()
+def december_wages(con) -> pl.DataFrame:
+    """The wage paid on 1 December of each year by an as-of join: the person's last truth.wages
+    row up to that day (not the row of that year of the position held), with the job held."""
+    held = con.sql(
+        "SELECT person_id, company_id, occupation, city, seniority, start_date, end_date FROM truth.positions"
+    ).pl()
     wages = con.sql("SELECT person_id, effective_from, monthly_wage FROM truth.wages").pl().sort("effective_from")
     years = con.sql("SELECT DISTINCT year FROM raw.calendar ORDER BY year").pl()["year"].to_list()
     decembers = pl.DataFrame({"day": [dt.date(y, 12, 1) for y in years]})
-    on_day = (
+    return (
         held.join(decembers, how="cross")
         .filter((pl.col("start_date") <= pl.col("day")) & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("day"))))
         .sort("day")
         .join_asof(wages, left_on="day", right_on="effective_from", by="person_id", strategy="backward")
-        .select("person_id", "company_id", "monthly_wage", year=pl.col("day").dt.year())
+        .select("person_id", "company_id", "occupation", "city", "seniority", "monthly_wage",
+                year=pl.col("day").dt.year().cast(pl.Int32))
     )
+
+
+def test_wage_growth_matches_a_recount(con):
+    """metrics.wage_growth from the as-of December wages; medians in polars."""
+    years = con.sql("SELECT DISTINCT year FROM raw.calendar ORDER BY year").pl()["year"].to_list()
+    on_day = december_wages(con).select("person_id", "company_id", "monthly_wage", "year")
     pairs = on_day.join(on_day.with_columns(year=pl.col("year") + 1), on=["person_id", "year"], suffix="_before")
     pairs = pairs.with_columns(
         growth=100 * (pl.col("monthly_wage") / pl.col("monthly_wage_before") - 1),
@@ -1562,6 +1570,72 @@ def test_wage_growth_matches_a_recount(con):
     assert metric["stayers"].to_list() == recount["stayers"].to_list()
     for column in ("median_growth", "median_growth_stayers", "median_growth_switchers"):
         assert np.allclose(metric[column].to_numpy(), recount[column].to_numpy(), rtol=EXACT, atol=0), column
+
+
+def test_salary_insights_match_a_recount(con):
+    """metrics.salary_insights in polars: two-year windows of raw.salary_reports, medians and
+    quartiles, the order-statistic interval from the sorted salaries, the shrinkage toward the
+    occupation and seniority nationwide, and the truth from the as-of December wages."""
+    min_reports, prior_reports = 10, 10
+    years = pl.DataFrame({"year": con.sql("SELECT DISTINCT year FROM raw.calendar").pl()["year"].cast(pl.Int32)})
+    reports = con.sql("SELECT occupation, city, seniority, yearly_salary, reported_on FROM raw.salary_reports").pl()
+    windowed = (
+        reports.join(years, how="cross")
+        .filter(pl.col("reported_on").dt.year().is_between(pl.col("year") - 1, pl.col("year")))
+        .with_columns(salary=pl.col("yearly_salary").cast(pl.Float64))
+    )
+    cell = ["year", "occupation", "city", "seniority"]
+    cells = windowed.group_by(cell).agg(
+        reports=pl.len(),
+        median_salary=pl.col("salary").median(),
+        p25_salary=pl.col("salary").quantile(0.25, interpolation="linear"),
+        p75_salary=pl.col("salary").quantile(0.75, interpolation="linear"),
+        sorted_salaries=pl.col("salary").sort(),
+    )
+    n = cells["reports"].to_numpy()
+    low_rank = np.maximum(1, np.floor(n / 2 - 0.98 * np.sqrt(n))).astype(int)
+    high_rank = np.minimum(n, np.ceil(n / 2 + 1 + 0.98 * np.sqrt(n))).astype(int)
+    ordered = cells["sorted_salaries"].to_list()
+    cells = cells.with_columns(
+        low=pl.Series([v[r - 1] for v, r in zip(ordered, low_rank)]),
+        high=pl.Series([v[r - 1] for v, r in zip(ordered, high_rank)]),
+    ).drop("sorted_salaries")
+    parents = windowed.group_by("year", "occupation", "seniority").agg(
+        parent_reports=pl.len(), parent_median=pl.col("salary").median()
+    )
+    december = december_wages(con)
+    truth = (
+        december.join(years.rename({"year": "window"}), how="cross")
+        .filter(pl.col("year").is_between(pl.col("window") - 1, pl.col("window")))
+        .group_by("window", "occupation", "city", "seniority")
+        .agg(truth_person_years=pl.len(), truth_median=(12 * pl.col("monthly_wage")).median())
+        .rename({"window": "year"})
+    )
+    supported = pl.col("reports") >= min_reports
+    shrunk = ((pl.col("reports") * pl.col("median_salary").log() + prior_reports * pl.col("parent_median").log())
+              / (pl.col("reports") + prior_reports)).exp()
+    recount = (
+        cells.join(parents, on=["year", "occupation", "seniority"])
+        .join(truth, on=cell, how="left")
+        .with_columns(
+            status=pl.when(supported).then(pl.lit("supported")).otherwise(pl.lit("shrunk")),
+            estimate=pl.when(supported).then(pl.col("median_salary")).otherwise(shrunk),
+            ci_low=pl.when(supported).then(pl.col("low")),
+            ci_high=pl.when(supported).then(pl.col("high")),
+            truth_person_years=pl.col("truth_person_years").fill_null(0),
+        )
+        .with_columns(estimate_error=pl.col("estimate") / pl.col("truth_median") - 1)
+        .sort(cell)
+    )
+    metric = con.sql("SELECT * FROM metrics.salary_insights").pl().sort(cell)
+    assert metric.height == recount.height > 0
+    for column in ("year", "occupation", "city", "seniority", "reports", "status", "parent_reports", "truth_person_years"):
+        assert metric[column].to_list() == recount[column].cast(metric[column].dtype).to_list(), column
+    for column in ("estimate", "median_salary", "p25_salary", "p75_salary", "ci_low", "ci_high", "parent_median",
+                   "truth_median", "estimate_error"):
+        a, b = metric[column].to_numpy().astype(float), recount[column].to_numpy().astype(float)
+        assert np.array_equal(np.isnan(a), np.isnan(b)), column
+        assert np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=EXACT, atol=1e-9), column
 
 
 def test_every_metric_has_a_recount():

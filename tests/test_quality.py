@@ -53,6 +53,10 @@ METRIC_COLUMNS = {
     "unemployment_rate DOUBLE, participation_rate DOUBLE",
     "stale_profiles": "year BIGINT, age_band VARCHAR, shown_employed BIGINT, employed BIGINT, without_work BIGINT, "
     "retired BIGINT, members_employed BIGINT, stale_share DOUBLE, retired_share DOUBLE, overstatement DOUBLE",
+    "salary_insights": "year INTEGER, occupation VARCHAR, city VARCHAR, seniority VARCHAR, reports BIGINT, "
+    "status VARCHAR, estimate DOUBLE, median_salary DOUBLE, p25_salary DOUBLE, p75_salary DOUBLE, ci_low DOUBLE, "
+    "ci_high DOUBLE, parent_reports BIGINT, parent_median DOUBLE, truth_person_years BIGINT, truth_median DOUBLE, "
+    "estimate_error DOUBLE",
     "wage_growth": "source VARCHAR, year INTEGER, people BIGINT, stayers BIGINT, switchers BIGINT, "
     "median_growth DOUBLE, median_growth_stayers DOUBLE, median_growth_switchers DOUBLE, switcher_premium DOUBLE",
     "beveridge_curve": "year INTEGER, quarter INTEGER, period DATE, vacancies DOUBLE, unemployed DOUBLE, "
@@ -162,6 +166,13 @@ INSERT INTO truth.wages VALUES
     (1002, 2, '2020-04-01', 2800.0), (1002, 2, '2021-01-01', 2900.0), (1003, 4, '2020-01-01', 3000.0),
     (1003, 4, '2021-01-01', 3050.0), (1004, 4, '2021-02-01', 3300.0);
 INSERT INTO truth.employers VALUES (1, 0.05), (2, -0.03);
+INSERT INTO raw.salary_reports VALUES
+    (1, 1, 'Dev', 'manager', 'Amsterdam', 54000, '2020-09-01'), (2, 2, 'Analyst', 'junior', 'Utrecht', 34000, '2021-03-01');
+INSERT INTO metrics.salary_insights VALUES
+    (2021, 'Dev', 'Amsterdam', 'manager', 12, 'supported', 54000.0, 54000.0, 50000.0, 58000.0, 48000.0, 60000.0, 12,
+     54000.0, 2, 55200.0, -0.0217),
+    (2021, 'Analyst', 'Utrecht', 'junior', 1, 'shrunk', 35000.0, 34000.0, 34000.0, 34000.0, NULL, NULL, 3, 36000.0, 1,
+     34800.0, 0.0057);
 INSERT INTO metrics.wage_growth VALUES ('truth', 2021, 3, 2, 1, 2.5, 2.0, 5.0, 3.0);
 INSERT INTO truth.parameters VALUES
     ('job_change_multiplier', '2020', 0.8), ('job_change_multiplier', '2021', 1.1),
@@ -432,6 +443,11 @@ GX_CORRUPTIONS = {
             "end_date_after_start_date",
             "UPDATE truth.positions SET end_date = '2020-03-01' WHERE position_id = 1002",
         ),
+    ],
+    "raw.salary_reports": [
+        ("seniority_in_set", "UPDATE raw.salary_reports SET seniority = 'intern' WHERE report_id = 1"),
+        ("yearly_salary_in_range", "UPDATE raw.salary_reports SET yearly_salary = -1 WHERE report_id = 1"),
+        ("reported_on_in_window", "UPDATE raw.salary_reports SET reported_on = '2022-01-01' WHERE report_id = 2"),
     ],
     "truth.wages": [
         ("effective_from_in_window", "UPDATE truth.wages SET effective_from = '2019-12-01' WHERE position_id = 1000"),
@@ -986,10 +1002,31 @@ DBT_CORRUPTIONS = {
         ("paid_while_held", "UPDATE truth.wages SET effective_from = '2020-03-01' WHERE position_id = 1002 "
          "AND effective_from = '2020-04-01'"),
     ],
+    "raw.salary_reports": [
+        ("key_unique", "INSERT INTO raw.salary_reports VALUES (1, 2, 'Analyst', 'junior', 'Utrecht', 1, '2021-03-01')"),
+        ("report_id_not_null", "UPDATE raw.salary_reports SET report_id = NULL WHERE report_id = 2"),
+        ("member_id_not_null", "UPDATE raw.salary_reports SET member_id = NULL WHERE report_id = 2"),
+        ("member_id_foreign_key", "UPDATE raw.salary_reports SET member_id = 99 WHERE report_id = 2"),
+        # Member 2 joined in March 2020.
+        ("reported_not_before_joining", "UPDATE raw.salary_reports SET reported_on = '2020-02-01' WHERE report_id = 2"),
+        # An retires in January 2062 (the dbt rule checks the order of dates, not the window).
+        ("reported_before_retirement", "UPDATE raw.salary_reports SET reported_on = '2062-01-01' WHERE report_id = 1"),
+    ],
     "truth.employers": [
         ("key_unique", "INSERT INTO truth.employers VALUES (1, 0.0)"),
         ("company_id_not_null", "UPDATE truth.employers SET company_id = NULL WHERE company_id = 2"),
         ("company_id_foreign_key", "UPDATE truth.employers SET company_id = 99 WHERE company_id = 2"),
+    ],
+    "metrics.salary_insights": [
+        ("key_unique", "INSERT INTO metrics.salary_insights SELECT * FROM metrics.salary_insights WHERE reports = 1"),
+        ("intervals_hold_the_median", "UPDATE metrics.salary_insights SET ci_low = 55000.0 WHERE reports = 12"),
+        ("intervals_only_for_supported_cells", "UPDATE metrics.salary_insights SET ci_low = 1.0 WHERE reports = 1"),
+        ("status_follows_the_reports", "UPDATE metrics.salary_insights SET reports = 9 WHERE reports = 12"),
+        ("supported_estimate_is_the_median", "UPDATE metrics.salary_insights SET estimate = 53000.0 WHERE reports = 12"),
+        ("shrunk_estimate_between_cell_and_parent",
+         "UPDATE metrics.salary_insights SET estimate = 37000.0 WHERE reports = 1"),
+        ("quartiles_in_order", "UPDATE metrics.salary_insights SET p25_salary = 55000.0 WHERE reports = 12"),
+        ("counts_not_negative", "UPDATE metrics.salary_insights SET truth_person_years = -1 WHERE reports = 1"),
     ],
     "metrics.wage_growth": [
         ("key_unique", "INSERT INTO metrics.wage_growth VALUES ('truth', 2021, 3, 2, 1, 2.5, 2.0, 5.0, 3.0)"),
@@ -1283,6 +1320,8 @@ GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
         ("metrics.labour_force", c): {"bands_and_levels_add_up"}
         for c in ("grain", "period", "age_band", "education_level", "accepted_values(grain)", "accepted_values(age_band)")
     },
+    # The status ties a cell's interval and its report count together.
+    ("metrics.salary_insights", "accepted_values(status)"): {"intervals_only_for_supported_cells", "status_follows_the_reports"},
     ("metrics.monthly_stocks", "month"): {("metrics.labour_force", "labour_force_matches_monthly_stocks")},
     ("metrics.nowcast", "month"): {"reported_matches_job_change_rate"},
     **{("metrics.stale_profiles", c): {"age_bands_add_up"} for c in ("year", "age_band")},

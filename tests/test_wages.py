@@ -153,3 +153,81 @@ def test_the_median_wage_lands_on_cbs_2022(con):
         "SELECT median(monthly_wage) FROM truth.wages WHERE effective_from = DATE '2022-01-01'"
     ).fetchall()[0][0] / hours
     assert abs(median / 22.20 - 1) < 0.05, median
+
+
+# --------------------------------------------------------------------------------------
+# What the platform sees: the pay members report (raw.salary_reports)
+# --------------------------------------------------------------------------------------
+
+REPORTS_WITH_TRUE_PAY = """
+WITH report_jobs AS (
+    SELECT r.report_id, r.yearly_salary, r.reported_on, p.position_id
+    FROM raw.salary_reports r
+    JOIN truth.people pe ON pe.member_id = r.member_id
+    JOIN truth.positions p ON p.person_id = pe.person_id
+     AND p.start_date <= r.reported_on AND (p.end_date IS NULL OR p.end_date > r.reported_on)
+)
+SELECT
+    j.report_id,
+    j.yearly_salary,
+    arg_max(w.monthly_wage, w.effective_from) FILTER (WHERE w.effective_from <= j.reported_on) AS wage_then,
+    arg_min(w.monthly_wage, w.effective_from) AS wage_at_start
+FROM report_jobs j JOIN truth.wages w ON w.position_id = j.position_id
+GROUP BY j.report_id, j.yearly_salary
+"""
+
+
+def test_reports_give_the_pay_then_or_at_the_start_with_the_planted_stale_share(con):
+    """Every report is 12 x the monthly wage of the job held that month, rounded: the wage in
+    effect then, or (stale) the one the job started at. Where the two differ after rounding,
+    the stale share recovers platform.salary_reports.stale_share; binomial standard error."""
+    rounding = param(con, "platform.salary_reports.rounding")
+    stale_share = param(con, "platform.salary_reports.stale_share")
+    rows = con.sql(REPORTS_WITH_TRUE_PAY).pl()
+    assert rows.height == con.sql("SELECT count(*) FROM raw.salary_reports").fetchall()[0][0] > 0
+
+    def rounded(column: str) -> pl.Expr:
+        return ((12 * pl.col(column) / rounding + 0.5).floor() * rounding).cast(pl.Int64)
+
+    rows = rows.with_columns(current=rounded("wage_then"), started=rounded("wage_at_start"))
+    matches = rows.filter((pl.col("yearly_salary") == pl.col("current")) | (pl.col("yearly_salary") == pl.col("started")))
+    assert matches.height == rows.height, "a report that is neither the pay then nor the pay at the start"
+    telling = rows.filter(pl.col("current") != pl.col("started"))
+    n = telling.height
+    stale = (telling["yearly_salary"] == telling["started"]).mean()
+    assert abs(stale - stale_share) < Z_TOLERANCE * math.sqrt(stale_share * (1 - stale_share) / n), (stale, n)
+
+
+def test_members_report_at_the_planted_rate_per_education_level(con):
+    """Reports per year of holding a job as a member, by education level: yearly_share x the
+    level's factor. The count is Poisson around it: standard error sqrt(expected)."""
+    share = param(con, "platform.salary_reports.yearly_share")
+    factors = params(con, "platform.salary_reports.level_factor")
+    cells = con.sql(
+        """
+        WITH window_bounds AS (SELECT min(month) AS first_month, max(month) + INTERVAL 1 MONTH AS after_last FROM raw.calendar),
+        exposure AS (
+            SELECT pe.highest_education_level AS level,
+                   sum(greatest(0, datediff('month',
+                       greatest(p.start_date, m.joined_on, b.first_month),
+                       coalesce(p.end_date, b.after_last)))) / 12.0 AS years
+            FROM truth.positions p
+            JOIN truth.people pe USING (person_id)
+            JOIN raw.members m ON m.member_id = pe.member_id
+            CROSS JOIN window_bounds b
+            GROUP BY ALL
+        ),
+        reported AS (
+            SELECT pe.highest_education_level AS level, count(*) AS reports
+            FROM raw.salary_reports r JOIN truth.people pe ON pe.member_id = r.member_id
+            GROUP BY ALL
+        )
+        SELECT e.level, e.years, coalesce(r.reports, 0) AS reports FROM exposure e LEFT JOIN reported r USING (level)
+        ORDER BY e.level
+        """
+    ).pl()
+    expected = np.array([share * factors[level] for level in cells["level"]]) * cells["years"].to_numpy()
+    assert_z_scores((cells["reports"].to_numpy() - expected) / np.sqrt(expected), "salary reports per level")
+    # The skew is there to see: WO members report more than VO members per year of work.
+    rate = dict(zip(cells["level"], cells["reports"].to_numpy() / cells["years"].to_numpy()))
+    assert rate["WO"] > rate["VO"]

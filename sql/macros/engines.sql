@@ -106,16 +106,20 @@
     )
 {%- endmacro %}
 
--- The median of a numeric expression within each group, interpolated between the two middle
--- values when their count is even (the same definition on both engines, exact on both).
+-- A quantile of a numeric expression within each group, interpolated between the two
+-- nearest values (the same definition on both engines, exact on both); median is the 0.5 one.
+{% macro quantile(expression, fraction) -%}
+    {{ return(adapter.dispatch('quantile', 'economic_graph')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__quantile(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__quantile(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
 {% macro median(expression) -%}
-    {{ return(adapter.dispatch('median', 'economic_graph')(expression)) }}
-{%- endmacro %}
-
-{% macro default__median(expression) -%}
-    quantile_cont({{ expression }}, 0.5)
-{%- endmacro %}
-
-{% macro spark__median(expression) -%}
-    percentile({{ expression }}, 0.5)
+    {{ quantile(expression, 0.5) }}
 {%- endmacro %}

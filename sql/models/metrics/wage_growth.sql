@@ -5,27 +5,14 @@
 -- consecutive years, so year y holds the collective raise paid from January y and the moves
 -- made during y.
 --
--- truth.wages has one row per position and year: the wage from the position's start in the
--- year it starts, and from 1 January in each later year. The wage paid on 1 December of a
--- year is therefore the row of that year of the position held on 1 December (a person holds
--- one position at a time): no search for the latest row is needed.
-WITH december_wages AS (
-    SELECT
-        w.person_id,
-        CAST(year(w.effective_from) AS INTEGER) AS year,
-        p.company_id,
-        w.monthly_wage
-    FROM {{ source('truth', 'wages') }} w
-    JOIN {{ ref('stg_positions') }} p ON p.source = 'truth' AND p.position_id = w.position_id
-    WHERE p.end_date IS NULL OR p.end_date > make_date(year(w.effective_from), 12, 1)
-),
-changes AS (
+-- The wage paid on 1 December of each year: intermediate int_december_wages.
+WITH changes AS (
     SELECT
         this_december.year,
         this_december.company_id = last_december.company_id AS stayed,
         100.0 * (this_december.monthly_wage / last_december.monthly_wage - 1) AS growth
-    FROM december_wages this_december
-    JOIN december_wages last_december
+    FROM {{ ref('int_december_wages') }} this_december
+    JOIN {{ ref('int_december_wages') }} last_december
         ON last_december.person_id = this_december.person_id AND last_december.year = this_december.year - 1
 ),
 per_year AS (
