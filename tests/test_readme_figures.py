@@ -56,6 +56,7 @@ README_QUERIES = {
     "network": "AS mean_connections",
     "developer_wages": "p.occupation = 'Software developer' AND p.city = 'Utrecht'",
     "wage_growth": "AS premium_points",
+    "developer_salary_insights": "AS platform_estimate",
     "insiders": "AS at_own_employer_pct",
 }
 
@@ -152,20 +153,76 @@ UNSEEN_JOINERS = """WITH hires AS (
 
 
 FIGURES = [
+    # ---- How wrong is the platform's view? Who is on it (metrics.coverage), on 1 January 2025
+    # unless said; representativeness and dissimilarity averaged over 2013-2024.
+    F("coverage-2025", "the platform covers 54% of the employed (19% in 2012)", "54",
+      "SELECT round(100 * coverage) FROM metrics.coverage WHERE dimension = 'all' AND year = 2025", decimals(0)),
+    F("coverage-2012", "the platform covers 54% of the employed (19% in 2012)", "19",
+      "SELECT round(100 * coverage) FROM metrics.coverage WHERE dimension = 'all' AND year = 2012", decimals(0)),
+    F("coverage-2025-closing", "it covers 54% of the employed in 2025", "54",
+      "SELECT round(100 * coverage) FROM metrics.coverage WHERE dimension = 'all' AND year = 2025", decimals(0)),
+    *[F(f"coverage-{level}", "By education it covers 87% of WO and 77% of HBO graduates, against 44% of MBO and 30% of VO",
+        figure, f"SELECT round(100 * coverage) FROM metrics.coverage WHERE dimension = 'education_level' AND year = 2025 AND segment = '{level}'", decimals(0))
+      for level, figure in (("WO", "87"), ("HBO", "77"), ("MBO", "44"), ("VO", "30"))],
+    *[F(f"coverage-{family}", "it covers 79% of legal and 70% of ICT workers, against 33% of construction workers",
+        figure, f"SELECT round(100 * coverage) FROM metrics.coverage WHERE dimension = 'occupation_family' AND year = 2025 AND segment = '{family}'", decimals(0))
+      for family, figure in (("Legal", "79"), ("ICT", "70"), ("Construction & Trades", "33"))],
+    *[F(f"representativeness-{level}", "WO graduates are over-represented 1.59× and VO 0.56×", figure,
+        "SELECT round(avg(representativeness), 2) FROM metrics.coverage WHERE dimension = 'education_level' "
+        f"AND segment = '{level}' AND year BETWEEN 2013 AND 2024", decimals(2))
+      for level, figure in (("WO", "1.59"), ("VO", "0.56"))],
+    *[F(f"dissimilarity-{dimension}", "index is 0.18 by education, 0.11 by family and 0.02 by city", figure,
+        "SELECT round(avg(dissimilarity), 2) FROM metrics.coverage "
+        f"WHERE dimension = '{dimension}' AND year BETWEEN 2013 AND 2024", decimals(2))
+      for dimension, figure in (("education_level", "0.18"), ("occupation_family", "0.11"), ("city", "0.02"))],
+    *[F(f"members-{level}", "| VO 29%, MBO 42%, HBO 73%, WO 82% |", f"{level} {figure}%",
+        "SELECT round(100 * avg(CASE WHEN member_id IS NULL THEN 0 ELSE 1 END)) FROM truth.people "
+        f"WHERE highest_education_level = '{level}'", lambda v, level=level: f"{level} {v:.0f}%")
+      for level, figure in (("VO", "29"), ("MBO", "42"), ("HBO", "73"), ("WO", "82"))],
+    # How wrong: the platform's job-change rate against the truth (metrics.platform_vs_truth).
+    F("job-change-too-low", "It is 21% too low", "21",
+      "SELECT -round(100 * avg(relative_error)) FROM metrics.platform_vs_truth WHERE metric = 'job_change_rate' "
+      "AND dimension = 'all' AND year BETWEEN 2013 AND 2024", decimals(0)),
+    *[F(f"net-migration-{city}-{source}", "Groningen −159 per 10,000 a year against −192, Zoetermeer +272 against +296",
+        figure, "SELECT round(avg(net_per_10k)) FROM metrics.talent_flows WHERE occupation_family = 'all' "
+        f"AND city = '{city}' AND source = '{source}' AND year BETWEEN 2013 AND 2024", signed)
+      for city, source, figure in (("Groningen", "platform", "\u2212159"), ("Groningen", "truth", "\u2212192"),
+                                   ("Zoetermeer", "platform", "+272"), ("Zoetermeer", "truth", "+296"))],
+    F("groningen-net-truth", "| Groningen | net −193 per 10,000 a year |", "\u2212193",
+      "SELECT round(avg(net_per_10k)) FROM metrics.talent_flows WHERE occupation_family = 'all' "
+      "AND city = 'Groningen' AND source = 'truth'", signed),
     # ---- What do people earn, and did job switchers out-earn stayers?
-    F("senior-developer-median", "earns a median 6,198 euros a month", "6,198",
+    F("senior-developer-median", "earns a median 5,923 euros a month", "5,923",
       "SELECT median_wage FROM {developer_wages} WHERE seniority = 'senior'", thousands),
-    F("senior-developer-people", "(143 people; the middle half", "143",
+    F("senior-developer-people", "(163 people; the middle half", "163",
       "SELECT people FROM {developer_wages} WHERE seniority = 'senior'", text),
-    F("senior-developer-p25", "the middle half between 4,825 and 7,800", "4,825",
+    F("senior-developer-p25", "the middle half between 4,768 and 7,442", "4,768",
       "SELECT p25 FROM {developer_wages} WHERE seniority = 'senior'", thousands),
-    F("senior-developer-p75", "the middle half between 4,825 and 7,800", "7,800",
+    F("senior-developer-p75", "the middle half between 4,768 and 7,442", "7,442",
       "SELECT p75 FROM {developer_wages} WHERE seniority = 'senior'", thousands),
-    F("switchers-2022", "2022: 6.9% against 3.9%", "6.9",
+    F("senior-developer-reports", "from the 13 pay reports of such developers", "13",
+      "SELECT reports FROM {developer_salary_insights} WHERE seniority = 'senior'", text),
+    F("senior-developer-estimate", "would publish 89,000 euros a year", "89,000",
+      "SELECT platform_estimate FROM {developer_salary_insights} WHERE seniority = 'senior'", thousands),
+    F("senior-developer-true-median", "against a true median of 70,247", "70,247",
+      "SELECT true_median FROM {developer_salary_insights} WHERE seniority = 'senior'", thousands),
+    F("senior-developer-error", "70,247: 27% too high", "27",
+      "SELECT error_pct FROM {developer_salary_insights} WHERE seniority = 'senior'", decimals(0)),
+    F("senior-developer-ci-low", "an interval of 56,000 to 130,000", "56,000",
+      "SELECT ci_low FROM {developer_salary_insights} WHERE seniority = 'senior'", thousands),
+    F("senior-developer-ci-high", "an interval of 56,000 to 130,000", "130,000",
+      "SELECT ci_high FROM {developer_salary_insights} WHERE seniority = 'senior'", thousands),
+    F("supported-cells-error-2025", "or more is 2.9% too high", "2.9",
+      "SELECT round(100 * median(estimate_error), 1) FROM metrics.salary_insights "
+      "WHERE year = 2025 AND status = 'supported'"),
+    F("shrunk-cells-error-2025", "the thinner shrunk cells 7.0%", "7.0",
+      "SELECT round(100 * median(estimate_error), 1) FROM metrics.salary_insights "
+      "WHERE year = 2025 AND status = 'shrunk'"),
+    F("switchers-2022", "2022: 6.5% against 3.9%", "6.5",
       "SELECT switchers_pct FROM {wage_growth} WHERE year = 2022"),
-    F("stayers-2022", "2022: 6.9% against 3.9%", "3.9",
+    F("stayers-2022", "2022: 6.5% against 3.9%", "3.9",
       "SELECT stayers_pct FROM {wage_growth} WHERE year = 2022"),
-    F("premium-2022", "a premium of 3.1 points", "3.1",
+    F("premium-2022", "a premium of 2.6 points", "2.6",
       "SELECT premium_points FROM {wage_growth} WHERE year = 2022"),
     F("premium-largest-in-2022", "out-earned stayers most in 2022", "2022",
       "SELECT year FROM {wage_growth} ORDER BY premium_points DESC LIMIT 1", text),
