@@ -576,8 +576,18 @@ def _minimal() -> dict:
         "platform": {
             "membership_by_level": {lvl: 1 for lvl in LEVELS}, "adoption_by_year": {2020: 1.0},
             "reporting_lag_months": {0: 1}, "unreported_change_share": 0, "skills_per_member_year": {2020: 1},
+            "salary_reports": {"yearly_share": 0.1, "level_factor": {lvl: 1 for lvl in LEVELS}, "stale_share": 0,
+                               "rounding": 1},
         },
         "network": {"lag_months": {0: 1}},
+        "wages": {
+            "reference_year": 2020, "hours_per_month": 160.0, "family_hourly_level": {"F": 20.0}, "level_offset": 0.0,
+            "education_premium": {lvl: 0.0 for lvl in LEVELS},
+            "seniority_premium": {"junior": 0.0, "medior": 0.0, "senior": 0.0, "manager": 0.0},
+            "person_effect_sd": 0.0, "employer_effect_sd": 0.0, "step_raise": 0.0, "step_years": 0, "raise_sd": 0.0,
+            "match_sd": 0.0, "job_change_premium": 0.0, "job_change_premium_tightness": 0.0,
+            "collective_raise": {2020: 0.0},
+        },
     }
 
 
@@ -612,6 +622,7 @@ def _century() -> dict:
         d["dynamics"][table] = {y: 1 for y in years}
     d["platform"]["adoption_by_year"] = {y: 1.0 for y in years}
     d["platform"]["skills_per_member_year"] = {y: 1.0 for y in years}
+    d["wages"]["collective_raise"] = {y: 0.0 for y in years}
     return d
 
 

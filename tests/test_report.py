@@ -156,9 +156,10 @@ def test_first_job_curves_match_the_metric(small_con, report):
     curves are the model's pooled ones."""
     compared = small_con.execute(
         """
-        SELECT m.source, m.graduation_year, m.level, m.employed_6m_share, c.share_employed
+        SELECT m.source, m.graduation_year, m.level, m.employed_6m_share, coalesce(c.share_employed, 0)
         FROM metrics.time_to_first_job m
         LEFT JOIN (
+            -- A curve is 0 before its first month: no row at 5 months or earlier reads 0.
             SELECT source, cohort, level, arg_max(share_employed, months) AS share_employed
             FROM intermediate.int_first_job_survival
             WHERE months <= 5 AND field = 'all' AND institution = 'all'
@@ -194,10 +195,19 @@ def test_table_preview_shows_the_latest_yearly_rows_as_a_table(small_con):
     assert calendar[0] == {"month": last_month.isoformat(), "year": last_month.year}
 
 
-def test_table_preview_puts_complete_rows_first(small_con):
-    # the truth rows of hires have no job openings (the platform's postings measure them)
-    records = [r.data for r in table_preview(small_con, "metrics.hires", rows=2).records]
-    assert records[0]["source"] == "platform" and None not in records[0].values()
+def test_table_preview_puts_complete_rows_first():
+    """Yearly rows first, the latest period first, then the rows with fewer NULLs."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA metrics")
+    con.execute("CREATE TABLE metrics.t (source VARCHAR, grain VARCHAR, period DATE, a INTEGER, b INTEGER)")
+    con.execute(
+        "INSERT INTO metrics.t VALUES ('platform', 'year', '2025-01-01', NULL, 1), ('truth', 'year', '2025-01-01', 1, 1), "
+        "('platform', 'month', '2025-12-01', 1, 1), ('truth', 'year', '2024-01-01', 1, 1)"
+    )
+    records = [r.data for r in table_preview(con, "metrics.t", rows=4).records]
+    assert [(r["grain"], r["period"], r["a"]) for r in records] == [
+        ("year", "2025-01-01", 1), ("year", "2025-01-01", None), ("year", "2024-01-01", 1), ("month", "2025-12-01", 1)
+    ]
 
 
 def test_every_model_chart_draws_in_the_ui_and_names_its_table(small_con):
