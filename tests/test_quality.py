@@ -1675,9 +1675,8 @@ def test_source_tests_are_checks_of_the_loaded_tables(dbt_tests):
     """dagster-dbt turns the sources' tests into checks of raw/* and truth/* (blocking unless
     severity warn), the metrics' tests into checks of metrics/*."""
     specs = {(".".join(spec.asset_key.path), spec.name): spec for spec in metric_layer.check_specs}
-    # Tables no model reads: dagster-dbt leaves their tests out (dbt still runs them). truth.employers
-    # holds the planted answer the wage tests compare with.
-    unread = {"truth.parameters", "truth.employers"}
+    # Tables no model reads: dagster-dbt leaves their tests out (dbt still runs them).
+    unread = {"truth.parameters"}
     expected = {(t.relation, t.name) for t in dbt_tests.values() if t.relation not in unread}
     assert expected <= set(specs)
     for key in expected:
