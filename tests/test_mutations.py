@@ -131,8 +131,10 @@ MUTATIONS = [
     Mutation(
         "position_ending_on_1_january_still_held", "boundary moved (strict to inclusive)",
         file="models/intermediate/int_january_employment.sql",
-        old="(p.end_date IS NULL OR p.end_date > c.month)",
-        new="(p.end_date IS NULL OR p.end_date >= c.month)",
+        # The last 1 January a position holds is in the year of the day before it ends; the year
+        # it ends in counts a position that ends on 1 January as still held that day.
+        old="coalesce(year(p.end_date - INTERVAL 1 DAY), j.last_year)",
+        new="coalesce(year(p.end_date), j.last_year)",
         model="int_january_employment", metric="talent_flows",
         recounts=per_source("test_talent_flows_match_a_recount"),
     ),
