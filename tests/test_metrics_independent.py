@@ -1638,6 +1638,204 @@ def test_salary_insights_match_a_recount(con):
         assert np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=EXACT, atol=1e-9), column
 
 
+def test_wage_growth_tracker_matches_a_recount(con):
+    """metrics.wage_growth_tracker: each person's wage on the first of their month of the year
+    (1 + person_id mod 12) by an as-of join, pairs a year apart, monthly medians in polars and
+    the three-month average as a rolling mean over the sorted months."""
+    held = con.sql("SELECT person_id, company_id, start_date, end_date FROM truth.positions").pl()
+    wages = con.sql("SELECT person_id, effective_from, monthly_wage FROM truth.wages").pl().sort("effective_from")
+    years = con.sql("SELECT DISTINCT year FROM raw.calendar").pl()
+    days = (
+        held.select("person_id").unique().join(years, how="cross")
+        .with_columns(day=pl.date(pl.col("year"), 1 + pl.col("person_id") % 12, 1))
+    )
+    observed = (
+        days.join(held, on="person_id")
+        .filter((pl.col("start_date") <= pl.col("day")) & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("day"))))
+        .sort("day")
+        .join_asof(wages, left_on="day", right_on="effective_from", by="person_id", strategy="backward")
+        .select("person_id", "day", "company_id", "monthly_wage")
+    )
+    pairs = observed.join(
+        observed.with_columns(day=pl.col("day").dt.offset_by("12mo")), on=["person_id", "day"], suffix="_before"
+    ).with_columns(
+        growth=100 * (pl.col("monthly_wage") / pl.col("monthly_wage_before") - 1),
+        stayed=pl.col("company_id") == pl.col("company_id_before"),
+    )
+    recount = (
+        pairs.group_by("day")
+        .agg(
+            people=pl.len(),
+            stayers=pl.col("stayed").sum(),
+            median_growth=pl.col("growth").median(),
+            median_growth_stayers=pl.col("growth").filter(pl.col("stayed")).median(),
+            median_growth_switchers=pl.col("growth").filter(~pl.col("stayed")).median(),
+        )
+        .sort("day")
+        .with_columns(
+            median_growth_3m=pl.col("median_growth").rolling_mean(3),
+            median_growth_stayers_3m=pl.col("median_growth_stayers").rolling_mean(3),
+            median_growth_switchers_3m=pl.col("median_growth_switchers").rolling_mean(3),
+        )
+        .with_columns(switcher_premium_3m=pl.col("median_growth_switchers_3m") - pl.col("median_growth_stayers_3m"))
+    )
+    metric = con.sql("SELECT * FROM metrics.wage_growth_tracker ORDER BY month").pl()
+    assert metric["month"].to_list() == recount["day"].to_list()
+    assert metric.height >= 12
+    assert metric["people"].to_list() == recount["people"].to_list()
+    assert metric["stayers"].to_list() == recount["stayers"].to_list()
+    assert metric["switchers"].to_list() == (recount["people"] - recount["stayers"]).to_list()
+    for column in ("median_growth", "median_growth_stayers", "median_growth_switchers", "median_growth_3m",
+                   "median_growth_stayers_3m", "median_growth_switchers_3m", "switcher_premium_3m"):
+        assert_same(metric[column], recount[column], column)
+
+
+def salary_model(con) -> dict[int, dict[str, dict[str, float]]]:
+    """The platform's salary model refitted in numpy, per year: the same backfitting written as
+    linear algebra on one-hot matrices. A factor's update is (D'D + k I)^-1 D' r for its
+    indicator matrix D and what the other terms leave (r); D'D is diagonal (one level per
+    report), so the solve is a division. Returns {year: {factor: {level: effect}}}."""
+    import scipy.sparse as sparse
+
+    factors, sweeps, prior_reports = ("occupation_seniority", "city", "education_level", "employer"), 3, 10
+    reports = con.sql("SELECT report_id, member_id, occupation, seniority, city, yearly_salary, reported_on "
+                      "FROM raw.salary_reports WHERE yearly_salary > 0").pl()
+    members = con.sql("SELECT member_id, highest_education_level AS education_level FROM raw.members").pl()
+    profile = con.sql("SELECT member_id, company_id, start_date, reported_on AS position_reported_on "
+                      "FROM raw.positions").pl()
+    # The employer the profile showed in the month of the report: of the positions on it by
+    # then, the one started last (an as-of join on the start, among those reported by then).
+    employers = (
+        reports.select("report_id", "member_id", "reported_on")
+        .join(profile, on="member_id")
+        .filter((pl.col("start_date") <= pl.col("reported_on")) & (pl.col("position_reported_on") <= pl.col("reported_on")))
+        .sort("start_date")
+        .group_by("report_id")
+        .agg(employer=pl.col("company_id").last().cast(pl.Utf8))
+    )
+    table = (
+        reports.join(members, on="member_id")
+        .join(employers, on="report_id", how="left")
+        .with_columns(occupation_seniority=pl.col("occupation") + " / " + pl.col("seniority"),
+                      log_salary=pl.col("yearly_salary").cast(pl.Float64).log(),
+                      report_year=pl.col("reported_on").dt.year())
+    )
+    years = con.sql("SELECT DISTINCT year FROM raw.calendar").pl()["year"].to_list()
+    model = {}
+    for year in years:
+        rows = table.filter(pl.col("report_year").is_between(year - 1, year))
+        y = rows["log_salary"].to_numpy()
+        intercept = y.mean()
+        matrices, levels = {}, {}
+        for factor in factors:
+            values = rows[factor]
+            seen = values.drop_nulls().unique().sort().to_list()
+            index = {v: i for i, v in enumerate(seen)}
+            present = ~values.is_null().to_numpy()
+            codes = np.array([index[v] for v in values.drop_nulls().to_list()], dtype=int)
+            matrices[factor] = sparse.csr_matrix(
+                (np.ones(len(codes)), (np.flatnonzero(present), codes)), shape=(len(y), len(seen)))
+            levels[factor] = seen
+        effects = {f: np.zeros(len(levels[f])) for f in factors}
+        for _ in range(sweeps):
+            for factor in factors:
+                others = sum(matrices[o] @ effects[o] for o in factors if o != factor)
+                d = matrices[factor]
+                effects[factor] = (d.T @ (y - intercept - others)) / (np.asarray(d.sum(axis=0)).ravel() + prior_reports)
+        model[year] = {"intercept": {"all": intercept}} | {
+            f: dict(zip(levels[f], effects[f])) for f in factors
+        }
+    return model
+
+
+def test_salary_model_matches_a_refit(con):
+    """intermediate.int_salary_model against the refit in numpy: every level, every effect."""
+    model = salary_model(con)
+    fitted = con.sql("SELECT year, factor, level, effect FROM intermediate.int_salary_model").pl()
+    assert fitted.height == sum(len(levels) for year in model.values() for levels in year.values()) > 0
+    expected = np.array([model[y][f][level] for y, f, level in fitted.select("year", "factor", "level").iter_rows()])
+    assert np.allclose(fitted["effect"].to_numpy(), expected, rtol=EXACT, atol=1e-12)
+
+
+def test_salary_estimates_match_a_recount(con):
+    """metrics.salary_estimates from the refit model, the profile's job as an as-of join and the
+    as-of December wages; errors, medians and shares in polars."""
+    model = salary_model(con)
+    people = con.sql("SELECT person_id, member_id, birth_year, highest_education_level FROM truth.people "
+                     "WHERE member_id IS NOT NULL").pl()
+    profile_education = con.sql("SELECT member_id, highest_education_level AS profile_education FROM raw.members").pl()
+    employed = december_wages(con).join(people, on="person_id")
+    positions_on_profile = con.sql("SELECT member_id, occupation || ' / ' || seniority AS occupation_seniority, "
+                                   "city AS profile_city, company_id AS profile_company_id, start_date, reported_on "
+                                   "FROM raw.positions").pl()
+    decembers = employed.select("year").unique().with_columns(day=pl.date(pl.col("year"), 12, 1))
+    shown = (
+        positions_on_profile.join(decembers, how="cross")
+        .filter((pl.col("start_date") <= pl.col("day")) & (pl.col("reported_on") <= pl.col("day")))
+        .sort("start_date")
+        .group_by("member_id", "year")
+        .agg(pl.col("occupation_seniority", "profile_city", "profile_company_id").last())
+    )
+    rows = employed.join(shown, on=["member_id", "year"], how="left").join(profile_education, on="member_id")
+
+    def effect(year, factor, level):
+        return model[year][factor].get(level, 0.0) if level is not None else 0.0
+
+    log_estimates = [
+        None if occupation is None or year not in model else
+        model[year]["intercept"]["all"] + effect(year, "occupation_seniority", occupation)
+        + effect(year, "city", city) + effect(year, "education_level", education)
+        + effect(year, "employer", str(company))
+        for year, occupation, city, education, company in rows.select(
+            "year", "occupation_seniority", "profile_city", "profile_education", "profile_company_id").iter_rows()
+    ]
+    reports = con.sql("SELECT member_id, year(reported_on) AS report_year FROM raw.salary_reports").pl()
+    rows = rows.with_columns(
+        error=pl.Series(log_estimates, dtype=pl.Float64).exp() / (12 * pl.col("monthly_wage")) - 1,
+        age=pl.col("year") - pl.col("birth_year"),
+    )
+    in_model = (rows.select("member_id", "year").join(reports, on="member_id")
+                .filter(pl.col("report_year").is_between(pl.col("year") - 1, pl.col("year")))
+                .unique(["member_id", "year"]).with_columns(in_model=pl.lit(True)).select("member_id", "year", "in_model"))
+    ever = reports.select("member_id").unique().with_columns(ever=pl.lit(True))
+    bands = [(15, "15-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"), (65, "65-74"), (75, "75+")]
+    band = pl.lit(None, dtype=pl.Utf8)
+    for low, name in bands:
+        band = pl.when(pl.col("age") >= low).then(pl.lit(name)).otherwise(band)
+    rows = (
+        rows.join(in_model, on=["member_id", "year"], how="left").join(ever, on="member_id", how="left")
+        .with_columns(
+            all=pl.lit("all"),
+            education_level=pl.col("highest_education_level"),
+            age_band=band,
+            own_reports=pl.when(pl.col("in_model")).then(pl.lit("in the model"))
+            .when(pl.col("ever")).then(pl.lit("other years only")).otherwise(pl.lit("never")),
+            profile_employer=pl.when(pl.col("profile_company_id").is_null()).then(pl.lit("no job"))
+            .when(pl.col("profile_company_id") == pl.col("company_id")).then(pl.lit("true employer"))
+            .otherwise(pl.lit("another employer")),
+        )
+    )
+    size = pl.col("error").abs()
+    recount = pl.concat([
+        rows.group_by("year", pl.col(dimension).alias("segment")).agg(
+            dimension=pl.lit(dimension),
+            members=pl.len(),
+            estimated=pl.col("error").count(),
+            median_error=pl.col("error").median(),
+            median_absolute_error=size.median(),
+            within_10_percent=(size <= 0.10).sum() / pl.col("error").count(),
+            within_25_percent=(size <= 0.25).sum() / pl.col("error").count(),
+        ).with_columns(pl.when(pl.col("estimated") > 0).then(pl.col("^within_.*$")).name.keep())
+        for dimension in ("all", "education_level", "age_band", "city", "own_reports", "profile_employer")
+    ]).sort("year", "dimension", "segment")
+    metric = con.sql("SELECT * FROM metrics.salary_estimates").pl().sort("year", "dimension", "segment")
+    assert metric.height == recount.height > 0
+    for column in ("year", "dimension", "segment", "members", "estimated"):
+        assert metric[column].to_list() == recount[column].cast(metric[column].dtype).to_list(), column
+    for column in ("median_error", "median_absolute_error", "within_10_percent", "within_25_percent"):
+        assert_same(metric[column], recount[column], column)
+
+
 def test_every_metric_has_a_recount():
     """A new metric needs its recount here: each metric's table is read by a test of this file."""
     from pipelines.dbt import metrics

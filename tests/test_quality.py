@@ -57,6 +57,12 @@ METRIC_COLUMNS = {
     "status VARCHAR, estimate DOUBLE, median_salary DOUBLE, p25_salary DOUBLE, p75_salary DOUBLE, ci_low DOUBLE, "
     "ci_high DOUBLE, parent_reports BIGINT, parent_median DOUBLE, truth_person_years BIGINT, truth_median DOUBLE, "
     "estimate_error DOUBLE",
+    "salary_estimates": "year INTEGER, dimension VARCHAR, segment VARCHAR, members BIGINT, estimated BIGINT, "
+    "median_error DOUBLE, median_absolute_error DOUBLE, within_10_percent DOUBLE, within_25_percent DOUBLE",
+    "wage_growth_tracker": "source VARCHAR, month DATE, year INTEGER, people BIGINT, stayers BIGINT, "
+    "switchers BIGINT, median_growth DOUBLE, median_growth_stayers DOUBLE, median_growth_switchers DOUBLE, "
+    "median_growth_3m DOUBLE, median_growth_stayers_3m DOUBLE, median_growth_switchers_3m DOUBLE, "
+    "switcher_premium_3m DOUBLE",
     "wage_growth": "source VARCHAR, year INTEGER, people BIGINT, stayers BIGINT, switchers BIGINT, "
     "median_growth DOUBLE, median_growth_stayers DOUBLE, median_growth_switchers DOUBLE, switcher_premium DOUBLE",
     "beveridge_curve": "year INTEGER, quarter INTEGER, period DATE, vacancies DOUBLE, unemployed DOUBLE, "
@@ -174,6 +180,16 @@ INSERT INTO metrics.salary_insights VALUES
     (2021, 'Analyst', 'Utrecht', 'junior', 1, 'shrunk', 35000.0, 34000.0, 34000.0, 34000.0, NULL, NULL, 3, 36000.0, 1,
      34800.0, 0.0057);
 INSERT INTO metrics.wage_growth VALUES ('truth', 2021, 3, 2, 1, 2.5, 2.0, 5.0, 3.0);
+INSERT INTO metrics.wage_growth_tracker VALUES
+    ('truth', '2021-01-01', 2021, 3, 2, 1, 2.5, 2.0, 5.0, NULL, NULL, NULL, NULL),
+    ('truth', '2021-02-01', 2021, 3, 2, 1, 2.5, 2.0, 5.0, NULL, NULL, NULL, NULL),
+    ('truth', '2021-03-01', 2021, 3, 2, 1, 2.5, 2.0, 5.0, 2.5, 2.0, 5.0, 3.0);
+INSERT INTO metrics.salary_estimates VALUES
+    (2021, 'all', 'all', 3, 2, -0.05, 0.10, 0.5, 1.0),
+    (2021, 'own_reports', 'never', 2, 1, -0.10, 0.10, 0.0, 1.0),
+    (2021, 'own_reports', 'in the model', 1, 1, 0.02, 0.02, 1.0, 1.0),
+    (2021, 'profile_employer', 'true employer', 2, 2, -0.05, 0.10, 0.5, 1.0),
+    (2021, 'profile_employer', 'no job', 1, 0, NULL, NULL, NULL, NULL);
 INSERT INTO truth.parameters VALUES
     ('job_change_multiplier', '2020', 0.8), ('job_change_multiplier', '2021', 1.1),
     ('unreported_change_share', '', 0.2);
@@ -1028,6 +1044,36 @@ DBT_CORRUPTIONS = {
         ("quartiles_in_order", "UPDATE metrics.salary_insights SET p25_salary = 55000.0 WHERE reports = 12"),
         ("counts_not_negative", "UPDATE metrics.salary_insights SET truth_person_years = -1 WHERE reports = 1"),
     ],
+    "metrics.salary_estimates": [
+        ("key_unique", "INSERT INTO metrics.salary_estimates VALUES "
+         "(2021, 'profile_employer', 'no job', 0, 0, NULL, NULL, NULL, NULL)"),
+        # The totals stay: 'never' takes the member of 'in the model', not its estimate.
+        ("estimated_among_members",
+         "UPDATE metrics.salary_estimates SET members = members + 1 WHERE segment = 'never'",
+         "UPDATE metrics.salary_estimates SET members = 0 WHERE segment = 'in the model'"),
+        ("segments_add_up", "UPDATE metrics.salary_estimates SET members = 5 WHERE segment = 'never'"),
+        ("absolute_error_bounds_the_bias", "UPDATE metrics.salary_estimates SET median_error = -0.2 WHERE dimension = 'all'"),
+        ("shares_nest", "UPDATE metrics.salary_estimates SET within_25_percent = 0.4 WHERE dimension = 'all'"),
+        # The totals stay: 'no job' takes an estimate of 'true employer'.
+        ("no_estimate_without_a_profile_job",
+         "UPDATE metrics.salary_estimates SET estimated = 1 WHERE segment = 'no job'",
+         "UPDATE metrics.salary_estimates SET estimated = 1 WHERE segment = 'true employer'"),
+    ],
+    "metrics.wage_growth_tracker": [
+        # A second row for a month is a fourth row in three months as well.
+        ("key_unique", "INSERT INTO metrics.wage_growth_tracker SELECT * FROM metrics.wage_growth_tracker "
+         "WHERE month = '2021-01-01'", {"months_contiguous"}),
+        ("months_contiguous", "UPDATE metrics.wage_growth_tracker SET month = '2021-05-01' WHERE month = '2021-03-01'"),
+        ("stayers_and_switchers_make_everyone",
+         "UPDATE metrics.wage_growth_tracker SET people = 4 WHERE month = '2021-01-01'"),
+        ("premium_is_the_difference",
+         "UPDATE metrics.wage_growth_tracker SET switcher_premium_3m = 2.0 WHERE month = '2021-03-01'"),
+        ("median_between_the_groups",
+         "UPDATE metrics.wage_growth_tracker SET median_growth = 6.0 WHERE month = '2021-01-01'"),
+        ("year_of_the_month", "UPDATE metrics.wage_growth_tracker SET year = 2020 WHERE month = '2021-01-01'"),
+        ("counts_not_negative",
+         "UPDATE metrics.wage_growth_tracker SET people = 0, stayers = -1 WHERE month = '2021-01-01'"),
+    ],
     "metrics.wage_growth": [
         ("key_unique", "INSERT INTO metrics.wage_growth VALUES ('truth', 2021, 3, 2, 1, 2.5, 2.0, 5.0, 3.0)"),
         ("stayers_and_switchers_make_everyone", "UPDATE metrics.wage_growth SET people = 4"),
@@ -1312,6 +1358,13 @@ _BY_SOURCE_AND_YEAR = ("source", "accepted_values(source)", "year")
 GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
     **{("metrics.company_insights", c): {"hires_match_metrics_hires"} for c in _BY_SOURCE_AND_YEAR},
     **{("metrics.coverage", c): {"segments_add_up"} for c in ("year", "dimension")},
+    # Without its month the first row leaves two months spanning one month apart.
+    ("metrics.wage_growth_tracker", "month"): {"months_contiguous"},
+    # The first row is the total the segments add up to.
+    **{
+        ("metrics.salary_estimates", c): {"segments_add_up"}
+        for c in ("year", "dimension", "accepted_values(dimension)")
+    },
     **{("metrics.it_talent_regions", c): {"rank_1_per_year"} for c in _BY_SOURCE_AND_YEAR},
     ("metrics.network", "accepted_values(source)"): {"totals_match_the_tables"},
     # The truth-only columns are set exactly on the rows whose source is 'truth'.

@@ -47,6 +47,7 @@ READ_TABLES = [
     "metrics.talent_flows_od",
     "metrics.time_to_first_job",
     "metrics.skill_demand",
+    "metrics.salary_insights",
     "intermediate.int_position_history",
     "raw.positions",
     "raw.calendar",
@@ -304,7 +305,47 @@ SKILL_DEMAND = ReleasedTable(
     """,
 )
 
-RELEASED_TABLES = [TALENT_FLOWS, TALENT_FLOWS_OD, JOB_CHANGES, TIME_TO_FIRST_JOB, SKILL_DEMAND]
+SALARIES = ReleasedTable(
+    name="salaries",
+    description=(
+        "Yearly base salaries members reported, per occupation, city and seniority, over two years (the "
+        "year and the one before), as LinkedIn Salary publishes them: the number of reports and, where "
+        "that number is released, their median and quartiles. Only cells of at least the minimum cell "
+        "size carry figures; the metric's thinner cells, shrunk toward the occupation nationwide, are "
+        "not released (source: metrics.salary_insights)."
+    ),
+    dimensions={
+        "year": "The last year of the two-year window of reports.",
+        "occupation": "Occupation of the jobs reported on.",
+        "city": "City of the jobs reported on.",
+        "seniority": "junior / medior / senior / manager.",
+    },
+    # A member may report twice in two years: counting reports as people errs on the side of
+    # protection only if no member reports more often than that, which the platform's rate
+    # (a report every few years) makes the rule.
+    counts={"reports": "Pay reports of the cell over the two years."},
+    statistics={
+        "median_salary": ("Median yearly salary reported, in euros.", ("reports",)),
+        "p25_salary": ("First quartile of the salaries reported.", ("reports",)),
+        "p75_salary": ("Third quartile of the salaries reported.", ("reports",)),
+    },
+    query="""
+        WITH cells AS (
+            SELECT year, occupation, city, seniority, reports, median_salary, p25_salary, p75_salary
+            FROM metrics.salary_insights
+        ),
+        years AS (SELECT DISTINCT year FROM raw.calendar),
+        occupations AS (SELECT DISTINCT occupation FROM raw.positions),
+        cities AS (SELECT DISTINCT city FROM raw.positions),
+        seniorities AS (SELECT DISTINCT seniority FROM raw.positions)
+        SELECT y.year, o.occupation, c.city, s.seniority, coalesce(reports, 0) AS reports,
+               median_salary, p25_salary, p75_salary
+        FROM years y CROSS JOIN occupations o CROSS JOIN cities c CROSS JOIN seniorities s
+        LEFT JOIN cells USING (year, occupation, city, seniority)
+    """,
+)
+
+RELEASED_TABLES = [TALENT_FLOWS, TALENT_FLOWS_OD, JOB_CHANGES, TIME_TO_FIRST_JOB, SKILL_DEMAND, SALARIES]
 
 
 def read_true_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
