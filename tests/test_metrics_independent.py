@@ -423,13 +423,20 @@ def test_management_outcomes_match_a_recount(con, source):
     first_manager = managers.sort("start_date").group_by("person_id").agg(
         first_manager=pl.col("start_date").first()
     )
+    # Pay on 1 December of the horizon's year, by the as-of wages (truth only).
+    if source == "truth":
+        pay = december_wages(con).select("person_id", "year", yearly_pay=12 * pl.col("monthly_wage"))
+    else:
+        pay = pl.DataFrame(schema={"person_id": pl.Int64, "year": pl.Int32, "yearly_pay": pl.Float64})
     followed = []
     for horizon in (5, 10):
         until = pl.col("graduation_date").dt.offset_by(f"{horizon}y")
         followed.append(
             graduates.filter((pl.col("graduation_date") >= window.min()) & (until <= window.max()))
             .join(first_manager, on="person_id", how="left")
-            .select("level", "field", "institution", horizon_years=pl.lit(horizon),
+            .with_columns(year=(pl.col("graduation_date").dt.year() + horizon).cast(pl.Int32))
+            .join(pay, on=["person_id", "year"], how="left")
+            .select("level", "field", "institution", "yearly_pay", horizon_years=pl.lit(horizon),
                     manager=(pl.col("first_manager") < until).fill_null(False))
         )
     followed = pl.concat(followed)
@@ -437,16 +444,19 @@ def test_management_outcomes_match_a_recount(con, source):
         ("level", "field", "institution"), ("level", "field"), ("level", "institution"), ("level",), (),
     ]
     expected = pl.concat([
-        followed.group_by("horizon_years", *kept).agg(graduates=pl.len(), managers=pl.col("manager").sum())
+        followed.group_by("horizon_years", *kept).agg(
+            graduates=pl.len(), managers=pl.col("manager").sum(),
+            employed=pl.col("yearly_pay").count(), median_pay=pl.col("yearly_pay").median(),
+        )
         .with_columns(*[pl.lit("all").alias(c) for c in ("level", "field", "institution") if c not in kept])
-        .select("horizon_years", "level", "field", "institution", "graduates", "managers")
+        .select("horizon_years", "level", "field", "institution", "graduates", "managers", "employed", "median_pay")
         for kept in breakdowns
     ], how="vertical_relaxed")
     low, high = wilson_interval(expected["managers"].to_numpy(), expected["graduates"].to_numpy(), 1.96)
     expected = expected.with_columns(share=pl.col("managers") / pl.col("graduates"), low=low, high=high)
     metric = con.sql(
         "SELECT horizon_years, level, field, institution, graduates, managers, management_share, ci_low, "
-        f"ci_high FROM metrics.education_outcomes WHERE source = '{source}'"
+        f"ci_high, employed_at_horizon, median_yearly_pay FROM metrics.education_outcomes WHERE source = '{source}'"
     ).pl()
     key = ["horizon_years", "level", "field", "institution"]
     joined = metric.join(expected, on=key, how="full", coalesce=True)
@@ -454,6 +464,12 @@ def test_management_outcomes_match_a_recount(con, source):
     for column, recount in (("graduates", "graduates_right"), ("managers", "managers_right"),
                             ("management_share", "share")):
         assert_same(joined[column], joined[recount], column)
+    if source == "truth":
+        assert_same(joined["employed_at_horizon"], joined["employed"], "employed_at_horizon")
+        assert_same(joined["median_yearly_pay"], joined["median_pay"], "median_yearly_pay")
+        assert joined["employed_at_horizon"].sum() > 0
+    else:  # the platform sees no pay
+        assert joined["employed_at_horizon"].null_count() == joined["median_yearly_pay"].null_count() == joined.height
     # At a share of 0 or 1 a bound equals it, and the metric's closed form leaves a rounding
     # error there that is absolute, not relative: compare the bounds within 1e-12 absolute too.
     for column, recount in (("ci_low", "low"), ("ci_high", "high")):

@@ -202,6 +202,28 @@ def employed_on(con, source: str, day: dt.date) -> pl.DataFrame:
     return rows
 
 
+def test_uniform_salary_intervals_hold_the_true_medians_as_often_as_they_claim(uniform):
+    """Unbiased reports (uniform_coverage: every level reports alike, the pay of the month, to
+    the euro) are a random sample of a cell's pay, so a supported cell's interval, the reports
+    at ranks l and u, holds the cell's true median with the probability P(l <= B <= u - 1), B
+    ~ Binomial(n, 1/2) the reports below the median. Windows two years apart share no report:
+    the cells of the odd years are independent, and the number of intervals that hold the truth
+    is a sum of independent Bernoulli draws with those probabilities (z-score against its mean
+    and standard deviation): it finds intervals too narrow (a biased median) and too wide."""
+    from scipy.stats import binom
+
+    cells = frame(uniform, "SELECT reports, ci_low, ci_high, truth_median FROM metrics.salary_insights "
+                           "WHERE status = 'supported' AND truth_median IS NOT NULL AND year % 2 = 1")
+    n = cells["reports"].to_numpy()
+    low = np.maximum(1, np.floor(n / 2 - 0.98 * np.sqrt(n)))
+    high = np.minimum(n, np.ceil(n / 2 + 1 + 0.98 * np.sqrt(n)))
+    claimed = binom.cdf(high - 1, n, 0.5) - binom.cdf(low - 1, n, 0.5)
+    held = ((cells["ci_low"] <= cells["truth_median"]) & (cells["truth_median"] <= cells["ci_high"])).to_numpy()
+    assert len(n) >= 30, "too few supported cells to test their coverage"
+    z = (held.sum() - claimed.sum()) / np.sqrt((claimed * (1 - claimed)).sum())
+    assert abs(z) < Z_TOLERANCE, f"{held.sum()} of {len(n)} intervals hold the truth, {claimed.sum():.1f} expected"
+
+
 def test_coverage_recounted_and_skewed_as_planted(con):
     day = dt.date(2020, 1, 1)
     workforce = employed_on(con, "truth", day).join(

@@ -78,7 +78,8 @@ METRIC_COLUMNS = {
     "hires_per_minute_875m DOUBLE, "
     "platform_hires BIGINT, platform_hires_per_minute_875m DOUBLE",
     "education_outcomes": "source VARCHAR, horizon_years INTEGER, level VARCHAR, field VARCHAR, institution VARCHAR, "
-    "graduates BIGINT, managers BIGINT, management_share DOUBLE, ci_low DOUBLE, ci_high DOUBLE",
+    "graduates BIGINT, managers BIGINT, management_share DOUBLE, ci_low DOUBLE, ci_high DOUBLE, "
+    "employed_at_horizon BIGINT, median_yearly_pay DOUBLE",
     "institution_comparison": "source VARCHAR, horizon_years INTEGER, level VARCHAR, institution_a VARCHAR, "
     "institution_b VARCHAR, graduates_a BIGINT, graduates_b BIGINT, share_a DOUBLE, share_b DOUBLE, "
     "difference DOUBLE, ci_low DOUBLE, ci_high DOUBLE, significant BOOLEAN",
@@ -203,8 +204,9 @@ INSERT INTO metrics.hires VALUES
     ('platform', 'year', '2020-01-01', 5, 3, 2, NULL, NULL, 8.0, 2, 62.5, 37.5, 25.0, NULL, NULL, 2.0, 20.0, 10.0,
      3.0, 1, 0.5);
 INSERT INTO metrics.education_outcomes VALUES
-    ('truth', 5, 'WO', 'all', 'all', 100, 20, 0.2, 0.13, 0.29),
-    ('truth', 5, 'WO', 'all', 'RUG', 50, 10, 0.2, 0.11, 0.33);
+    ('truth', 5, 'WO', 'all', 'all', 100, 20, 0.2, 0.13, 0.29, 90, 52000.0),
+    ('truth', 5, 'WO', 'all', 'RUG', 50, 10, 0.2, 0.11, 0.33, 45, 53000.0),
+    ('platform', 5, 'WO', 'all', 'all', 60, 15, 0.25, 0.16, 0.37, NULL, NULL);
 INSERT INTO metrics.institution_comparison VALUES
     ('truth', 5, 'WO', 'RUG', 'UvA', 50, 40, 0.2, 0.1, 0.1, -0.04, 0.24, false);
 INSERT INTO metrics.it_talent_regions VALUES
@@ -755,8 +757,13 @@ DBT_CORRUPTIONS = {
         ),
         (
             "share_within_interval",
-            "UPDATE metrics.education_outcomes SET managers = 101 WHERE institution = 'all'",
+            "UPDATE metrics.education_outcomes SET managers = 101 WHERE institution = 'all' AND source = 'truth'",
         ),
+        ("pay_of_employed_graduates",
+         "UPDATE metrics.education_outcomes SET employed_at_horizon = 101 WHERE institution = 'all' AND source = 'truth'"),
+        ("pay_of_employed_graduates",
+         "UPDATE metrics.education_outcomes SET median_yearly_pay = NULL WHERE institution = 'RUG'"),
+        ("pay_truth_only", "UPDATE metrics.education_outcomes SET median_yearly_pay = 40000.0 WHERE source = 'platform'"),
     ],
     "metrics.institution_comparison": [
         (
