@@ -31,16 +31,23 @@ employed_members AS (
     JOIN {{ source('truth', 'people') }} p ON p.person_id = d.person_id
     WHERE p.member_id IS NOT NULL
 ),
-profile_jobs AS (
-    SELECT
-        y.year,
-        p.member_id,
-        max_by(p.occupation || ' / ' || p.seniority, p.start_date) AS occupation_seniority,
-        max_by(p.city, p.start_date) AS city,
-        max_by(p.company_id, p.start_date) AS company_id
+shown_positions AS (
+    -- the position a member's profile shows as the job on 1 December: the latest started of
+    -- those on the profile by then (a member's positions never start in the same month)
+    SELECT y.year, p.member_id, max_by(p.position_id, p.start_date) AS position_id
     FROM {{ source('raw', 'positions') }} p
     JOIN years y ON p.start_date <= make_date(y.year, 12, 1) AND p.reported_on <= make_date(y.year, 12, 1)
     GROUP BY y.year, p.member_id
+),
+profile_jobs AS (
+    SELECT
+        s.year,
+        s.member_id,
+        p.occupation || ' / ' || p.seniority AS occupation_seniority,
+        p.city,
+        p.company_id
+    FROM shown_positions s
+    JOIN {{ source('raw', 'positions') }} p ON p.position_id = s.position_id
 ),
 report_years AS (
     SELECT DISTINCT member_id, CAST(year(reported_on) AS INTEGER) AS year FROM {{ source('raw', 'salary_reports') }}
