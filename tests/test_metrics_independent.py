@@ -1541,36 +1541,44 @@ def test_monthly_stocks_match_a_recount(con, source):
     assert (metric["population"].to_numpy() == population).all()
 
 
-def december_wages(con) -> pl.DataFrame:
-    """The wage paid on 1 December of each year by an as-of join: the person's last truth.wages
-    row up to that day (not the row of that year of the position held), with the job held."""
+def wages_paid_on(con, days: pl.DataFrame) -> pl.DataFrame:
+    """The wage paid on each day of ``days`` (a column ``day``; with ``person_id`` as well, the
+    day of that person only) by an as-of join: the person's last truth.wages row up to that day
+    (not the row of that year of the position held), with the job held that day."""
     held = con.sql(
         "SELECT person_id, company_id, occupation, city, seniority, start_date, end_date FROM truth.positions"
     ).pl()
     wages = con.sql("SELECT person_id, effective_from, monthly_wage FROM truth.wages").pl().sort("effective_from")
-    years = con.sql("SELECT DISTINCT year FROM raw.calendar ORDER BY year").pl()["year"].to_list()
-    decembers = pl.DataFrame({"day": [dt.date(y, 12, 1) for y in years]})
+    on_days = held.join(days, on="person_id") if "person_id" in days.columns else held.join(days, how="cross")
     return (
-        held.join(decembers, how="cross")
+        on_days
         .filter((pl.col("start_date") <= pl.col("day")) & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("day"))))
         .sort("day")
         .join_asof(wages, left_on="day", right_on="effective_from", by="person_id", strategy="backward")
-        .select("person_id", "company_id", "occupation", "city", "seniority", "monthly_wage",
-                year=pl.col("day").dt.year().cast(pl.Int32))
+        .select("person_id", "day", "company_id", "occupation", "city", "seniority", "monthly_wage")
     )
 
 
-def test_wage_growth_matches_a_recount(con):
-    """metrics.wage_growth from the as-of December wages; medians in polars."""
+def december_wages(con) -> pl.DataFrame:
+    """The wage paid on 1 December of each year (wages_paid_on), with the job held."""
     years = con.sql("SELECT DISTINCT year FROM raw.calendar ORDER BY year").pl()["year"].to_list()
-    on_day = december_wages(con).select("person_id", "company_id", "monthly_wage", "year")
-    pairs = on_day.join(on_day.with_columns(year=pl.col("year") + 1), on=["person_id", "year"], suffix="_before")
-    pairs = pairs.with_columns(
+    decembers = pl.DataFrame({"day": [dt.date(y, 12, 1) for y in years]})
+    return wages_paid_on(con, decembers).select(
+        pl.exclude("day"), year=pl.col("day").dt.year().cast(pl.Int32)
+    )
+
+
+def stayer_switcher_growth(observed: pl.DataFrame, period: str, a_year_later: pl.Expr) -> pl.DataFrame:
+    """Pairs of one person's observations a year apart (a join on the earlier observation moved
+    forward by ``a_year_later``), stayers when the employer is the same, and per period the
+    people, stayers and the medians of everyone, of stayers and of switchers, in polars."""
+    earlier = observed.with_columns(a_year_later.alias(period))
+    pairs = observed.join(earlier, on=["person_id", period], suffix="_before").with_columns(
         growth=100 * (pl.col("monthly_wage") / pl.col("monthly_wage_before") - 1),
         stayed=pl.col("company_id") == pl.col("company_id_before"),
     )
-    recount = (
-        pairs.group_by("year")
+    return (
+        pairs.group_by(period)
         .agg(
             people=pl.len(),
             stayers=pl.col("stayed").sum(),
@@ -1578,8 +1586,15 @@ def test_wage_growth_matches_a_recount(con):
             median_growth_stayers=pl.col("growth").filter(pl.col("stayed")).median(),
             median_growth_switchers=pl.col("growth").filter(~pl.col("stayed")).median(),
         )
-        .sort("year")
+        .sort(period)
     )
+
+
+def test_wage_growth_matches_a_recount(con):
+    """metrics.wage_growth from the as-of December wages; medians in polars."""
+    years = con.sql("SELECT DISTINCT year FROM raw.calendar ORDER BY year").pl()["year"].to_list()
+    on_day = december_wages(con).select("person_id", "company_id", "monthly_wage", "year")
+    recount = stayer_switcher_growth(on_day, "year", pl.col("year") + 1)
     metric = con.sql("SELECT * FROM metrics.wage_growth ORDER BY year").pl()
     assert metric["year"].to_list() == recount["year"].to_list() == years[1:]
     assert metric["people"].to_list() == recount["people"].to_list()
@@ -1658,36 +1673,14 @@ def test_wage_growth_tracker_matches_a_recount(con):
     """metrics.wage_growth_tracker: each person's wage on the first of their month of the year
     (1 + person_id mod 12) by an as-of join, pairs a year apart, monthly medians in polars and
     the three-month average as a rolling mean over the sorted months."""
-    held = con.sql("SELECT person_id, company_id, start_date, end_date FROM truth.positions").pl()
-    wages = con.sql("SELECT person_id, effective_from, monthly_wage FROM truth.wages").pl().sort("effective_from")
+    people = con.sql("SELECT DISTINCT person_id FROM truth.positions").pl()
     years = con.sql("SELECT DISTINCT year FROM raw.calendar").pl()
-    days = (
-        held.select("person_id").unique().join(years, how="cross")
-        .with_columns(day=pl.date(pl.col("year"), 1 + pl.col("person_id") % 12, 1))
+    days = people.join(years, how="cross").select(
+        "person_id", day=pl.date(pl.col("year"), 1 + pl.col("person_id") % 12, 1)
     )
-    observed = (
-        days.join(held, on="person_id")
-        .filter((pl.col("start_date") <= pl.col("day")) & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("day"))))
-        .sort("day")
-        .join_asof(wages, left_on="day", right_on="effective_from", by="person_id", strategy="backward")
-        .select("person_id", "day", "company_id", "monthly_wage")
-    )
-    pairs = observed.join(
-        observed.with_columns(day=pl.col("day").dt.offset_by("12mo")), on=["person_id", "day"], suffix="_before"
-    ).with_columns(
-        growth=100 * (pl.col("monthly_wage") / pl.col("monthly_wage_before") - 1),
-        stayed=pl.col("company_id") == pl.col("company_id_before"),
-    )
+    observed = wages_paid_on(con, days).select("person_id", "day", "company_id", "monthly_wage")
     recount = (
-        pairs.group_by("day")
-        .agg(
-            people=pl.len(),
-            stayers=pl.col("stayed").sum(),
-            median_growth=pl.col("growth").median(),
-            median_growth_stayers=pl.col("growth").filter(pl.col("stayed")).median(),
-            median_growth_switchers=pl.col("growth").filter(~pl.col("stayed")).median(),
-        )
-        .sort("day")
+        stayer_switcher_growth(observed, "day", pl.col("day").dt.offset_by("12mo"))
         .with_columns(
             median_growth_3m=pl.col("median_growth").rolling_mean(3),
             median_growth_stayers_3m=pl.col("median_growth_stayers").rolling_mean(3),

@@ -30,14 +30,14 @@ reports AS (
         m.highest_education_level AS education_level,
         CAST(p.company_id AS STRING) AS employer
     FROM {{ source('raw', 'salary_reports') }} r
-    JOIN years y ON year(r.reported_on) = y.year OR year(r.reported_on) = y.year - 1
+    JOIN years y ON {{ in_salary_window('year(r.reported_on)', 'y.year') }}
     JOIN {{ source('raw', 'members') }} m ON m.member_id = r.member_id
-    -- the job the profile showed: the latest started of those on it by the month of the report
+    -- the job the profile showed in the month of the report (macros/profiles.sql)
     LEFT JOIN (
         SELECT r.report_id, max_by(p.company_id, p.start_date) AS company_id
         FROM {{ source('raw', 'salary_reports') }} r
         JOIN {{ source('raw', 'positions') }} p
-            ON p.member_id = r.member_id AND p.start_date <= r.reported_on AND p.reported_on <= r.reported_on
+            ON p.member_id = r.member_id AND {{ on_profile_by('p', 'r.reported_on') }}
         GROUP BY r.report_id
     ) p ON p.report_id = r.report_id
     WHERE r.yearly_salary > 0

@@ -32,11 +32,10 @@ employed_members AS (
     WHERE p.member_id IS NOT NULL
 ),
 shown_positions AS (
-    -- the position a member's profile shows as the job on 1 December: the latest started of
-    -- those on the profile by then (a member's positions never start in the same month)
+    -- the position a member's profile shows as the job on 1 December (macros/profiles.sql)
     SELECT y.year, p.member_id, max_by(p.position_id, p.start_date) AS position_id
     FROM {{ source('raw', 'positions') }} p
-    JOIN years y ON p.start_date <= make_date(y.year, 12, 1) AND p.reported_on <= make_date(y.year, 12, 1)
+    JOIN years y ON {{ on_profile_by('p', 'make_date(y.year, 12, 1)') }}
     GROUP BY y.year, p.member_id
 ),
 profile_jobs AS (
@@ -56,7 +55,7 @@ reported_for_model AS (
     -- members whose own reports the year's model was fitted on (this year's or last year's)
     SELECT DISTINCT r.member_id, y.year
     FROM report_years r
-    JOIN years y ON r.year = y.year OR r.year = y.year - 1
+    JOIN years y ON {{ in_salary_window('r.year', 'y.year') }}
 ),
 estimates AS (
     SELECT

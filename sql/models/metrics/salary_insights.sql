@@ -19,7 +19,7 @@ years AS (
 reports AS (
     SELECT y.year, r.occupation, r.city, r.seniority, CAST(r.yearly_salary AS DOUBLE) AS salary
     FROM {{ source('raw', 'salary_reports') }} r
-    JOIN years y ON year(r.reported_on) = y.year OR year(r.reported_on) = y.year - 1
+    JOIN years y ON {{ in_salary_window('year(r.reported_on)', 'y.year') }}
 ),
 ranked AS (
     SELECT
@@ -60,7 +60,7 @@ truth_cells AS (
         count(*) AS truth_person_years,
         {{ median('12 * d.monthly_wage') }} AS truth_median
     FROM {{ ref('int_december_wages') }} d
-    JOIN years y ON d.year = y.year OR d.year = y.year - 1
+    JOIN years y ON {{ in_salary_window('d.year', 'y.year') }}
     GROUP BY y.year, d.occupation, d.city, d.seniority
 ),
 estimated AS (

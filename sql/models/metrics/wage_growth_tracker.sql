@@ -18,27 +18,8 @@ WITH observations AS {{ materialized() }} (
     JOIN {{ ref('stg_positions') }} p ON p.source = 'truth' AND p.position_id = w.position_id
     WHERE {{ paid_on_first_of('w', 'p', 'CAST(1 + w.person_id % 12 AS INTEGER)') }}
 ),
-changes AS (
-    SELECT
-        this_year.month,
-        this_year.company_id = last_year.company_id AS stayed,
-        100.0 * (this_year.monthly_wage / last_year.monthly_wage - 1) AS growth
-    FROM observations this_year
-    JOIN observations last_year
-        ON last_year.person_id = this_year.person_id
-        AND last_year.month = CAST(this_year.month - INTERVAL 12 MONTH AS DATE)
-),
 per_month AS (
-    SELECT
-        month,
-        count(*) AS people,
-        count(*) FILTER (WHERE stayed) AS stayers,
-        count(*) FILTER (WHERE NOT stayed) AS switchers,
-        {{ median('growth') }} AS median_growth,
-        {{ median('CASE WHEN stayed THEN growth END') }} AS median_growth_stayers,
-        {{ median('CASE WHEN NOT stayed THEN growth END') }} AS median_growth_switchers
-    FROM changes
-    GROUP BY month
+    {{ stayer_switcher_growth('observations', 'month', 'CAST(this_period.month - INTERVAL 12 MONTH AS DATE)') }}
 ),
 averaged AS (
     SELECT
