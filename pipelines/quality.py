@@ -17,21 +17,12 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import duckdb
 import pandas as pd
-
-# GX imports pyspark (a test dependency) when it is installed, and pyspark warns about
-# pandas 3 on import: noise in every run, the Dagster UI's logs and the benchmark alike.
-# The GX imports therefore come after the filter.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
-
-import great_expectations as gx
-import great_expectations.expectations as gxe
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.expectations.expectation import Expectation
 
 from synthetic.tables import (
     FIRST_MONTH,
@@ -62,6 +53,28 @@ class CheckOutcome:
 
 
 @dataclass(frozen=True)
+class Declared:
+    """One GX expectation as data: its class in great_expectations.expectations and arguments."""
+
+    kind: str
+    arguments: dict[str, Any] = field(hash=False)
+
+
+@functools.cache
+def _gx() -> ModuleType:
+    """Great Expectations, imported on first use: it takes about 5 s, which every process
+    that loads the Dagster definitions (a run, the UI, a test) would otherwise pay before
+    doing anything, checks or not."""
+    # GX imports pyspark (a test dependency) when it is installed, and pyspark warns about
+    # pandas 3 on import: noise in every run, the Dagster UI's logs and the benchmark alike.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    import great_expectations as gx
+    import great_expectations.expectations  # noqa: F401  (gx.expectations below)
+
+    return gx
+
+
+@dataclass(frozen=True)
 class QualityCheck:
     """The expectations of one declaration of the contract, on the table's own columns
     (only those they name are loaded)."""
@@ -69,17 +82,19 @@ class QualityCheck:
     name: str
     description: str
     blocking: bool
-    expectations: tuple[Expectation, ...]
+    declared: tuple[Declared, ...]
     uses_window: bool = False  # the expectations use the first_month/last_month parameters
 
     @property
     def columns(self) -> list[str]:
-        names: list[str] = []
-        for expectation in self.expectations:
-            for attr in ("column", "column_A", "column_B"):
-                if getattr(expectation, attr, None):
-                    names.append(getattr(expectation, attr))
+        names = [d.arguments[a] for d in self.declared for a in ("column", "column_A", "column_B") if a in d.arguments]
         return list(dict.fromkeys(names))
+
+    @property
+    def expectations(self) -> list:
+        """The GX expectations, built when a check runs (GX takes seconds to import)."""
+        gxe = _gx().expectations
+        return [getattr(gxe, d.kind)(**d.arguments) for d in self.declared]
 
     def reads(self, table: str) -> list[str]:
         """Other tables the check reads: raw.calendar for the window's months."""
@@ -126,23 +141,24 @@ def _covered_by_dbt(table: Table, column: Column) -> bool:
 def _column_checks(table: Table, column: Column) -> list[QualityCheck]:
     """The value set and the range of a column, each a check; its NULLs go with the first."""
     name = column.name
-    not_null = (gxe.ExpectColumnValuesToNotBeNull(column=name),) if column.required else ()
+    not_null = (Declared("ExpectColumnValuesToNotBeNull", {"column": name}),) if column.required else ()
     nulls = "is never NULL and " if column.required else ""
     when_set = "" if column.required else " (NULL allowed)"
     checks = []
     if column.values:
-        in_set = gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.values))
+        in_set = Declared("ExpectColumnValuesToBeInSet", {"column": name, "value_set": list(column.values)})
         checks.append(
             QualityCheck(
                 f"{name}_in_set",
                 f"{name} {nulls}is one of {', '.join(column.values)}{when_set}.",
                 blocking=False,
-                expectations=(*not_null, in_set),
+                declared=(*not_null, in_set),
             )
         )
     if column.low is not None or column.high is not None:
-        between = gxe.ExpectColumnValuesToBeBetween(
-            column=name, min_value=_bound(column.low), max_value=_bound(column.high)
+        between = Declared(
+            "ExpectColumnValuesToBeBetween",
+            {"column": name, "min_value": _bound(column.low), "max_value": _bound(column.high)},
         )
         nulls, not_null = ("", ()) if checks else (nulls, not_null)
         checks.append(
@@ -150,13 +166,13 @@ def _column_checks(table: Table, column: Column) -> list[QualityCheck]:
                 f"{name}_{_range_name(column)}",
                 f"{name} {nulls}{_range_text(column)}{when_set}.",
                 blocking=False,
-                expectations=(*not_null, between),
+                declared=(*not_null, between),
                 uses_window=isinstance(column.low, WindowMonth) or isinstance(column.high, WindowMonth),
             )
         )
     if not checks and column.required and not _covered_by_dbt(table, column):
         checks.append(
-            QualityCheck(f"{name}_not_null", f"{name} is never NULL.", blocking=False, expectations=not_null)
+            QualityCheck(f"{name}_not_null", f"{name} is never NULL.", blocking=False, declared=not_null)
         )
     return checks
 
@@ -171,12 +187,15 @@ def _order_check(table: Table, order: Order) -> QualityCheck:
         f"{order.later}_{relation}_{order.earlier}",
         f"{order.later} is {words} {order.earlier} when both are set: {order.why}",
         blocking=order.blocking,
-        expectations=(
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=order.later,
-                column_B=order.earlier,
-                or_equal=not order.strictly,
-                ignore_row_if="either_value_is_missing",
+        declared=(
+            Declared(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": order.later,
+                    "column_B": order.earlier,
+                    "or_equal": not order.strictly,
+                    "ignore_row_if": "either_value_is_missing",
+                },
             ),
         ),
     )
@@ -206,6 +225,9 @@ def checks_of(table: str) -> list[QualityCheck]:
 @functools.cache
 def _batch_definition():
     """The GX pandas batch definition, built once per process (GX is slow to set up)."""
+    gx = _gx()  # first: it sets the warning filter
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     context.enable_analytics(False)  # as GX_ANALYTICS_ENABLED=false, also when the variable is unset
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -216,11 +238,10 @@ def _batch_definition():
 def _run_expectations(frame: pd.DataFrame, check: QualityCheck, window: dict) -> list:
     """Validate the check's expectations on one frame; the GX results."""
     batch_definition = _batch_definition()  # first: suites need the active GX context
-    suite = gx.ExpectationSuite(name="quality")
-    for expectation in check.expectations:
-        tagged = expectation.copy(deep=True)  # the checks stay untouched
-        tagged.meta = {**(tagged.meta or {}), _CHECK_TAG: check.name}
-        suite.add_expectation(tagged)
+    suite = _gx().ExpectationSuite(name="quality")
+    for expectation in check.expectations:  # new objects each time: the checks stay untouched
+        expectation.meta = {**(expectation.meta or {}), _CHECK_TAG: check.name}
+        suite.add_expectation(expectation)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(
         suite,
