@@ -1100,7 +1100,8 @@ def test_coverage_matches_a_recount(con):
 
 def test_stale_profiles_match_a_recount(con):
     """Per year and age band: members with a current position on the profile on 1 January,
-    split by what the truth says of them that day, and members employed in truth. The
+    split by what the truth says of them that day, and members employed in truth; of those
+    shown, the members whose profile is not dormant and how many of them do not work. The
     recount takes each 1 January's current positions by interval filter, per year."""
     raw = positions(con, "platform").select("person_id", "start_date", "end_date")
     true = positions(con, "truth").select("person_id", "start_date", "end_date")
@@ -1121,7 +1122,9 @@ def test_stale_profiles_match_a_recount(con):
             employed=pl.col("person_id").is_in(current(true, day).implode()),
             retired=pl.col("retirement") <= day,
         ))
-    states = pl.concat(rows).filter(pl.col("shown") | pl.col("employed"))
+    states = pl.concat(rows).filter(pl.col("shown") | pl.col("employed")).join(
+        dormant_profiles(con).rename({"person_id": "member_id"}).with_columns(dormant=pl.lit(True)),
+        on=["year", "member_id"], how="left").with_columns(current=pl.col("dormant").is_null())
     age = pl.col("year") - pl.col("birth_year")
     band = pl.when(age >= 75).then(pl.lit("75+")).otherwise(pl.lit(None, dtype=pl.String))
     for low, high in reversed(AGE_BANDS):
@@ -1132,6 +1135,8 @@ def test_stale_profiles_match_a_recount(con):
         (pl.col("shown") & ~pl.col("employed") & ~pl.col("retired")).sum().alias("without_work"),
         (pl.col("shown") & ~pl.col("employed") & pl.col("retired")).sum().alias("retired"),
         pl.col("employed").sum().alias("members_employed"),
+        (pl.col("shown") & pl.col("current")).sum().alias("shown_current"),
+        (pl.col("shown") & pl.col("current") & ~pl.col("employed")).sum().alias("stale_current"),
     ]
     states = states.with_columns(age_band=band)
     expected = pl.concat([
@@ -1140,17 +1145,18 @@ def test_stale_profiles_match_a_recount(con):
     ], how="diagonal").with_columns(
         stale_share=(pl.col("without_work") + pl.col("retired")) / pl.col("shown_employed"),
         overstatement=pl.col("shown_employed") / pl.col("members_employed") - 1,
+        current_stale_share=pl.col("stale_current") / pl.col("shown_current"),
     )
     metric = con.sql(
         "SELECT year, age_band, shown_employed, employed, without_work, retired, members_employed, stale_share, "
-        "overstatement FROM metrics.stale_profiles"
+        "overstatement, shown_current, current_stale_share FROM metrics.stale_profiles"
     ).pl()
     joined = metric.join(expected.with_columns(pl.col("year").cast(pl.Int32)), on=["year", "age_band"],
                          how="full", coalesce=True)
     assert joined.height == metric.height == expected.height
-    for column in ("shown_employed", "employed", "without_work", "retired", "members_employed"):
+    for column in ("shown_employed", "employed", "without_work", "retired", "members_employed", "shown_current"):
         assert_same(joined[column], joined[f"{column}_right"].cast(pl.Int64), column)
-    for column in ("stale_share", "overstatement"):
+    for column in ("stale_share", "overstatement", "current_stale_share"):
         recount = joined[f"{column}_right"].fill_nan(None)  # 0/0 and x/0 are NULL in the metric
         assert_same(joined[column], recount.replace([float("inf")], [None]), column)
 
@@ -1279,6 +1285,34 @@ def test_population_margins_match_a_recount(con):
 RAKED = ["education_level", "occupation_family", "city"]
 
 
+def dormant_profiles(con) -> pl.DataFrame:
+    """(year, person_id) of the members whose profile is dormant on 1 January: joined before the
+    day, no own action (a posting view or application, a skill added, a position or salary
+    reported, joining) in the year before it, and graduated in the 40th calendar year before it
+    or earlier. Recounted per day from each member's last action before it (an as-of join) and
+    date offsets, not by calendar year."""
+    actions = con.sql(
+        "SELECT member_id AS person_id, joined_on AS acted_on FROM raw.members "
+        "UNION ALL SELECT member_id, occurred_on FROM raw.posting_events "
+        "UNION ALL SELECT member_id, added_on FROM raw.member_skills "
+        "UNION ALL SELECT member_id, reported_on FROM raw.positions "
+        "UNION ALL SELECT member_id, reported_on FROM raw.salary_reports"
+    ).pl().sort("acted_on")
+    members = con.sql(
+        "SELECT m.member_id AS person_id, m.joined_on, e.graduation_date "
+        "FROM raw.members m JOIN raw.educations e USING (member_id)"
+    ).pl()
+    years = calendar(con)["month"].dt.year().unique().sort().to_list()
+    days = pl.concat([members.with_columns(year=pl.lit(y, dtype=pl.Int64), day=pl.lit(dt.date(y, 1, 1)))
+                      for y in years])
+    # strategy backward takes the last action on or before the day looked up: the day before.
+    last = days.with_columns(before=pl.col("day") - pl.duration(days=1)).sort("before").join_asof(
+        actions, left_on="before", right_on="acted_on", by="person_id", strategy="backward", check_sortedness=False)
+    quiet = pl.col("acted_on").is_null() | (pl.col("acted_on") < pl.col("day").dt.offset_by("-1y"))
+    late = pl.col("graduation_date") < pl.col("day").dt.offset_by("-39y")
+    return last.filter((pl.col("joined_on") < pl.col("day")) & quiet & late).select("year", "person_id")
+
+
 def january_frame(con, source: str) -> pl.DataFrame:
     """Who holds a position on each 1 January (start <= day < end), with the cell they are
     weighted in: education level (the person's), occupation family and city (the position's)."""
@@ -1293,11 +1327,13 @@ def january_frame(con, source: str) -> pl.DataFrame:
 
 
 def test_raking_weights_match_a_recount(con):
-    """Iterative proportional fitting in numpy, year by year: cell weights scaled in turn to the
+    """Iterative proportional fitting in numpy, year by year, on the members shown as employed
+    but for dormant profiles: cell weights scaled in turn to the
     employed per education level, occupation family and city (metrics.population_margins,
     recounted above), 25 cycles from the ratio of all employed to members; a segment without
     members drops out and the others' targets are scaled to the whole total."""
-    cells = january_frame(con, "platform").group_by("year", *RAKED).len("members").sort("year", *RAKED)
+    members = january_frame(con, "platform").join(dormant_profiles(con), on=["year", "person_id"], how="anti")
+    cells = members.group_by("year", *RAKED).len("members").sort("year", *RAKED)
     margins = con.sql(
         "SELECT year, dimension, segment, people FROM metrics.population_margins WHERE population = 'employed'"
     ).pl()
@@ -1336,7 +1372,8 @@ def test_corrected_estimates_match_a_recount(con):
     job changes per person employed on 1 January; the occupation and education mix of each
     city and the education mix of each family; net migration per city from the location
     panel; and the share of graduates with a job within six months, post-stratified by level
-    to the official graduate counts. Weights are metrics.raking_weights (recounted above)."""
+    to the official graduate counts. The corrected kind leaves out the members whose profile is
+    dormant on the day and weights the others with metrics.raking_weights (recounted above)."""
     weights = con.sql("SELECT year, education_level, occupation_family, city, weight FROM metrics.raking_weights").pl()
     frames = {}
     for source in ("truth", "platform"):
@@ -1345,6 +1382,7 @@ def test_corrected_estimates_match_a_recount(con):
         frames[source] = january_frame(con, source).join(changes, on=["person_id", "year"], how="left").with_columns(
             pl.col("job_changes").fill_null(0), weight=pl.lit(1.0))
     frames["corrected"] = frames["platform"].drop("weight").join(
+        dormant_profiles(con), on=["year", "person_id"], how="anti").join(
         weights.with_columns(pl.col("year").cast(pl.Int64)), on=["year", *RAKED])
     rows = []
     for kind, frame in frames.items():

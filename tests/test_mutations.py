@@ -205,6 +205,13 @@ MUTATIONS = [
         file="models/metrics/coverage.sql", old="m.joined_on <= e.snapshot", new="m.joined_on < e.snapshot",
         model="coverage", metric="coverage", recounts=("test_coverage_matches_a_recount",),
     ),
+    Mutation(
+        "dormant_after_two_quiet_years", "changed constant",
+        file="models/intermediate/int_dormant_profiles.sql", old="SELECT DISTINCT year(acted_on) + 1 AS year",
+        new="SELECT DISTINCT year(acted_on) + 2 AS year",
+        model="int_dormant_profiles", metric="corrected_estimates",
+        recounts=("test_raking_weights_match_a_recount", "test_corrected_estimates_match_a_recount"),
+    ),
 ]
 
 

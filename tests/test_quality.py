@@ -52,7 +52,8 @@ METRIC_COLUMNS = {
     "population DOUBLE, labour_force DOUBLE, employed DOUBLE, unemployed DOUBLE, inactive DOUBLE, "
     "unemployment_rate DOUBLE, participation_rate DOUBLE",
     "stale_profiles": "year BIGINT, age_band VARCHAR, shown_employed BIGINT, employed BIGINT, without_work BIGINT, "
-    "retired BIGINT, members_employed BIGINT, stale_share DOUBLE, retired_share DOUBLE, overstatement DOUBLE",
+    "retired BIGINT, members_employed BIGINT, stale_share DOUBLE, retired_share DOUBLE, overstatement DOUBLE, "
+    "shown_current BIGINT, current_stale_share DOUBLE",
     "salary_insights": "year INTEGER, occupation VARCHAR, city VARCHAR, seniority VARCHAR, reports BIGINT, "
     "status VARCHAR, estimate DOUBLE, median_salary DOUBLE, p25_salary DOUBLE, p75_salary DOUBLE, ci_low DOUBLE, "
     "ci_high DOUBLE, parent_reports BIGINT, parent_median DOUBLE, truth_person_years BIGINT, truth_median DOUBLE, "
@@ -281,11 +282,12 @@ INSERT INTO metrics.labour_force VALUES
     ('year', '2020-01-01', 2020, 'all', 'all', 5.0, 4.0, 3.0, 1.0, 1.0, 25.0, 80.0);
 -- On 1 January 2020 five members show a current position: two of them work (one aged 25-34,
 -- one 65-74), one aged 25-34 is without work and two aged 65-74 have retired; one more member
--- aged 25-34 works without the profile showing it.
+-- aged 25-34 works without the profile showing it. The profiles of the two retirees are not
+-- current (nothing done on the platform in 2019).
 INSERT INTO metrics.stale_profiles VALUES
-    (2020, '25-34', 2, 1, 1, 0, 2, 0.5, 0.0, 0.0),
-    (2020, '65-74', 3, 1, 0, 2, 1, 0.6666666666666666, 0.6666666666666666, 2.0),
-    (2020, 'all', 5, 2, 1, 2, 3, 0.6, 0.4, 0.6666666666666667);
+    (2020, '25-34', 2, 1, 1, 0, 2, 0.5, 0.0, 0.0, 2, 0.5),
+    (2020, '65-74', 3, 1, 0, 2, 1, 0.6666666666666666, 0.6666666666666666, 2.0, 1, 0.0),
+    (2020, 'all', 5, 2, 1, 2, 3, 0.6, 0.4, 0.6666666666666667, 3, 0.3333333333333333);
 INSERT INTO metrics.beveridge_curve VALUES
     (2020, 1, '2020-01-01', 2.0, 1.0, 200.0, 40.0, 25.0), (2020, 2, '2020-04-01', 2.0, 1.0, 200.0, 40.0, 25.0),
     (2020, 3, '2020-07-01', 2.0, 1.0, 200.0, 40.0, 25.0), (2020, 4, '2020-10-01', 2.0, 1.0, 200.0, 40.0, 25.0);
@@ -1013,6 +1015,11 @@ DBT_CORRUPTIONS = {
         ("shares_within_bounds", "UPDATE metrics.stale_profiles SET stale_share = 1.2 WHERE age_band = 'all'"),
         ("shares_within_bounds", "UPDATE metrics.stale_profiles SET retired_share = -0.1 WHERE age_band = 'all'"),
         ("age_bands_add_up", "UPDATE metrics.stale_profiles SET members_employed = 4 WHERE age_band = 'all'"),
+        ("current_profiles_among_shown",
+         "UPDATE metrics.stale_profiles SET shown_current = 3, current_stale_share = 0.0 WHERE age_band = '25-34'",
+         {"age_bands_add_up"}),
+        ("shares_within_bounds",
+         "UPDATE metrics.stale_profiles SET current_stale_share = 1.5 WHERE age_band = '65-74'"),
     ],
     "truth.wages": [
         ("key_unique", "INSERT INTO truth.wages VALUES (1000, 1, '2020-01-01', 4100.0)"),

@@ -102,6 +102,11 @@ def signed(v) -> str:
     return f"{v:+.0f}".replace("-", "\u2212")
 
 
+def signed_tenths(v) -> str:
+    # "−3.5": one decimal, the README's minus sign, no plus
+    return f"{v:.1f}".replace("-", "\u2212")
+
+
 def text(v) -> str:
     return str(v)
 
@@ -542,6 +547,75 @@ FIGURES = [
             ("stale-65-74-2025", "69.8% no longer work", "69.8", "round(100 * stale_share, 1)", 2025, "65-74",
              decimals(1)),
         ]
+    ),
+    *(
+        F(f"dormant-{name}", phrase, figure, f"SELECT {sql} FROM metrics.stale_profiles "
+          f"WHERE year = 2025 AND age_band = '{band}'", fmt)
+        for name, phrase, figure, sql, band, fmt in [
+            ("kept-2025", "keeps 49,005 of the 58,709 members in 2025", "49,005", "shown_current", "all", thousands),
+            ("shown-2025", "keeps 49,005 of the 58,709 members in 2025", "58,709", "shown_employed", "all", thousands),
+            ("stale-2025", "from 21.8% to 6.5%", "21.8", "round(100 * stale_share, 1)", "all", decimals(1)),
+            ("kept-stale-2025", "from 21.8% to 6.5%", "6.5", "round(100 * current_stale_share, 1)", "all",
+             decimals(1)),
+            ("kept-stale-65-74-2025", "(aged 65–74: to 27.0%)", "27.0", "round(100 * current_stale_share, 1)",
+             "65-74", decimals(1)),
+        ]
+    ),
+    F("raking-weights-low", "is weighted (0.9–5.8)", "0.9", "SELECT round(min(weight), 1) FROM metrics.raking_weights"),
+    F("raking-weights-high", "is weighted (0.9–5.8)", "5.8", "SELECT round(max(weight), 1) FROM metrics.raking_weights"),
+    *(
+        F(f"correction-{name}", phrase, figure,
+          f"SELECT {sql} FROM metrics.corrected_estimates WHERE {where} AND year BETWEEN 2013 AND {last}", fmt)
+        for name, phrase, figure, sql, where, last, fmt in [
+            ("city-education-before", "a city goes from 8.7 to 0.7 points off (−92%)", "8.7",
+             "round(100 * avg(abs(error)), 1)", "dimension = 'city|education_level'", 2024, decimals(1)),
+            ("city-education-after", "a city goes from 8.7 to 0.7 points off (−92%)", "0.7",
+             "round(100 * avg(abs(corrected_error)), 1)", "dimension = 'city|education_level'", 2024, decimals(1)),
+            ("city-education-reduction", "a city goes from 8.7 to 0.7 points off (−92%)", "−92",
+             "100 * (avg(abs(corrected_error)) / avg(abs(error)) - 1)", "dimension = 'city|education_level'", 2024,
+             signed),
+            ("family-education-before", "family goes from 7.8 to 0.5 points off (−94%)", "7.8",
+             "round(100 * avg(abs(error)), 1)", "dimension = 'occupation_family|education_level'", 2024, decimals(1)),
+            ("family-education-after", "family goes from 7.8 to 0.5 points off (−94%)", "0.5",
+             "round(100 * avg(abs(corrected_error)), 1)", "dimension = 'occupation_family|education_level'", 2024,
+             decimals(1)),
+            ("family-education-reduction", "family goes from 7.8 to 0.5 points off (−94%)", "−94",
+             "100 * (avg(abs(corrected_error)) / avg(abs(error)) - 1)",
+             "dimension = 'occupation_family|education_level'", 2024, signed),
+            ("city-family-before", "the family mix of a city goes from 1.9 to 0.5 points off (−74%)", "1.9",
+             "round(100 * avg(abs(error)), 1)", "dimension = 'city|occupation_family'", 2024, decimals(1)),
+            ("city-family-after", "the family mix of a city goes from 1.9 to 0.5 points off (−74%)", "0.5",
+             "round(100 * avg(abs(corrected_error)), 1)", "dimension = 'city|occupation_family'", 2024, decimals(1)),
+            ("city-family-reduction", "the family mix of a city goes from 1.9 to 0.5 points off (−74%)", "−74",
+             "100 * (avg(abs(corrected_error)) / avg(abs(error)) - 1)", "dimension = 'city|occupation_family'", 2024,
+             signed),
+            ("job-changes-before", "20.5% too low uncorrected and 14.4% corrected", "20.5",
+             "round(-100 * avg(relative_error), 1)", "metric = 'job_changes_per_employed'", 2024, decimals(1)),
+            ("job-changes-after", "20.5% too low uncorrected and 14.4% corrected", "14.4",
+             "round(-100 * avg(corrected_relative_error), 1)", "metric = 'job_changes_per_employed'", 2024,
+             decimals(1)),
+            ("migration-before", "(49 to 56 per 10,000 off)", "49", "round(avg(abs(error)))",
+             "metric = 'net_talent_migration_per_10k'", 2024, decimals(0)),
+            ("migration-after", "(49 to 56 per 10,000 off)", "56", "round(avg(abs(corrected_error)))",
+             "metric = 'net_talent_migration_per_10k'", 2024, decimals(0)),
+            ("first-jobs-before", "(−3.5 to −6.5 points)", "−3.5", "round(100 * avg(error), 1)",
+             "metric = 'employed_6m_share'", 2023, signed_tenths),
+            ("first-jobs-after", "(−3.5 to −6.5 points)", "−6.5", "round(100 * avg(corrected_error), 1)",
+             "metric = 'employed_6m_share'", 2023, signed_tenths),
+        ]
+    ),
+    *(
+        F(f"correction-job-changes-2024-{kind}", "(2024: 38.0% and 26.8%)", figure,
+          f"SELECT round(-100 * {column}, 1) FROM metrics.corrected_estimates "
+          "WHERE metric = 'job_changes_per_employed' AND year = 2024")
+        for kind, figure, column in [("before", "38.0", "relative_error"), ("after", "26.8", "corrected_relative_error")]
+    ),
+    *(
+        F(f"correction-amsterdam-ict-{kind}", "goes from 10.9% to 8.8%, against 8.6% in truth", figure,
+          f"SELECT round(100 * {column}, 1) FROM metrics.corrected_estimates "
+          "WHERE metric = 'occupation_family_share' AND year = 2024 AND segment = 'Amsterdam|ICT'")
+        for kind, figure, column in [("platform", "10.9", "platform"), ("corrected", "8.8", "corrected"),
+                                     ("truth", "8.6", "truth")]
     ),
     F("wo-within-6-months", "WO graduates with a job within 6 months | 89.0%", "89.0",
       "SELECT within_6_months_pct FROM {first_job} WHERE source = 'truth' AND level = 'WO'"),

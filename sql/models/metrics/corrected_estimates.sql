@@ -1,6 +1,14 @@
-WITH frame AS (
-    SELECT source, year, person_id, education_level, occupation_family, city
-    FROM {{ ref('int_january_employment') }}
+WITH dormant_profiles AS (
+    SELECT 'platform' AS source, year, member_id AS person_id FROM {{ ref('int_dormant_profiles') }}
+),
+frame AS (
+    -- is_current: every truth row, and a member whose profile the platform does not take as
+    -- dormant on the day. The platform's estimate counts every member it shows as employed;
+    -- the corrected one only those with a current profile.
+    SELECT e.source, e.year, e.person_id, e.education_level, e.occupation_family, e.city,
+           d.person_id IS NULL AS is_current
+    FROM {{ ref('int_january_employment') }} e
+    LEFT JOIN dormant_profiles d USING (source, year, person_id)
 ),
 job_changes_per_person AS (
     SELECT source, year(start_date) AS year, person_id, count(*) AS job_changes
@@ -10,7 +18,7 @@ job_changes_per_person AS (
 ),
 cells AS (
     -- The frame per cell: the weights are per cell, so every weighted count is a sum over cells.
-    SELECT f.source, f.year, f.education_level, f.occupation_family, f.city,
+    SELECT f.source, f.year, f.education_level, f.occupation_family, f.city, f.is_current,
            count(*) AS people, sum(coalesce(j.job_changes, 0)) AS job_changes
     FROM frame f
     LEFT JOIN job_changes_per_person j USING (source, year, person_id)
@@ -28,7 +36,7 @@ weighted_cells AS {{ materialized() }} (
     JOIN {{ ref('raking_weights') }} w
         ON w.year = c.year AND w.education_level = c.education_level
         AND w.occupation_family = c.occupation_family AND w.city = c.city
-    WHERE c.source = 'platform'
+    WHERE c.source = 'platform' AND c.is_current
 ),
 job_change_estimates AS (
     SELECT
@@ -83,17 +91,20 @@ education_levels AS (
 panel_moves AS (
     -- The location panel per 1 January cell and destination. The panel's row for a person
     -- and year is the frame's (the same 1 January position: occupation family, and city as
-    -- the origin), so only the education level is looked up, per person.
-    SELECT l.source, l.year, e.education_level, l.occupation_family, l.origin_city AS city, l.destination_city,
+    -- the origin), so only the education level and whether the profile is current are looked
+    -- up, per person.
+    SELECT l.source, l.year, e.education_level, l.occupation_family, l.origin_city AS city,
+           d.person_id IS NULL AS is_current, l.destination_city,
            count(*) AS people
     FROM {{ ref('location_panel') }} l
     JOIN education_levels e ON e.source = l.source AND e.person_id = l.person_id
-    GROUP BY l.source, l.year, e.education_level, l.occupation_family, l.origin_city, l.destination_city
+    LEFT JOIN dormant_profiles d ON d.source = l.source AND d.year = l.year AND d.person_id = l.person_id
+    GROUP BY ALL
 ),
 weighted_moves AS (
     SELECT w.kind, m.year, m.city AS origin_city, m.destination_city, w.weight * m.people AS weighted, m.people
     FROM panel_moves m
-    JOIN weighted_cells w USING (source, year, education_level, occupation_family, city)
+    JOIN weighted_cells w USING (source, year, education_level, occupation_family, city, is_current)
 ),
 city_flows AS (
     SELECT kind, year, origin_city AS city, 0.0 AS arrived,

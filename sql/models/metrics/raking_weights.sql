@@ -1,7 +1,11 @@
 WITH employed_members AS (
-    SELECT year, person_id AS member_id, education_level, occupation_family, city
-    FROM {{ ref('int_january_employment') }}
-    WHERE source = 'platform'
+    -- Members shown as employed on 1 January, but for dormant profiles: a position left open
+    -- on a profile the platform takes as left behind (a retiree's last job) is not weighted
+    -- as employment.
+    SELECT e.year, e.person_id AS member_id, e.education_level, e.occupation_family, e.city
+    FROM {{ ref('int_january_employment') }} e
+    LEFT JOIN {{ ref('int_dormant_profiles') }} d ON d.year = e.year AND d.member_id = e.person_id
+    WHERE e.source = 'platform' AND d.member_id IS NULL
 ),
 cells AS (
     SELECT year, education_level, occupation_family, city, count(*) AS members
