@@ -9,6 +9,7 @@ kill lands there.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -136,8 +138,12 @@ PYTHON_READER = textwrap.dedent(
 )
 
 
-def test_readers_holding_the_published_file_never_block_a_run_nor_see_a_mix(data, tmp_path):
-    published = data / "warehouse.duckdb"
+@contextlib.contextmanager
+def readers_held_open(published: Path) -> Iterator[Callable[[], tuple[str, dict[str, str]]]]:
+    """A DuckDB 1.x CLI session and a Python session, each opened on the published file and
+    held while the caller runs the pipeline; the yielded function ends both sessions and
+    returns what they read then: the CLI's output, and the Python session's states
+    ('before', 'held' by the same session, 'reopened' by a new one)."""
     python_reader = subprocess.Popen(
         [sys.executable, "-c", PYTHON_READER, str(published)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -148,22 +154,22 @@ def test_readers_holding_the_published_file_never_block_a_run_nor_see_a_mix(data
     )
     cli_reader.stdin.write("SELECT 'cli-before', value FROM truth.parameters WHERE name = 'seed';\n")
     cli_reader.stdin.flush()
-    try:
-        finish(start_run(run_env(data, tmp_path / "home", EGS_SEED="2")))
-        cli_reader.stdin.write("SELECT 'cli-held', value, (SELECT count(*) FROM truth.people) FROM truth.parameters WHERE name = 'seed';\n")
+
+    def finish_reading() -> tuple[str, dict[str, str]]:
+        cli_reader.stdin.write(
+            "SELECT 'cli-held', value, (SELECT count(*) FROM truth.people) FROM truth.parameters WHERE name = 'seed';\n"
+        )
         cli_out, cli_err = cli_reader.communicate(timeout=60)
+        assert cli_reader.returncode == 0, cli_err
         python_out, _ = python_reader.communicate("go\n", timeout=60)
+        return cli_out, dict(line.split(" ", 1) for line in python_out.strip().splitlines())
+
+    try:
+        yield finish_reading
     finally:
         for reader in (cli_reader, python_reader):
             if reader.poll() is None:
                 reader.kill()
-    assert cli_reader.returncode == 0, cli_err
-    assert "cli-before,1.0" in cli_out and f"cli-held,1.0,{PEOPLE}" in cli_out, cli_out
-    lines = dict(line.split(" ", 1) for line in python_out.strip().splitlines())
-    old_state = lines["held"]
-    assert old_state.startswith("1 ")  # the held session still reads the old version, whole
-    assert lines["reopened"].startswith("2 ")  # a new session sees the new one
-    assert published_seed(published) == 2
 
 
 # --------------------------------------------------------------------------------------
@@ -189,7 +195,8 @@ def kill_at(stage: str, data: Path, home: Path, tmp_path: Path) -> None:
 
 
 def test_runs_killed_at_every_stage_leave_the_published_file_intact(data, tmp_path):
-    """SIGKILL during generation, load, metrics and publish, one after the other; then a rerun.
+    """SIGKILL during generation, load, metrics and publish, one after the other; then a clean
+    rerun while a DuckDB 1.x CLI session and a Python session hold the published file open.
 
     The pause in publish holds the run after the new snapshot (warehouse, report and release)
     is assembled and verified, just before the switch that shows it.
@@ -201,7 +208,14 @@ def test_runs_killed_at_every_stage_leave_the_published_file_intact(data, tmp_pa
         kill_at(stage, data, home, tmp_path)
         assert published_hashes(data) == before, f"a published file changed after a kill during {stage}"
         assert published_seed(published) == 1
-    finish(start_run(run_env(data, home, EGS_SEED="3")))
+    # The clean rerun, with readers holding the published file: they never block the run nor
+    # see a mix of two versions.
+    with readers_held_open(published) as finish_reading:
+        finish(start_run(run_env(data, home, EGS_SEED="3")))
+        cli_out, python_states = finish_reading()
+    assert "cli-before,1.0" in cli_out and f"cli-held,1.0,{PEOPLE}" in cli_out, cli_out
+    assert python_states["held"].startswith("1 ")  # the held session still reads the old version, whole
+    assert python_states["reopened"].startswith("3 ")  # a new session sees the new one
     assert published_seed(published) == 3
     assert leftovers(data) == []  # what the killed runs left behind was cleaned up
 

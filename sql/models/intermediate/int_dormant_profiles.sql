@@ -45,11 +45,12 @@ late_in_career AS (
     CROSS JOIN januaries j
 ),
 candidates AS (
-    SELECT CAST({{ integers_from_to('first_year', 'last_year') }} AS BIGINT) AS year, member_id
+    -- Spark expands a generator only as a whole select item: the cast comes after.
+    SELECT {{ integers_from_to('first_year', 'last_year') }} AS year, member_id
     FROM late_in_career
     WHERE first_year <= last_year
 )
-SELECT c.year, c.member_id
+SELECT CAST(c.year AS BIGINT) AS year, c.member_id
 FROM candidates c
 LEFT JOIN acted a ON a.year = c.year AND a.member_id = c.member_id
 WHERE a.member_id IS NULL
