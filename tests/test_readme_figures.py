@@ -617,6 +617,19 @@ FIGURES = [
         for kind, figure, column in [("platform", "10.9", "platform"), ("corrected", "8.8", "corrected"),
                                      ("truth", "8.6", "truth")]
     ),
+    *(
+        F(f"labour-force-by-age-2017-{band}", "| 8.8, 21.4, 21.6, 21.4, 21.5, 5.4% (`metrics.labour_force`) |",
+          figure, "SELECT round(100 * labour_force / (SELECT labour_force FROM metrics.labour_force "
+          "WHERE grain = 'year' AND year = 2017 AND age_band = 'all' AND education_level = 'all'), 1) "
+          f"FROM metrics.labour_force WHERE grain = 'year' AND year = 2017 AND age_band = '{band}' "
+          "AND education_level = 'all'")
+        for band, figure in [("15-24", "8.8"), ("25-34", "21.4"), ("35-44", "21.6"), ("45-54", "21.4"),
+                             ("55-64", "21.5"), ("65-74", "5.4")]
+    ),
+    F("labour-force-15-24-2017", "15–24 year olds are 8.8% of the labour force, CBS 15.5%", "8.8",
+      "SELECT round(100 * labour_force / (SELECT labour_force FROM metrics.labour_force WHERE grain = 'year' "
+      "AND year = 2017 AND age_band = 'all' AND education_level = 'all'), 1) FROM metrics.labour_force "
+      "WHERE grain = 'year' AND year = 2017 AND age_band = '15-24' AND education_level = 'all'"),
     F("wo-within-6-months", "WO graduates with a job within 6 months | 89.0%", "89.0",
       "SELECT within_6_months_pct FROM {first_job} WHERE source = 'truth' AND level = 'WO'"),
 ]
