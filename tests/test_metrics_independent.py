@@ -1298,10 +1298,10 @@ def dormant_profiles(con) -> pl.DataFrame:
         "UNION ALL SELECT member_id, reported_on FROM raw.positions "
         "UNION ALL SELECT member_id, reported_on FROM raw.salary_reports"
     ).pl().sort("acted_on")
-    members = con.sql(
-        "SELECT m.member_id AS person_id, m.joined_on, e.graduation_date "
-        "FROM raw.members m JOIN raw.educations e USING (member_id)"
-    ).pl()
+    graduations = con.sql("SELECT member_id AS person_id, graduation_date FROM raw.educations").pl().group_by(
+        "person_id").agg(pl.col("graduation_date").max())  # the end of the member's education
+    members = con.sql("SELECT member_id AS person_id, joined_on FROM raw.members").pl().join(
+        graduations, on="person_id")
     years = calendar(con)["month"].dt.year().unique().sort().to_list()
     days = pl.concat([members.with_columns(year=pl.lit(y, dtype=pl.Int64), day=pl.lit(dt.date(y, 1, 1)))
                       for y in years])

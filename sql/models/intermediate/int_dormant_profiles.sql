@@ -35,13 +35,19 @@ acted AS (
         SELECT member_id, reported_on FROM {{ source('raw', 'salary_reports') }}
     ) AS actions
 ),
+graduations AS (
+    -- The end of a member's education: the last graduation on the profile.
+    SELECT member_id, max(graduation_date) AS graduated_on
+    FROM {{ source('raw', 'educations') }}
+    GROUP BY member_id
+),
 late_in_career AS (
     -- From the first 1 January after joining that lies career_years after graduation.
     SELECT m.member_id,
-           greatest(year(m.joined_on) + 1, year(e.graduation_date) + {{ career_years }}, j.first_year) AS first_year,
+           greatest(year(m.joined_on) + 1, year(g.graduated_on) + {{ career_years }}, j.first_year) AS first_year,
            j.last_year
     FROM {{ source('raw', 'members') }} m
-    JOIN {{ source('raw', 'educations') }} e USING (member_id)
+    JOIN graduations g USING (member_id)
     CROSS JOIN januaries j
 ),
 candidates AS (
