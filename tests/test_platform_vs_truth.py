@@ -425,14 +425,14 @@ def test_correction_cannot_fix_what_reporting_broke(con):
         "SELECT year, relative_error, corrected_relative_error FROM metrics.corrected_estimates "
         f"WHERE metric = 'job_changes_per_employed' AND year BETWEEN {YEARS[0]} AND {YEARS[1]}",
     )
-    # The correction leaves out dormant profiles: the retirees whose last job stays open on
-    # a profile they no longer use change no jobs, and leaving them out lifts the rate by the factor
-    # shown_employed / shown_current of metrics.stale_profiles. Beyond that the job-change rate
-    # hardly depends on who is a member: reweighting alone moved it by under 2% of the truth
-    # (2.5% of the platform's rate), and the members left out as dormant while still working
-    # are under 2% of those shown, late in their careers, when few change jobs. So the corrected rate is the platform's times that factor within
-    # 5% (the sum, rounded up), and never-reported changes keep it short of the truth in every
-    # year.
+    # The correction leaves out dormant profiles: the retirees whose last job stays open on a
+    # profile they no longer use change no jobs, and leaving them out lifts the rate by the
+    # factor shown_employed / shown_current of metrics.stale_profiles. Beyond that the
+    # job-change rate hardly depends on who is a member: reweighting alone moved it by under 2%
+    # of the truth (2.5% of the platform's rate), and the members left out as dormant while
+    # still working are under 2% of those shown, late in their careers, when few change jobs.
+    # So the corrected rate is the platform's times that factor within 5% (the sum, rounded
+    # up), and never-reported changes keep it short of the truth in every year.
     stale = frame(con, "SELECT year, shown_employed / shown_current AS lift FROM metrics.stale_profiles "
                        "WHERE age_band = 'all'")
     lifted = frame(

@@ -22,9 +22,9 @@
 {% macro stayer_switcher_growth(observations, period, a_year_earlier) -%}
     SELECT
         {{ period }},
-        count(*) AS people,
-        count(*) FILTER (WHERE stayed) AS stayers,
-        count(*) FILTER (WHERE NOT stayed) AS switchers,
+        CAST(count(*) AS BIGINT) AS people,
+        CAST(count(*) FILTER (WHERE stayed) AS BIGINT) AS stayers,
+        CAST(count(*) FILTER (WHERE NOT stayed) AS BIGINT) AS switchers,
         {{ median('growth') }} AS median_growth,
         {{ median('CASE WHEN stayed THEN growth END') }} AS median_growth_stayers,
         {{ median('CASE WHEN NOT stayed THEN growth END') }} AS median_growth_switchers

@@ -16,9 +16,7 @@
 -- job-change rate upwards. Near the end of a career few change jobs anyway.
 {%- set career_years = 40 %}
 WITH januaries AS (
-    SELECT min(year(month)) AS first_year, max(year(month)) AS last_year
-    FROM {{ source('raw', 'calendar') }}
-    WHERE month(month) = 1
+    {{ january_years() }}
 ),
 acted AS (
     -- Members who did something in the calendar year before a 1 January (joining included).

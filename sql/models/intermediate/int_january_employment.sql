@@ -11,9 +11,7 @@
 -- every position with every January would build its 16 million rows at a million people
 -- before the people's education could be joined to them, twice as slow.
 WITH januaries AS (
-    SELECT min(year(month)) AS first_year, max(year(month)) AS last_year
-    FROM {{ source('raw', 'calendar') }}
-    WHERE month(month) = 1
+    {{ january_years() }}
 ),
 positions_with_years AS (
     SELECT

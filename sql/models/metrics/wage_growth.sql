@@ -13,9 +13,9 @@ WITH per_year AS (
 SELECT
     'truth' AS source,
     year,
-    CAST(people AS BIGINT) AS people,
-    CAST(stayers AS BIGINT) AS stayers,
-    CAST(switchers AS BIGINT) AS switchers,
+    people,
+    stayers,
+    switchers,
     median_growth,
     median_growth_stayers,
     median_growth_switchers,
