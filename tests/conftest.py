@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -46,11 +50,34 @@ def scenario() -> Scenario:
 WAREHOUSE_VARIABLE = "EGS_TEST_WAREHOUSE"
 
 
+@contextlib.contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold ``lock_file`` alone: the other test processes wait here until it is released."""
+    with open(lock_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def warehouse_path(scenario, tmp_path_factory) -> Path:
+    """The session's warehouse, built once for all test processes (`make test` runs two): the
+    first to need it builds it in the folder the processes share, the others wait and read it
+    (read only: the tests that change a warehouse change a copy)."""
     if given := os.environ.get(WAREHOUSE_VARIABLE):
         return Path(given)
-    return build_warehouse(scenario, tmp_path_factory.mktemp("warehouse"), workers=2, tests=True)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # each process's own folder sits in the run's folder
+    folder, built = shared / "session_warehouse", shared / "session_warehouse.built"
+    with exclusive(shared / "session_warehouse.lock"):
+        if not built.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a process that failed to build left
+            folder.mkdir()
+            built.write_text(str(build_warehouse(scenario, folder, workers=2, tests=True)))
+    return Path(built.read_text())
 
 
 @pytest.fixture(scope="session")

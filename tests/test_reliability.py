@@ -195,8 +195,9 @@ def kill_at(stage: str, data: Path, home: Path, tmp_path: Path) -> None:
 
 
 def test_runs_killed_at_every_stage_leave_the_published_file_intact(data, tmp_path):
-    """SIGKILL during generation, load, metrics and publish, one after the other; then a clean
-    rerun while a DuckDB 1.x CLI session and a Python session hold the published file open.
+    """SIGKILL during generation, load, metrics and publish, one after the other; then two clean
+    runs launched together, while a DuckDB 1.x CLI session and a Python session hold the
+    published file open.
 
     The pause in publish holds the run after the new snapshot (warehouse, report and release)
     is assembled and verified, just before the switch that shows it.
@@ -208,15 +209,18 @@ def test_runs_killed_at_every_stage_leave_the_published_file_intact(data, tmp_pa
         kill_at(stage, data, home, tmp_path)
         assert published_hashes(data) == before, f"a published file changed after a kill during {stage}"
         assert published_seed(published) == 1
-    # The clean rerun, with readers holding the published file: they never block the run nor
-    # see a mix of two versions.
+    # Two clean runs, with readers holding the published file: they never block a run nor see
+    # a mix of two versions. The instance exists by now, as a user's does (two processes
+    # creating a brand-new SQLite run storage at the same moment race on its tables, which is
+    # not under test).
     with readers_held_open(published) as finish_reading:
-        finish(start_run(run_env(data, home, EGS_SEED="3")))
+        first_out, second_out = two_runs_launched_together(data, home, tmp_path, seeds=("4", "5"))
         cli_out, python_states = finish_reading()
+    assert "waiting for it to finish" in second_out and "waiting for it to finish" not in first_out
     assert "cli-before,1.0" in cli_out and f"cli-held,1.0,{PEOPLE}" in cli_out, cli_out
     assert python_states["held"].startswith("1 ")  # the held session still reads the old version, whole
-    assert python_states["reopened"].startswith("3 ")  # a new session sees the new one
-    assert published_seed(published) == 3
+    assert python_states["reopened"].startswith("5 ")  # a new session sees the last run's
+    assert published_seed(published) == 5
     assert leftovers(data) == []  # what the killed runs left behind was cleaned up
 
 
@@ -236,29 +240,26 @@ def test_the_instance_queues_runs_and_pools_writing_steps():
                                                      "published_warehouse"}
 
 
-def test_two_runs_launched_together_both_succeed(data, tmp_path):
-    home = tmp_path / "home"
-    # An instance that exists already, as a user's does: two processes creating a brand-new
-    # SQLite run storage at the same moment race on its tables, which is not under test.
-    subprocess.run([DAGSTER, "instance", "migrate"], env=run_env(data, home), cwd=ROOT, check=True,
-                   capture_output=True)
-    first = start_run(run_env(data, home, EGS_SEED="4"))
-    # The second starts once the first holds the warehouse, so that the order is known.
+def two_runs_launched_together(data: Path, home: Path, tmp_path: Path, seeds: tuple[str, str]) -> tuple[str, str]:
+    """Two `dagster job execute` commands on one data folder, the second started once the first
+    holds the warehouse (so that the order is known); both must succeed. Returns their output."""
+    marker = tmp_path / "first-run-holds-the-warehouse"
+    # The pause point in generation comes after the run has taken the warehouse; with no
+    # pause time it only writes the marker.
+    first = start_run(run_env(data, home, EGS_SEED=seeds[0], EGS_PAUSE_AT="generate", EGS_PAUSE_MARKER=str(marker),
+                              EGS_PAUSE_SECONDS="0"))
     deadline = time.monotonic() + RUN_TIMEOUT
-    while not any(data.glob(".lake.partial-*")):  # the first run's staging lake: it holds the lock
+    while not marker.exists():
         assert first.poll() is None and time.monotonic() < deadline
         time.sleep(0.2)
-    second = start_run(run_env(data, home, EGS_SEED="5"))
+    second = start_run(run_env(data, home, EGS_SEED=seeds[1]))
     first_out = finish(first)
     # Finding: the first command returned only when the second run ended, because
     # `dagster job execute` sets the resources up again after its run to read the results,
     # and waited there for the lock the second run had taken. The second run, a whole
     # pipeline long, must still be running when the first command returns.
     assert second.poll() is None, "the first command waited for the second run"
-    second_out = finish(second)
-    assert "waiting for it to finish" in second_out and "waiting for it to finish" not in first_out
-    assert published_seed(data / "warehouse.duckdb") == 5
-    assert leftovers(data) == []
+    return first_out, finish(second)
 
 
 # --------------------------------------------------------------------------------------
