@@ -6,7 +6,10 @@ import contextlib
 import fcntl
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -23,6 +26,7 @@ from synthetic.scenario import Scenario, load_scenario  # noqa: E402
 # The default scenario at its full default size: large enough for tight statistical
 # tolerances, and it builds in seconds.
 SESSION_PEOPLE = 120_000
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_warehouse(scenario: Scenario, folder: Path, workers: int = 1, tests: bool = False, models: bool = True) -> Path:
@@ -83,16 +87,21 @@ def exclusive(lock_file: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every test process of this run sees (`make test` runs two, each with a
+    temporary folder of its own inside the run's)."""
+    own = tmp_path_factory.getbasetemp()
+    return own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+
+
 @pytest.fixture(scope="session")
 def warehouse_path(scenario, tmp_path_factory) -> Path:
-    """The session's warehouse, built once for all test processes (`make test` runs two): the
-    first to need it builds it in the folder the processes share, the others wait and read it
-    (read only: the tests that change a warehouse change a copy)."""
+    """The session's warehouse, built once for all test processes: the first to need it
+    builds it in the shared folder, the others wait and read it (read only: the tests that
+    change a warehouse change a copy)."""
     if given := os.environ.get(WAREHOUSE_VARIABLE):
         return Path(given)
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # each process's own folder sits in the run's folder
+    shared = shared_folder(tmp_path_factory)
     folder, built = shared / "session_warehouse", shared / "session_warehouse.built"
     with exclusive(shared / "session_warehouse.lock"):
         if not built.exists():
@@ -100,6 +109,59 @@ def warehouse_path(scenario, tmp_path_factory) -> Path:
             folder.mkdir()
             built.write_text(str(build_warehouse(scenario, folder, workers=2, tests=True)))
     return Path(built.read_text())
+
+
+# The published run's size and seed, given by its run config (not the scenario's seed, so
+# that the config is seen to count): two generation blocks of 4,096 people.
+RUN_PEOPLE = 8_000
+RUN_SEED = 7
+
+
+@dataclass(frozen=True)
+class PublishedRun:
+    """A data folder as a user's looks after a run from the command line: the published
+    warehouse, report and release, the lake, and the run's Dagster instance."""
+
+    data: Path
+    dagster_home: Path
+    output: str  # what the command printed
+
+
+def dagster_home_for(folder: Path) -> Path:
+    """A new DAGSTER_HOME in ``folder`` with the project's instance settings."""
+    home = folder / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+@pytest.fixture(scope="session")
+def published_run(tmp_path_factory) -> PublishedRun:
+    """Every asset and check materialized by `dagster asset materialize --select '*'`, the
+    size and seed from a run config file (the launchpad's YAML), once for all test processes.
+    Tests read it or copy it (tests/test_reliability.py), never change it."""
+    shared = shared_folder(tmp_path_factory)
+    folder = shared / "published_run"
+    output = folder / "output.txt"
+    with exclusive(shared / "published_run.lock"):
+        if not output.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a process that failed to run left
+            folder.mkdir()
+            home = dagster_home_for(folder)
+            config = folder / "run.yaml"
+            config.write_text(
+                f"resources:\n  scenario:\n    config:\n      people: {RUN_PEOPLE}\n      seed: {RUN_SEED}\n"
+            )
+            env = {k: v for k, v in os.environ.items() if not k.startswith("EGS_")}
+            env.update(DAGSTER_HOME=str(home), EGS_DATA_DIR=str(folder / "data"), GX_ANALYTICS_ENABLED="false")
+            dagster = Path(sys.executable).with_name("dagster")
+            run = subprocess.run(
+                [dagster, "asset", "materialize", "-m", "pipelines.definitions", "--select", "*", "-c", str(config)],
+                cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
+            )
+            assert run.returncode == 0, run.stderr[-3000:]
+            output.write_text(run.stdout + run.stderr)
+    return PublishedRun(folder / "data", folder / "dagster_home", output.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -112,8 +174,6 @@ def con(warehouse_path):
 @pytest.fixture()
 def dagster_home(tmp_path, monkeypatch) -> Path:
     """A throw-away DAGSTER_HOME with the project's instance settings."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text((Path(__file__).parent.parent / "dagster_home" / "dagster.yaml").read_text())
+    home = dagster_home_for(tmp_path)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     return home

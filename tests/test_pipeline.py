@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,12 +15,9 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.resources import ScenarioResource
+from tests.conftest import RUN_PEOPLE, RUN_SEED
 from tests.test_readme_figures import readme_blocks
 
-SMALL = 8_000  # two generation blocks; the run takes seconds
-SEED = 7  # not the default: the run config sets it
-ROOT = Path(__file__).resolve().parent.parent
-DAGSTER = Path(sys.executable).with_name("dagster")
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")  # the duckdb-cli package: a 1.x client
 
 HEADLINE_TABLES = [
@@ -48,36 +43,17 @@ class Materialized:
         return [e for e in self.events if e.event_type_value == event_type]
 
 
-def _cli_env(folder: Path) -> dict[str, str]:
-    home = folder / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    return {**os.environ, "DAGSTER_HOME": str(home), "EGS_DATA_DIR": str(folder / "data"),
-            "GX_ANALYTICS_ENABLED": "false"}
-
-
 @pytest.fixture(scope="module")
-def materialized(tmp_path_factory) -> Materialized:
-    """Every asset and check of the code location, materialized from the command line with
-    `dagster asset materialize`, the scenario's size and seed from a run config file (the
-    launchpad's YAML) rather than the environment; the run's events read back from its
-    Dagster instance."""
-    folder = tmp_path_factory.mktemp("cli")
-    config = folder / "run.yaml"
-    config.write_text(f"resources:\n  scenario:\n    config:\n      people: {SMALL}\n      seed: {SEED}\n")
-    env = _cli_env(folder)
-    out = subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "pipelines.definitions", "--select", "*", "-c", str(config)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
+def materialized(published_run) -> Materialized:
+    """The session's command-line run of every asset (tests/conftest.py), its events read back
+    from its Dagster instance."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+        patch.setenv("DAGSTER_HOME", str(published_run.dagster_home))
         with dg.DagsterInstance.get() as instance:
             (run,) = instance.get_runs()
             events = [entry.dagster_event for entry in instance.all_logs(run.run_id) if entry.is_dagster_event]
-    data = folder / "data"
-    return Materialized(events, out.stdout + out.stderr, data / "warehouse.duckdb", data / "lake")
+    data = published_run.data
+    return Materialized(events, published_run.output, data / "warehouse.duckdb", data / "lake")
 
 
 def test_every_asset_materializes_and_every_check_passes(materialized):
@@ -97,8 +73,8 @@ def test_the_run_config_sets_the_size_and_seed_and_nothing_warns(materialized):
     assert warnings == []
     con = duckdb.connect(str(materialized.warehouse), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM truth.people").fetchall()[0][0] == SMALL
-        assert con.execute("SELECT value FROM truth.parameters WHERE name = 'seed'").fetchall()[0][0] == SEED
+        assert con.execute("SELECT count(*) FROM truth.people").fetchall()[0][0] == RUN_PEOPLE
+        assert con.execute("SELECT value FROM truth.parameters WHERE name = 'seed'").fetchall()[0][0] == RUN_SEED
     finally:
         con.close()
 
@@ -107,12 +83,12 @@ def test_each_shard_is_a_step_of_its_own(materialized):
     """Shards run as dynamic steps (one per shard, as a distributed executor would spread
     them), and the lake they write together holds every person once."""
     shard_steps = sorted(e.step_key for e in materialized.of_type("STEP_SUCCESS") if "generate_lake_shard" in e.step_key)
-    shards = ScenarioResource(people=SMALL).load().shards
+    shards = ScenarioResource(people=RUN_PEOPLE).load().shards
     assert shard_steps == [f"parquet_lake.generate_lake_shard[shard_{k}]" for k in range(shards)]
     lake = materialized.lake
     assert sorted(p.name for p in (lake / "truth_people").iterdir()) == [f"shard={k}" for k in range(shards)]
     people = duckdb.sql(f"SELECT count(DISTINCT person_id) FROM read_parquet('{lake}/truth_people/*/*.parquet')")
-    assert people.fetchall()[0][0] == SMALL
+    assert people.fetchall()[0][0] == RUN_PEOPLE
 
 
 def test_the_warehouse_answers_the_headline_questions(materialized):

@@ -39,11 +39,12 @@ from pipelines.resources import ScenarioResource, WarehouseResource, dbt_resourc
 from pipelines.warehouse import load_lake
 from synthetic.manifest import LakeError
 from synthetic.scenario import load_scenario
+from tests.conftest import RUN_PEOPLE, RUN_SEED
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")  # a DuckDB 1.x client
-PEOPLE = 6_000
+PEOPLE = RUN_PEOPLE  # the runs here replace a published run of that size
 RUN_TIMEOUT = int(os.environ.get("EGS_TEST_RUN_TIMEOUT", "300"))
 
 
@@ -99,18 +100,12 @@ def published_hashes(data: Path) -> dict[str, str]:
     return {name: sha256(data / name) for name in ("warehouse.duckdb", "report/index.html", "public/release.duckdb")}
 
 
-@pytest.fixture(scope="module")
-def first_build(tmp_path_factory) -> Path:
-    """A data folder with a published warehouse (seed 1)."""
-    base = tmp_path_factory.mktemp("first_build")
-    finish(start_run(run_env(base / "data", base / "home", EGS_SEED="1")))
-    return base / "data"
-
-
 @pytest.fixture()
-def data(first_build, tmp_path) -> Path:
+def data(published_run, tmp_path) -> Path:
+    """A copy of the data folder of the session's command-line run (tests/conftest.py): a
+    published warehouse, report and release of seed RUN_SEED, the lake and the working files."""
     folder = tmp_path / "data"
-    shutil.copytree(first_build, folder, symlinks=True)  # the published files are links into a snapshot
+    shutil.copytree(published_run.data, folder, symlinks=True)  # the published files are links into a snapshot
     return folder
 
 
@@ -147,7 +142,7 @@ def readers_held_open(published: Path) -> Iterator[Callable[[], tuple[str, dict[
     python_reader = subprocess.Popen(
         [sys.executable, "-c", PYTHON_READER, str(published)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
-    assert python_reader.stdout.readline().startswith("before 1 ")
+    assert python_reader.stdout.readline().startswith(f"before {RUN_SEED} ")
     cli_reader = subprocess.Popen(  # an interactive DuckDB 1.x CLI session on the file
         [DUCKDB_CLI, "-readonly", "-csv", "-noheader", str(published)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -208,7 +203,7 @@ def test_runs_killed_at_every_stage_leave_the_published_file_intact(data, tmp_pa
     for stage in ("generate", "load", "metrics", "publish"):
         kill_at(stage, data, home, tmp_path)
         assert published_hashes(data) == before, f"a published file changed after a kill during {stage}"
-        assert published_seed(published) == 1
+        assert published_seed(published) == RUN_SEED
     # Two clean runs, with readers holding the published file: they never block a run nor see
     # a mix of two versions. The instance exists by now, as a user's does (two processes
     # creating a brand-new SQLite run storage at the same moment race on its tables, which is
@@ -217,8 +212,8 @@ def test_runs_killed_at_every_stage_leave_the_published_file_intact(data, tmp_pa
         first_out, second_out = two_runs_launched_together(data, home, tmp_path, seeds=("4", "5"))
         cli_out, python_states = finish_reading()
     assert "waiting for it to finish" in second_out and "waiting for it to finish" not in first_out
-    assert "cli-before,1.0" in cli_out and f"cli-held,1.0,{PEOPLE}" in cli_out, cli_out
-    assert python_states["held"].startswith("1 ")  # the held session still reads the old version, whole
+    assert f"cli-before,{RUN_SEED}.0" in cli_out and f"cli-held,{RUN_SEED}.0,{PEOPLE}" in cli_out, cli_out
+    assert python_states["held"].startswith(f"{RUN_SEED} ")  # the held session still reads the old version, whole
     assert python_states["reopened"].startswith("5 ")  # a new session sees the last run's
     assert published_seed(published) == 5
     assert leftovers(data) == []  # what the killed runs left behind was cleaned up
@@ -339,7 +334,7 @@ def test_a_run_whose_blocking_check_fails_publishes_none_of_the_three(data, tmp_
     assert {"insight_report", "release/public_release"} <= materialized
     assert "published_warehouse" not in materialized
     assert published_hashes(data) == before
-    assert published_seed(data / "warehouse.duckdb") == 1
+    assert published_seed(data / "warehouse.duckdb") == RUN_SEED
 
 
 def test_generator_cli_rejects_bad_arguments_with_a_message():
@@ -370,7 +365,7 @@ def test_the_generator_never_replaces_a_path_that_is_not_its_lake(data, tmp_path
         assert out.returncode == 2, out.stderr
         assert str(target) in out.stderr and "Traceback" not in out.stderr, out.stderr
     assert tree(keep) == before
-    assert (data / "work" / "warehouse.duckdb").is_file() and published_seed(data / "warehouse.duckdb") == 1
+    assert (data / "work" / "warehouse.duckdb").is_file() and published_seed(data / "warehouse.duckdb") == RUN_SEED
     # A leftover with a staging name but without the staging mark is not the generator's either.
     impostor = tmp_path / ".lake.partial-12345678"
     impostor.mkdir()
