@@ -73,10 +73,9 @@ run: $(RUNTIME)
 	@$(BIN)/python -c 'from pipelines.resources import print_published_summary; print_published_summary()'
 
 # Two processes, one per core of the CI machine: each takes whole test files (--dist loadfile),
-# so a file's module fixtures (a warehouse, a published run) are built once. Running pytest
-# directly (`.venv/bin/python -m pytest tests/test_report.py`) stays in one process.
-# Two processes, each taking whole test files (a file's fixtures are built once), in the
-# order tests/conftest.py gives them: the longest files first.
+# so a file's module fixtures are built once, in the order tests/conftest.py gives them, the
+# longest files first (--no-loadscope-reorder keeps it). Running pytest directly
+# (`.venv/bin/python -m pytest tests/test_report.py`) stays in one process.
 test: $(DEVELOPMENT)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 

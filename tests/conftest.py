@@ -56,8 +56,8 @@ def scenario() -> Scenario:
 # these leaves short files for the end, so that neither process still runs a long one when
 # the other has nothing left. (pytest-xdist's own order, most tests first, started them last.)
 LONGEST_FILES = (
-    "test_reliability.py",  # about 7 minutes: whole pipeline runs, killed and raced
-    "test_portability.py",  # about 4.5: every model on Spark
+    "test_reliability.py",  # about 8 minutes: whole pipeline runs, killed and raced
+    "test_portability.py",  # about 4: every model on Spark
     "test_mutations.py",  # about 4: 21 rebuilds of a mutated model with its tests and recounts
     "test_browser.py",  # about 2: the Dagster UI and a run from it
     "test_release.py",
