@@ -127,10 +127,9 @@ class PublishedRun:
     output: str  # what the command printed
 
 
-def dagster_home_for(folder: Path) -> Path:
-    """A new DAGSTER_HOME in ``folder`` with the project's instance settings."""
-    home = folder / "dagster_home"
-    home.mkdir()
+def dagster_home_at(home: Path) -> Path:
+    """``home`` as a DAGSTER_HOME with the project's instance settings (created if missing)."""
+    home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     return home
 
@@ -147,7 +146,7 @@ def published_run(tmp_path_factory) -> PublishedRun:
         if not output.exists():
             shutil.rmtree(folder, ignore_errors=True)  # what a process that failed to run left
             folder.mkdir()
-            home = dagster_home_for(folder)
+            home = dagster_home_at(folder / "dagster_home")
             config = folder / "run.yaml"
             config.write_text(
                 f"resources:\n  scenario:\n    config:\n      people: {RUN_PEOPLE}\n      seed: {RUN_SEED}\n"
@@ -174,6 +173,6 @@ def con(warehouse_path):
 @pytest.fixture()
 def dagster_home(tmp_path, monkeypatch) -> Path:
     """A throw-away DAGSTER_HOME with the project's instance settings."""
-    home = dagster_home_for(tmp_path)
+    home = dagster_home_at(tmp_path / "dagster_home")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     return home

@@ -51,6 +51,7 @@ from synthetic.scenario import (
     ScenarioError,
     load_scenario,
 )
+from tests.conftest import dagster_home_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = yaml.safe_load((SCENARIO_DIR / "netherlands.yaml").read_text())
@@ -478,9 +479,7 @@ def _make_is_ready() -> bool:
     ids=["abc", "1e12", "shell_injection", "scenario_not_found"],
 )
 def test_make_run_with_a_bad_setting_ends_with_one_clear_line(tmp_path, setting, line):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    home = dagster_home_at(tmp_path / "dagster_home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGS_")}
     env["EGS_DATA_DIR"] = str(tmp_path / "data")
     done = subprocess.run(

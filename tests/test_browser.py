@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from tests.conftest import dagster_home_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
@@ -119,9 +120,7 @@ def _stop(process: subprocess.Popen) -> None:
 def dagster_ui(tmp_path_factory) -> Iterator[DagsterUI]:
     _require_chromium()
     folder = tmp_path_factory.mktemp("browser")
-    home = folder / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    home = dagster_home_at(folder / "dagster_home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGS_")}  # only this test's settings
     env |= {
         "DAGSTER_HOME": str(home),

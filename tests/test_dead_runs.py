@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from dagster._core.events.log import EventLogEntry
 from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
 from pipelines.resources import WarehouseResource
+from tests.conftest import dagster_home_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
@@ -107,8 +107,7 @@ def _probe(warehouse: WarehouseResource) -> None:
 
 
 def test_a_killed_run_is_marked_failed_and_frees_the_queue(tmp_path):
-    (tmp_path / "home").mkdir()
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", tmp_path / "home" / "dagster.yaml")
+    dagster_home_at(tmp_path / "home")
     first, first_marker = start_paused_run(tmp_path, "first")
     try:
         wait_paused(first, first_marker, tmp_path, "first")

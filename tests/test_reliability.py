@@ -39,7 +39,7 @@ from pipelines.resources import ScenarioResource, WarehouseResource, dbt_resourc
 from pipelines.warehouse import load_lake
 from synthetic.manifest import LakeError
 from synthetic.scenario import load_scenario
-from tests.conftest import RUN_PEOPLE, RUN_SEED
+from tests.conftest import RUN_PEOPLE, RUN_SEED, dagster_home_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
@@ -53,8 +53,7 @@ def sha256(path: Path) -> str:
 
 
 def run_env(data: Path, home: Path, **extra: str) -> dict[str, str]:
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    dagster_home_at(home)
     env = {**os.environ, "DAGSTER_HOME": str(home), "EGS_DATA_DIR": str(data), "EGS_PEOPLE": str(PEOPLE),
            "GX_ANALYTICS_ENABLED": "false"}
     env.pop("EGS_PAUSE_AT", None)
