@@ -356,6 +356,11 @@ class SalaryReports(_Strict):
     stale_share: Probability = Field(
         description="Share of reports that give the pay the job started at, not the pay at the time of reporting."
     )
+    update_share: Probability = Field(
+        0.0,
+        description="Chance a report is followed twelve months later by an update from the same member, for "
+        "the job then held (the platform asks a year after a report; updates are asked again). 0 = never.",
+    )
     rounding: Annotated[int, Field(ge=1, le=100_000)] = Field(
         description="Euros the reported yearly salary is rounded to."
     )

@@ -136,6 +136,26 @@ def draw_wages(
     return WageRows(position=position, t=t, monthly_wage=np.round(np.exp(log_wage), 2))
 
 
+def position_held(positions: Positions, person: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The row of the position each person holds in month t, or -1 for none.
+
+    A person holds one position at a time and rows are in person and start order, so the
+    candidate is the person's last position started by t; it is held when it has not ended.
+    """
+    low = min(int(positions.start_t.min(initial=0)), int(t.min(initial=0)))
+    span = max(int(positions.start_t.max(initial=0)), int(t.max(initial=0))) - low + 1
+    key = positions.person.astype(np.int64) * span + (positions.start_t - low)
+    row = np.searchsorted(key, person.astype(np.int64) * span + (t - low), side="right") - 1
+    found = row >= 0
+    row = np.where(found, row, 0)
+    held = (
+        found
+        & (positions.person[row] == person)
+        & ((positions.end_t[row] < 0) | (positions.end_t[row] > t))
+    )
+    return np.where(held, row, -1)
+
+
 @dataclass
 class SalaryReports:
     """Pay members report to the platform, sorted by position and month."""
@@ -157,10 +177,13 @@ def draw_salary_reports(
     """Reports of the pay of a position, while its holder is a member.
 
     A position held for m months as a member gets Poisson(yearly_share x level factor x m / 12)
-    reports in months drawn uniformly over those months. A report gives 12 times the monthly
-    wage then in effect, or, with chance stale_share, the one the position started at (or had
-    when the window opened), rounded to `rounding` euros. Drawn from the block's wage stream
-    after the wages: no other table changes with them.
+    reports in months drawn uniformly over those months. Each report is followed, with chance
+    update_share, by an update twelve months later when the member then holds a job (the
+    platform asks a year after a report; the update is of the job held then, another one
+    after a move), and an update can be followed by the next. A report gives 12 times the
+    monthly wage then in effect, or, with chance stale_share, the one the position started at
+    (or had when the window opened), rounded to `rounding` euros. Drawn from the block's wage
+    stream after the wages: no other table changes with them.
     """
     rep = model.scenario.platform.salary_reports
     person = positions.person
@@ -171,6 +194,22 @@ def draw_salary_reports(
     counts = rng.poisson(rep.yearly_share * factor * months / 12.0)
     position = np.repeat(np.arange(person.size), counts)
     t = start[position] + np.floor(rng.random(position.size) * months[position]).astype(np.int64)
+    # Updates, a year at a time: the reports of one round that are answered a year later by
+    # members holding a job then make the next round (at most one round per year of the window).
+    round_position, round_t = position, t
+    parts_position, parts_t = [position], [t]
+    while round_position.size:
+        answered = rng.random(round_position.size) < rep.update_share
+        next_t = round_t[answered] + 12
+        later = next_t < model.months
+        next_t = next_t[later]
+        held = position_held(positions, person[round_position[answered][later]], next_t)
+        round_position, round_t = held[held >= 0], next_t[held >= 0]
+        parts_position.append(round_position)
+        parts_t.append(round_t)
+    position, t = np.concatenate(parts_position), np.concatenate(parts_t)
+    order = np.lexsort((t, position))
+    position, t = position[order], t[order]
     # The wage in effect in month t: the position's last wage row up to t (rows are in position
     # and month order, so one search on (position, month) finds it); a stale report gives the
     # position's first row.

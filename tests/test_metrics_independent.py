@@ -1707,34 +1707,78 @@ def test_salary_insights_match_a_recount(con):
         assert np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=EXACT, atol=1e-9), column
 
 
+def tracked_months(growth: pl.DataFrame, period: str, months: list) -> pl.DataFrame:
+    """The tracker's rows: every month given, its pairs' counts (0 when nobody) and medians, and
+    the three-month averages as rolling means, null unless all three months have a value."""
+    rows = (
+        pl.DataFrame({period: months})
+        .join(growth, on=period, how="left")
+        .with_columns(pl.col("people", "stayers").fill_null(0))
+        .sort(period)
+    )
+    return rows.with_columns(
+        median_growth_3m=pl.col("median_growth").rolling_mean(3),
+        median_growth_stayers_3m=pl.col("median_growth_stayers").rolling_mean(3),
+        median_growth_switchers_3m=pl.col("median_growth_switchers").rolling_mean(3),
+    ).with_columns(switcher_premium_3m=pl.col("median_growth_switchers_3m") - pl.col("median_growth_stayers_3m"))
+
+
+def profile_employers(con, reports: pl.DataFrame) -> pl.DataFrame:
+    """The employer each report's member showed on the profile in the month of the report: of the
+    positions on it by then (started and reported), the one started last; an as-of join on the
+    start. ``reports`` holds report_id, member_id and reported_on; returns report_id, company_id."""
+    profile = con.sql("SELECT member_id, company_id, start_date, reported_on AS position_reported_on "
+                      "FROM raw.positions").pl()
+    return (
+        reports.select("report_id", "member_id", "reported_on")
+        .join(profile, on="member_id")
+        .filter((pl.col("start_date") <= pl.col("reported_on")) & (pl.col("position_reported_on") <= pl.col("reported_on")))
+        .sort("start_date")
+        .group_by("report_id")
+        .agg(pl.col("company_id").last())
+    )
+
+
 def test_wage_growth_tracker_matches_a_recount(con):
-    """metrics.wage_growth_tracker: each person's wage on the first of their month of the year
-    (1 + person_id mod 12) by an as-of join, pairs a year apart, monthly medians in polars and
-    the three-month average as a rolling mean over the sorted months."""
+    """metrics.wage_growth_tracker. truth: each person's wage on the first of their month of the
+    year (1 + person_id mod 12) by an as-of join. platform: each member's last report of a
+    month, with the employer on the profile then. Both: pairs a year apart, monthly medians in
+    polars over every month from the window's thirteenth, and the three-month averages as
+    rolling means over the sorted months."""
     people = con.sql("SELECT DISTINCT person_id FROM truth.positions").pl()
     years = con.sql("SELECT DISTINCT year FROM raw.calendar").pl()
+    calendar = con.sql("SELECT month FROM raw.calendar ORDER BY month").pl()["month"].to_list()
+    months = calendar[12:]
     days = people.join(years, how="cross").select(
         "person_id", day=pl.date(pl.col("year"), 1 + pl.col("person_id") % 12, 1)
     )
     observed = wages_paid_on(con, days).select("person_id", "day", "company_id", "monthly_wage")
-    recount = (
-        stayer_switcher_growth(observed, "day", pl.col("day").dt.offset_by("12mo"))
-        .with_columns(
-            median_growth_3m=pl.col("median_growth").rolling_mean(3),
-            median_growth_stayers_3m=pl.col("median_growth_stayers").rolling_mean(3),
-            median_growth_switchers_3m=pl.col("median_growth_switchers").rolling_mean(3),
-        )
-        .with_columns(switcher_premium_3m=pl.col("median_growth_switchers_3m") - pl.col("median_growth_stayers_3m"))
+    truth = tracked_months(stayer_switcher_growth(observed, "day", pl.col("day").dt.offset_by("12mo")), "day", months)
+
+    reports = (
+        con.sql("SELECT report_id, member_id, reported_on, yearly_salary FROM raw.salary_reports "
+                "WHERE yearly_salary > 0").pl()
+        .sort("report_id")
+        .group_by("member_id", "reported_on")
+        .agg(pl.col("report_id").last(), pl.col("yearly_salary").last())
     )
-    metric = con.sql("SELECT * FROM metrics.wage_growth_tracker ORDER BY month").pl()
-    assert metric["month"].to_list() == recount["day"].to_list()
-    assert metric.height >= 12
-    assert metric["people"].to_list() == recount["people"].to_list()
-    assert metric["stayers"].to_list() == recount["stayers"].to_list()
-    assert metric["switchers"].to_list() == (recount["people"] - recount["stayers"]).to_list()
-    for column in ("median_growth", "median_growth_stayers", "median_growth_switchers", "median_growth_3m",
-                   "median_growth_stayers_3m", "median_growth_switchers_3m", "switcher_premium_3m"):
-        assert_same(metric[column], recount[column], column)
+    reported = reports.join(profile_employers(con, reports), on="report_id").select(
+        person_id="member_id", day="reported_on", company_id="company_id",
+        monthly_wage=pl.col("yearly_salary") / 12.0,
+    )
+    platform = tracked_months(stayer_switcher_growth(reported, "day", pl.col("day").dt.offset_by("12mo")), "day", months)
+
+    for source, recount in (("truth", truth), ("platform", platform)):
+        metric = con.sql(f"SELECT * FROM metrics.wage_growth_tracker WHERE source = '{source}' ORDER BY month").pl()
+        assert metric["month"].to_list() == recount["day"].to_list() == months, source
+        assert metric.height >= 12
+        assert metric["people"].to_list() == recount["people"].to_list(), source
+        assert metric["stayers"].to_list() == recount["stayers"].to_list(), source
+        assert metric["switchers"].to_list() == (recount["people"] - recount["stayers"]).to_list(), source
+        for column in ("median_growth", "median_growth_stayers", "median_growth_switchers", "median_growth_3m",
+                       "median_growth_stayers_3m", "median_growth_switchers_3m", "switcher_premium_3m"):
+            assert_same(metric[column], recount[column], f"{source} {column}")
+    assert platform["people"].sum() > 0, "no member reported twice a year apart"
 
 
 def salary_model(con) -> dict[int, dict[str, dict[str, float]]]:
@@ -1748,18 +1792,7 @@ def salary_model(con) -> dict[int, dict[str, dict[str, float]]]:
     reports = con.sql("SELECT report_id, member_id, occupation, seniority, city, yearly_salary, reported_on "
                       "FROM raw.salary_reports WHERE yearly_salary > 0").pl()
     members = con.sql("SELECT member_id, highest_education_level AS education_level FROM raw.members").pl()
-    profile = con.sql("SELECT member_id, company_id, start_date, reported_on AS position_reported_on "
-                      "FROM raw.positions").pl()
-    # The employer the profile showed in the month of the report: of the positions on it by
-    # then, the one started last (an as-of join on the start, among those reported by then).
-    employers = (
-        reports.select("report_id", "member_id", "reported_on")
-        .join(profile, on="member_id")
-        .filter((pl.col("start_date") <= pl.col("reported_on")) & (pl.col("position_reported_on") <= pl.col("reported_on")))
-        .sort("start_date")
-        .group_by("report_id")
-        .agg(employer=pl.col("company_id").last().cast(pl.Utf8))
-    )
+    employers = profile_employers(con, reports).select("report_id", employer=pl.col("company_id").cast(pl.Utf8))
     table = (
         reports.join(members, on="member_id")
         .join(employers, on="report_id", how="left")

@@ -155,6 +155,49 @@ def test_the_median_wage_lands_on_cbs_2022(con):
     assert abs(median / 22.20 - 1) < 0.05, median
 
 
+# CBS's hourly wages of school leavers with a diploma who work as employees about a year after
+# leaving (first quartile, median, third quartile, euros; published in OCW's "Onderwijs in
+# cijfers"): (level, year of graduation, the October they are measured in) -> quartiles.
+SCHOOL_LEAVER_QUARTILES = {
+    ("MBO", 2016, "2017-10-01"): (10.56, 12.41, 14.93),  # full-time school route, leavers of 2015/16
+    ("HBO", 2018, "2019-10-01"): (15.29, 17.52, 19.79),  # full-time, leavers of 2017/18
+}
+CALIBRATION_BAND = 0.05  # as the median above: within 5% of the published figure
+
+
+@pytest.mark.parametrize("level, graduated, measured", list(SCHOOL_LEAVER_QUARTILES))
+def test_school_leavers_quartiles_land_on_cbs(con, level, graduated, measured):
+    """Calibration (the education and junior premiums, person_effect_sd, raise_sd), not
+    sampling: the hourly wages (full-time monthly wage / hours_per_month) paid on the October
+    day CBS measures to the employed graduates of that level and year have their quartiles
+    within CALIBRATION_BAND of CBS's. The sample's own error is allowed for without a
+    distribution: the order statistics at ranks n p -/+ Z_TOLERANCE sqrt(n p (1 - p)) bound
+    the quartile, and that interval must meet the band around CBS's figure."""
+    hours = param(con, "wages.hours_per_month")
+    hourly = np.sort(
+        con.execute(
+            """
+            SELECT w.monthly_wage / ? AS hourly
+            FROM truth.educations e
+            JOIN truth.positions p ON p.person_id = e.person_id
+             AND p.start_date <= CAST(? AS DATE) AND (p.end_date IS NULL OR p.end_date > CAST(? AS DATE))
+            JOIN truth.wages w ON w.position_id = p.position_id
+             AND year(w.effective_from) = year(CAST(? AS DATE)) AND w.effective_from <= CAST(? AS DATE)
+            WHERE e.level = ? AND year(e.graduation_date) = ?
+            """,
+            [hours, measured, measured, measured, measured, level, graduated],
+        ).fetchnumpy()["hourly"]
+    )
+    n = hourly.size
+    assert n > 100, n
+    for fraction, published in zip((0.25, 0.5, 0.75), SCHOOL_LEAVER_QUARTILES[(level, graduated, measured)]):
+        spread = Z_TOLERANCE * math.sqrt(n * fraction * (1 - fraction))
+        low = hourly[max(0, math.floor(n * fraction - spread))]
+        high = hourly[min(n - 1, math.ceil(n * fraction + spread))]
+        assert low <= published * (1 + CALIBRATION_BAND) and high >= published * (1 - CALIBRATION_BAND), (
+            fraction, low, high, published)
+
+
 # --------------------------------------------------------------------------------------
 # What the platform sees: the pay members report (raw.salary_reports)
 # --------------------------------------------------------------------------------------
@@ -198,13 +241,41 @@ def test_reports_give_the_pay_then_or_at_the_start_with_the_planted_stale_share(
     assert abs(stale - stale_share) < Z_TOLERANCE * math.sqrt(stale_share * (1 - stale_share) / n), (stale, n)
 
 
+# Every report beside whether it could have been updated (the member holds a job twelve months
+# later, inside the window) and whether the same member reported in that month.
+REPORTS_A_YEAR_LATER = """
+WITH reports AS (
+    SELECT r.report_id, r.member_id, pe.person_id, pe.highest_education_level AS level,
+           CAST(r.reported_on + INTERVAL 12 MONTH AS DATE) AS a_year_later
+    FROM raw.salary_reports r JOIN truth.people pe ON pe.member_id = r.member_id
+)
+SELECT
+    r.report_id,
+    r.level,
+    r.a_year_later <= (SELECT max(month) FROM raw.calendar) AND EXISTS (
+        SELECT 1 FROM truth.positions p
+        WHERE p.person_id = r.person_id AND p.start_date <= r.a_year_later
+          AND (p.end_date IS NULL OR p.end_date > r.a_year_later)
+    ) AS could_update,
+    EXISTS (
+        SELECT 1 FROM raw.salary_reports later
+        WHERE later.member_id = r.member_id AND later.reported_on = r.a_year_later
+    ) AS reported_a_year_later
+FROM reports r
+"""
+
+
 def test_members_report_at_the_planted_rate_per_education_level(con):
-    """Reports per year of holding a job as a member, by education level: yearly_share x the
-    level's factor. The count is Poisson around it: standard error sqrt(expected)."""
+    """Reports by education level: a first report comes at yearly_share x the level's factor
+    per year of holding a job as a member (Poisson), and each report the member could update
+    a year later (holding a job then, inside the window) brings an update with chance
+    update_share (binomial). Expected count and variance are the sums of the two parts:
+    standard error sqrt(first + E x u x (1 - u)) for E reports that could be updated."""
     share = param(con, "platform.salary_reports.yearly_share")
+    update = param(con, "platform.salary_reports.update_share")
     factors = params(con, "platform.salary_reports.level_factor")
     cells = con.sql(
-        """
+        f"""
         WITH window_bounds AS (SELECT min(month) AS first_month, max(month) + INTERVAL 1 MONTH AS after_last FROM raw.calendar),
         exposure AS (
             SELECT pe.highest_education_level AS level,
@@ -218,16 +289,38 @@ def test_members_report_at_the_planted_rate_per_education_level(con):
             GROUP BY ALL
         ),
         reported AS (
-            SELECT pe.highest_education_level AS level, count(*) AS reports
-            FROM raw.salary_reports r JOIN truth.people pe ON pe.member_id = r.member_id
-            GROUP BY ALL
+            SELECT level, count(*) AS reports, count(*) FILTER (WHERE could_update) AS could_update
+            FROM ({REPORTS_A_YEAR_LATER}) GROUP BY ALL
         )
-        SELECT e.level, e.years, coalesce(r.reports, 0) AS reports FROM exposure e LEFT JOIN reported r USING (level)
+        SELECT e.level, e.years, coalesce(r.reports, 0) AS reports, coalesce(r.could_update, 0) AS could_update
+        FROM exposure e LEFT JOIN reported r USING (level)
         ORDER BY e.level
         """
     ).pl()
-    expected = np.array([share * factors[level] for level in cells["level"]]) * cells["years"].to_numpy()
-    assert_z_scores((cells["reports"].to_numpy() - expected) / np.sqrt(expected), "salary reports per level")
+    first = np.array([share * factors[level] for level in cells["level"]]) * cells["years"].to_numpy()
+    could_update = cells["could_update"].to_numpy()
+    expected = first + update * could_update
+    sd = np.sqrt(first + update * (1 - update) * could_update)
+    assert_z_scores((cells["reports"].to_numpy() - expected) / sd, "salary reports per level")
     # The skew is there to see: WO members report more than VO members per year of work.
     rate = dict(zip(cells["level"], cells["reports"].to_numpy() / cells["years"].to_numpy()))
     assert rate["WO"] > rate["VO"]
+
+
+def test_a_year_after_a_report_members_update_it_at_the_planted_share(con):
+    """Of the reports a member could update a year later (a job then, inside the window), the
+    share followed by a report of that member in that month recovers update_share. Another
+    report can land in that month without being the update: a first report (chance at most
+    yearly_share x the largest level factor / 12 a month) or the update of a second report made
+    in the same month as this one (no more likely): the share lies in [u, u + 2 x that],
+    widened by Z_TOLERANCE binomial standard errors."""
+    share = param(con, "platform.salary_reports.yearly_share")
+    update = param(con, "platform.salary_reports.update_share")
+    largest_factor = max(params(con, "platform.salary_reports.level_factor").values())
+    rows = con.sql(f"SELECT reported_a_year_later FROM ({REPORTS_A_YEAR_LATER}) WHERE could_update").pl()
+    n = rows.height
+    assert n > 1000, n
+    followed = rows["reported_a_year_later"].mean()
+    other_report = 2 * (1 - math.exp(-share * largest_factor / 12))
+    error = Z_TOLERANCE * math.sqrt(max(update * (1 - update), 1 / n) / n)
+    assert update - error <= followed <= update + other_report + error, (followed, n)
