@@ -38,7 +38,6 @@ STILL_HELD = -1  # end_reason of a current position
 _END_BY_NEXT_START = np.array([-1, -1, ENDED_BY_CHANGE, -1, ENDED_BY_PROMOTION])
 
 INITIAL_TENURE_MEAN_MONTHS = 60
-MAX_COMPANY_REDRAWS = 8
 
 
 @dataclass
@@ -313,17 +312,10 @@ def simulate_careers_blocks(
         moved = chooser.move_with(u_regional, u_national, u_local, city[idx], family[idx])
         new_city = np.where(moving, moved, city[idx])
         groups = new_city * F + family[idx]
-        new_company = by_city_family.sample_with(groups, u_company)
-        clash = new_company == company[idx]
-        for _ in range(MAX_COMPANY_REDRAWS):
-            if not clash.any():
-                break
-            again = np.flatnonzero(clash)
-            new_company[again] = by_city_family.sample_with(
-                groups[again], streams.uniforms(streams.per_block(idx[again]))[0]
-            )
-            clash = new_company == company[idx]
-        ok = ~clash
+        # Another employer than the one left: drawn from the group without it. A changer whose
+        # city and family have no other employer does not change.
+        new_company = by_city_family.sample_excluding(groups, u_company, company[idx])
+        ok = new_company >= 0
         idx, new_city, new_company = idx[ok], new_city[ok], new_company[ok]
 
         # The rest of the month's draws, one call per block: the changers' promotions,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synthetic.scenario import LEVELS, SENIORITIES, Scenario
+from synthetic.scenario import LEVELS, MBO_LEVELS, SENIORITIES, Scenario
 
 
 def categorical(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -68,12 +68,14 @@ class GroupedSampler:
     first_bucket: np.ndarray  # per group: index of its first bucket
     edges: np.ndarray  # lower edge of each bucket (g + k / buckets[g])
     guide: np.ndarray  # searchsorted(cdf, edge): the position of each bucket's lower edge
+    position_key: np.ndarray  # group * n_items + item at each cdf position, ascending
+    n_items: int
 
     @classmethod
     def from_matrix(cls, weights: np.ndarray) -> GroupedSampler:
         """``weights[g, i]``: weight of item i in group g (zeros allowed)."""
         weights = np.asarray(weights, dtype=np.float64)
-        cdfs, items, edges = [], [], []
+        cdfs, items, edges, keys = [], [], [], []
         buckets = np.zeros(weights.shape[0], dtype=np.int64)
         for g, row in enumerate(weights):
             idx = np.flatnonzero(row > 0)
@@ -83,10 +85,13 @@ class GroupedSampler:
             cdfs.append(g + cum / cum[-1])
             items.append(idx)
             edges.append(g + np.arange(idx.size) / idx.size)
+            keys.append(g * weights.shape[1] + idx)
             buckets[g] = idx.size
         cdf, edges = np.concatenate(cdfs), np.concatenate(edges)
         return cls(
             cdf=cdf,
+            position_key=np.concatenate(keys),
+            n_items=weights.shape[1],
             items=np.concatenate(items),
             has_items=(weights > 0).any(axis=1),
             buckets=buckets,
@@ -105,6 +110,29 @@ class GroupedSampler:
         if groups.size and not self.has_items[groups].all():
             raise ValueError("a group with no positive weight was sampled")
         return self.lookup(groups, u)
+
+    def sample_excluding(self, groups: np.ndarray, u: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+        """``sample_with``, each row's ``excluded`` item left out of its group: the uniform is
+        laid over the group's interval with the excluded item's stretch cut out, so every other
+        item keeps its weight relative to the rest (the draw a redraw-until-different would
+        give, in one step). An excluded item outside the group changes nothing; a row whose
+        group holds only the excluded item gets -1."""
+        if groups.size and not self.has_items[groups].all():
+            raise ValueError("a group with no positive weight was sampled")
+        key = groups * self.n_items + excluded
+        pos = np.minimum(np.searchsorted(self.position_key, key), self.position_key.size - 1)
+        inside = (excluded >= 0) & (self.position_key[pos] == key)
+        upper = np.where(inside, self.cdf[pos] - groups, 0.0)
+        first_of_group = (pos == 0) | (self.position_key[np.maximum(pos - 1, 0)] // self.n_items != groups)
+        lower = np.where(inside & ~first_of_group, self.cdf[np.maximum(pos - 1, 0)] - groups, 0.0)
+        width = upper - lower
+        alone = inside & (width >= 1.0 - 1e-12)
+        v = u * (1.0 - width)
+        # Past the excluded stretch's lower end, step over it (to just above its upper end).
+        over = inside & (v >= lower)
+        v = np.where(over, np.maximum(v + width, np.nextafter(upper, 2.0)), v)
+        found = self.lookup(groups, np.minimum(v, np.nextafter(1.0, 0.0)))
+        return np.where(alone, -1, found)
 
     def lookup(self, groups: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Item for each (group, uniform); every group must have items."""
@@ -159,6 +187,10 @@ class Model:
     level_study_years: np.ndarray = None
     level_first_job_hazard: np.ndarray = None
     level_promotion_factor: np.ndarray = None
+    # MBO levels, indexed by a person's mbo_level: 0 for graduates of other levels, 1-4 for MBO's.
+    mbo_level_share: np.ndarray = None  # [4] levels 1-4
+    mbo_first_job_multiplier: np.ndarray = None  # [5]
+    mbo_wage_premium: np.ndarray = None  # [5] log points
     field_family: np.ndarray = None  # [Fi] family code or -1
     field_first_job_multiplier: np.ndarray = None
     field_by_level: GroupedSampler = None  # group = level
@@ -253,6 +285,10 @@ def compile_model(sc: Scenario) -> Model:
     m.level_study_years = np.array([levels[lvl].study_years for lvl in LEVELS])
     m.level_first_job_hazard = np.array([levels[lvl].first_job_hazard for lvl in LEVELS])
     m.level_promotion_factor = np.array([levels[lvl].promotion_factor for lvl in LEVELS])
+    mbo = sc.education.mbo_levels
+    m.mbo_level_share = np.array([mbo[number].share for number in MBO_LEVELS])
+    m.mbo_first_job_multiplier = np.array([1.0] + [mbo[number].first_job_multiplier for number in MBO_LEVELS])
+    m.mbo_wage_premium = np.array([0.0] + [mbo[number].wage_premium for number in MBO_LEVELS])
 
     efields = sc.education.fields
     m.field_family = np.array([fa[efields[f].family] if efields[f].family else -1 for f in fields])

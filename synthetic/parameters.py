@@ -3,8 +3,8 @@
 Walks the validated scenario: nested sections make the dotted name
 (``dynamics.job_change_multiplier``), keys of user-named maps make the key (``2022``,
 ``ICT|Amsterdam``), institutions are keyed by their short name. Derived parameters the
-tests and analysts compare against (the effective first-job hazard per level and field)
-(the effective first-job hazard per level and field, the effective pull of a city per
+tests and analysts compare against (the effective first-job hazard per level and field,
+and per MBO level and field; the effective pull of a city per
 family, the timeline as numbers, the share of recruiter searches filtering on skills per
 year, the generator's timing of unfilled postings) are added beside them.
 """
@@ -50,10 +50,15 @@ def parameter_rows(scenario: Scenario) -> list[tuple[str, str, float]]:
         ("timeline.months", "", float(tl.months)),
     ]
     levels, fields = scenario.education.levels, scenario.education.fields
+    mbo_levels = scenario.education.mbo_levels
     for field_name, spec in fields.items():
         for level in spec.levels:
-            hazard = min(levels[level].first_job_hazard * spec.first_job_multiplier, 0.95)
-            rows.append(("first_job_monthly_hazard", f"{level}|{field_name}", hazard))
+            base = levels[level].first_job_hazard * spec.first_job_multiplier
+            rows.append(("first_job_monthly_hazard", f"{level}|{field_name}", min(base, 0.95)))
+            if level == "MBO":  # per MBO level too (keys 'MBO 1|field' ...), which multiplies it
+                for number, mbo in mbo_levels.items():
+                    hazard = min(base * mbo.first_job_multiplier, 0.95)
+                    rows.append(("first_job_monthly_hazard", f"MBO {number}|{field_name}", hazard))
     # Effective pull of a city for a family: population x attractiveness ('all' x family).
     for family in scenario.occupation_families:
         for city, spec in scenario.cities.items():

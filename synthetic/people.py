@@ -3,6 +3,9 @@
 A person enters the labour market at graduation and leaves at the retirement age.
 Graduation months are spread so that the workforce is steady over the timeline: a
 person is drawn anywhere from one full career before the start up to the last month.
+An MBO graduate has one of MBO's four qualification levels, drawn from a stream of the
+block's own (MBO_LEVEL_STREAM), so that the levels leave every other draw of the block as
+it was; the level scales the first-job hazard (and the wage, synthetic/wages.py).
 """
 
 from __future__ import annotations
@@ -12,8 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.model import Model, categorical
+from synthetic.scenario import LEVELS
 
 GRADUATION_MONTH_JULY_SHARE = 0.6  # most Dutch programmes end in summer
+MBO_LEVEL_STREAM = 3  # block b draws its MBO levels from SeedSequence(seed, spawn_key=(3, b))
+MBO = LEVELS.index("MBO")
+
+
+def mbo_level_rng(seed: int, block: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(MBO_LEVEL_STREAM, block)))
 
 
 @dataclass
@@ -29,6 +39,7 @@ class People:
     family: np.ndarray
     occupation: np.ndarray
     first_job_hazard: np.ndarray
+    mbo_level: np.ndarray  # 1-4 for MBO graduates, 0 for the others
     first_name: np.ndarray
     last_name: np.ndarray
 
@@ -36,7 +47,9 @@ class People:
         return self.person_id.size
 
 
-def draw_people(model: Model, rng: np.random.Generator, first_person_id: int, n: int, pools) -> People:
+def draw_people(
+    model: Model, rng: np.random.Generator, first_person_id: int, n: int, pools, mbo_rng: np.random.Generator
+) -> People:
     sc = model.scenario
     level = categorical(rng, model.level_share, n)
     field = model.field_by_level.sample(rng, level)
@@ -56,7 +69,14 @@ def draw_people(model: Model, rng: np.random.Generator, first_person_id: int, n:
     family = np.where(in_field, model.field_family[field], categorical(rng, model.family_weight, n))
     occupation = model.occupation_by_family.sample(rng, family)
 
-    hazard = model.level_first_job_hazard[level] * model.field_first_job_multiplier[field]
+    # Every person gets a draw, whatever the level, so that a person's MBO level depends on
+    # the person's place in the block only.
+    mbo_level = np.where(level == MBO, 1 + categorical(mbo_rng, model.mbo_level_share, n), 0)
+    hazard = (
+        model.level_first_job_hazard[level]
+        * model.field_first_job_multiplier[field]
+        * model.mbo_first_job_multiplier[mbo_level]
+    )
     return People(
         person_id=np.arange(first_person_id, first_person_id + n, dtype=np.int64),
         level=level,
@@ -69,6 +89,7 @@ def draw_people(model: Model, rng: np.random.Generator, first_person_id: int, n:
         family=family,
         occupation=occupation,
         first_job_hazard=np.clip(hazard, 0.0, 0.95),
+        mbo_level=mbo_level,
         first_name=rng.integers(0, len(pools.first_names), n),
         last_name=rng.integers(0, len(pools.last_names), n),
     )

@@ -35,6 +35,9 @@ SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = "netherlands"
 
 LEVELS = ("VO", "MBO", "HBO", "WO")
+# MBO's qualification levels: 1 (entree), 2 (basic vocational), 3 (professional), 4
+# (middle management and specialist). Graduates of other levels have none.
+MBO_LEVELS = (1, 2, 3, 4)
 SENIORITIES = ("junior", "medior", "senior", "manager")
 
 # --- Run settings ------------------------------------------------------------------------
@@ -100,6 +103,7 @@ Weight = Annotated[float, Field(ge=MIN_WEIGHT, le=MAX_WEIGHT)]
 Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 Months = Annotated[int, Field(ge=0, le=MAX_MONTHS)]
 Level = Literal["VO", "MBO", "HBO", "WO"]
+MboLevelNumber = Literal[1, 2, 3, 4]
 
 
 class ScenarioError(ValueError):
@@ -205,6 +209,20 @@ class EducationLevel(_Strict):
     promotion_factor: Weight = 1.0
 
 
+class MboLevel(_Strict):
+    """One of MBO's qualification levels: how many graduate at it and what it does to their outcomes."""
+
+    share: Weight = Field(description="Relative number of MBO graduates at this level.")
+    first_job_multiplier: Weight = Field(1.0, description="Factor on MBO's first_job_hazard (and the field's).")
+    wage_premium: float = Field(
+        0.0, ge=-1.0, le=1.0, description="Log-wage premium on top of MBO's education premium (wages section)."
+    )
+
+
+def _equal_mbo_levels() -> dict[int, MboLevel]:
+    return {number: MboLevel(share=1.0) for number in MBO_LEVELS}
+
+
 class EducationField(_Strict):
     family: str | None = Field(None, description="Occupation family the field leads to; None = any.")
     first_job_multiplier: Weight = 1.0
@@ -222,6 +240,11 @@ class Institution(_Strict):
 
 class Education(_Strict):
     levels: dict[Level, EducationLevel]
+    mbo_levels: dict[MboLevelNumber, MboLevel] = Field(
+        default_factory=_equal_mbo_levels,
+        description="MBO's qualification levels 1 (entree) to 4, each with its share of MBO graduates, a factor "
+        "on the first-job hazard and a wage premium; by default equal shares and no difference.",
+    )
     fields: dict[str, EducationField] = Field(min_length=1, max_length=MAX_FIELDS)
     institutions: list[Institution] = Field(min_length=1, max_length=MAX_INSTITUTIONS)
     field_family_affinity: Probability = Field(
@@ -232,6 +255,16 @@ class Education(_Strict):
     @classmethod
     def _all_levels(cls, levels: dict[str, EducationLevel]) -> dict[str, EducationLevel]:
         return _every_level(levels, "every level must be given")
+
+    @field_validator("mbo_levels")
+    @classmethod
+    def _all_mbo_levels(cls, levels: dict[int, MboLevel]) -> dict[int, MboLevel]:
+        missing = [number for number in MBO_LEVELS if number not in levels]
+        if missing:
+            raise ValueError(f"every MBO level must be given; missing {missing} (MBO levels are {list(MBO_LEVELS)})")
+        if not sum(level.share for level in levels.values()) > 0:
+            raise ValueError("the MBO levels' shares must not all be 0")
+        return levels
 
 
 class Occupation(_Strict):

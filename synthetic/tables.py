@@ -23,7 +23,7 @@ from typing import Any
 from synthetic.careers import END_REASONS, REASONS
 from synthetic.connections import CONTEXTS
 from synthetic.marketplace import SKILL_SOURCES
-from synthetic.scenario import LEVELS, SENIORITIES
+from synthetic.scenario import LEVELS, MBO_LEVELS, SENIORITIES
 
 # Values the generator writes without a list of its own elsewhere.
 EVENTS = ("view", "apply")
@@ -165,6 +165,19 @@ def before_retirement(name: str, column: str, key: str, field: str, description:
     return Rule(name, "during", description, {"column": column, "keys": [key], **people})
 
 
+# An education's MBO level, set exactly when it is an MBO education.
+MBO_LEVEL = (
+    "mbo_level", "INTEGER", "MBO's qualification level: 1 (entree), 2 (basic vocational), 3 (professional), "
+    "4 (middle management and specialist); NULL for other levels.", {"low": MBO_LEVELS[0], "high": MBO_LEVELS[-1]},
+)
+MBO_LEVEL_OF_MBO = Rule(
+    "mbo_level_only_for_mbo",
+    "present_exactly_when",
+    "mbo_level is set (1-4) for an MBO education and NULL for every other level.",
+    {"column": "mbo_level", "when_column": "level", "value": "MBO"},
+)
+
+
 END_AFTER_START = Order(
     "end_date", "start_date", strictly=True, blocking=True,
     why="end_date is exclusive, a position lasts at least a month (employment counts rely on it).",
@@ -214,11 +227,13 @@ RAW_EDUCATIONS = Table(
         ("member_id", "BIGINT", "References raw.members.member_id.", MEMBER),
         ("institution", "VARCHAR", "School, hogeschool or university."),
         ("level", "VARCHAR", "VO / MBO / HBO / WO.", one_of(LEVELS)),
+        MBO_LEVEL,
         ("field", "VARCHAR", "Field of study."),
         ("start_date", "DATE", "First day of the month the study started."),
         ("graduation_date", "DATE", "First day of the month of graduation."),
     ),
     key=("member_id", "institution", "level"),
+    rules=(MBO_LEVEL_OF_MBO,),
 )
 
 RAW_COMPANIES = Table(
@@ -507,11 +522,13 @@ TRUTH_EDUCATIONS = Table(
         ("person_id", "BIGINT", "References truth.people.person_id.", PERSON),
         ("institution", "VARCHAR", "School, hogeschool or university."),
         ("level", "VARCHAR", "VO / MBO / HBO / WO.", one_of(LEVELS)),
+        MBO_LEVEL,
         ("field", "VARCHAR", "Field of study."),
         ("start_date", "DATE", "First day of the month the study started."),
         ("graduation_date", "DATE", "First day of the month of graduation."),
     ),
     key=("person_id",),
+    rules=(MBO_LEVEL_OF_MBO,),
 )
 
 TRUTH_POSITIONS = Table(

@@ -1,7 +1,7 @@
 """Wages: the monthly full-time wage of every position, month by month of the window.
 
     log wage = family level + education + seniority + city        what the position and
-                                                                    the person's schooling pay
+               (+ the MBO level's premium)                          the person's schooling pay
              + person effect + employer effect                    the AKM decomposition
              + log collective index of the year                   cao wage growth, 1 January
              + the person's own raises since entering the market  pay-scale steps, a personal
@@ -126,6 +126,7 @@ def draw_wages(
     log_wage = (
         model.wage_family_level[family]
         + model.wage_education_premium[people.level[person]]
+        + model.mbo_wage_premium[people.mbo_level[person]]
         + model.wage_seniority_premium[positions.seniority[position]]
         + model.wage_city_premium[positions.city[position]]
         + person_effect[person]

@@ -1916,6 +1916,69 @@ def test_salary_estimates_match_a_recount(con):
         assert_same(metric[column], recount[column], column)
 
 
+def test_school_leavers_matches_a_recount(con):
+    """metrics.school_leavers: each graduate of the window asked 18 months after graduation
+    (polars date offsets), working when a position of theirs covers that day; the hourly wage
+    on 1 October of the year after graduation by the as-of join of wages_paid_on; each graduate
+    once under the level and, for MBO, once under 'MBO k'; quartiles by polars' linear
+    interpolation."""
+    first_month, last_month = con.sql("SELECT min(month), max(month) FROM raw.calendar").fetchall()[0]
+    hours = con.sql("SELECT value FROM truth.parameters WHERE name = 'wages.hours_per_month'").fetchall()[0][0]
+    recounts = []
+    for source, (table, person) in EDUCATIONS.items():
+        graduates = (
+            con.sql(f"SELECT {person} AS person_id, level, mbo_level, graduation_date FROM {table}").pl()
+            .filter(pl.col("graduation_date") >= first_month)
+            .with_columns(asked_on=pl.col("graduation_date").dt.offset_by("18mo"))
+            .with_columns(followed=pl.col("asked_on") <= last_month)
+        )
+        held = positions(con, source).join(graduates.select("person_id", "asked_on"), on="person_id").filter(
+            (pl.col("start_date") <= pl.col("asked_on"))
+            & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("asked_on")))
+        )
+        graduates = graduates.with_columns(working=pl.col("person_id").is_in(held["person_id"].unique().implode()))
+        if source == "truth":
+            # an October past the window's end has no wage to pay
+            octobers = graduates.select(
+                "person_id", day=pl.date(pl.col("graduation_date").dt.year() + 1, 10, 1)
+            ).filter(pl.col("day") <= last_month)
+            paid = wages_paid_on(con, octobers).select("person_id", hourly_wage=pl.col("monthly_wage") / hours)
+            graduates = graduates.join(paid, on="person_id", how="left")
+        else:
+            graduates = graduates.with_columns(hourly_wage=pl.lit(None, dtype=pl.Float64))
+        qualifications = pl.concat([
+            graduates.with_columns(qualification=pl.col("level")),
+            graduates.filter(pl.col("mbo_level").is_not_null()).with_columns(
+                qualification=pl.lit("MBO ") + pl.col("mbo_level").cast(pl.Utf8)),
+        ])
+        recounts.append(
+            qualifications.with_columns(graduation_year=pl.col("graduation_date").dt.year().cast(pl.Int64))
+            .group_by("graduation_year", "qualification")
+            .agg(
+                graduates=pl.len(),
+                followed=pl.col("followed").sum(),
+                without_job=(pl.col("followed") & ~pl.col("working")).sum(),
+                employees_paid=pl.col("hourly_wage").is_not_null().sum(),
+                hourly_wage_p25=pl.col("hourly_wage").quantile(0.25, interpolation="linear"),
+                hourly_wage_median=pl.col("hourly_wage").quantile(0.5, interpolation="linear"),
+                hourly_wage_p75=pl.col("hourly_wage").quantile(0.75, interpolation="linear"),
+            )
+            .with_columns(source=pl.lit(source))
+        )
+    recount = pl.concat(recounts).sort("source", "graduation_year", "qualification")
+    metric = con.sql("SELECT * FROM metrics.school_leavers ORDER BY source, graduation_year, qualification").pl()
+    assert metric.height == recount.height > 0
+    for column in ("source", "graduation_year", "qualification", "graduates", "followed", "without_job",
+                   "employees_paid"):
+        assert metric[column].to_list() == recount[column].cast(metric[column].dtype).to_list(), column
+    share = recount["without_job"] / recount["followed"]
+    assert_same(metric["without_job_share"], pl.Series(np.where(recount["followed"] > 0, share, None)), "share")
+    for column in ("hourly_wage_p25", "hourly_wage_median", "hourly_wage_p75"):
+        assert_same(metric[column], recount[column], column)
+    mbo = metric.filter(pl.col("level") == "MBO")
+    assert set(mbo["qualification"]) == {"MBO", "MBO 1", "MBO 2", "MBO 3", "MBO 4"}
+
+
 def test_every_metric_has_a_recount():
     """A new metric needs its recount here: each metric's table is read by a test of this file."""
     from pipelines.dbt import metrics

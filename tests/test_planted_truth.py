@@ -10,6 +10,8 @@ the aggregate z-score checks below look at all cells together.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 import pytest
@@ -92,6 +94,30 @@ def expected_employer_changes(con) -> pl.DataFrame:
         short_factor=param(con, "dynamics.short_tenure_factor"),
     )
     return con.sql(sql).pl()
+
+
+def test_an_employer_change_draws_another_employer_by_the_others_weights():
+    """GroupedSampler.sample_excluding, as careers draws a changer's next employer: never the
+    employer left, the others in proportion to their weights among themselves, -1 where the
+    group has no other. Frequencies of n draws: binomial standard errors, Z_TOLERANCE each."""
+    from synthetic.model import GroupedSampler
+
+    weights = np.array([[5.0, 1.0, 0.0, 4.0], [0.0, 0.0, 2.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    sampler = GroupedSampler.from_matrix(weights)
+    rng = np.random.default_rng(7)
+    n = 200_000
+    for group, excluded in ((0, 0), (0, 3), (0, 2), (2, 1), (2, -1)):
+        drawn = sampler.sample_excluding(np.full(n, group), rng.random(n), np.full(n, excluded))
+        assert (drawn != excluded).all() or excluded not in np.flatnonzero(weights[group])
+        others = weights[group].copy()
+        if excluded >= 0:
+            others[excluded] = 0.0
+        expected = others / others.sum()
+        observed = np.bincount(drawn, minlength=weights.shape[1]) / n
+        error = Z_TOLERANCE * np.sqrt(np.maximum(expected * (1 - expected), 1 / n) / n)
+        assert (np.abs(observed - expected) <= error).all(), (group, excluded, observed, expected)
+    alone = sampler.sample_excluding(np.array([1, 1]), np.array([0.0, 0.999]), np.array([2, 0]))
+    assert alone.tolist() == [-1, 2]
 
 
 def test_direct_employer_changes_follow_the_planted_hazards(con, expected_employer_changes):
@@ -390,13 +416,57 @@ def test_labour_force_unemployment_follows_the_published_rates(con):
     assert not off, f"unemployment rate more than 0.7 points from CBS in {off}"
 
 
+# ROA's unemployment of MBO graduates of the school route (bol) about a year and a half
+# after the diploma, leavers of 2014-15 to 2018-19 (graduation years 2015-2019), per MBO
+# level: the lowest and highest of the five cohorts, percent (the scenario's mbo_levels).
+ROA_MBO_WITHOUT_A_JOB = {"MBO 1": (14.5, 19.5), "MBO 2": (6.3, 11.1), "MBO 3": (4.0, 6.4), "MBO 4": (2.6, 5.2)}
+
+
+def test_mbo_school_leavers_without_a_job_land_in_roas_range(con):
+    """Calibration (education.mbo_levels.first_job_multiplier): the share of MBO graduates of
+    2015-2019 without a job 18 months after the diploma (metrics.school_leavers, truth), per
+    MBO level, within the range ROA measured over those cohorts, widened by three standard
+    errors of the simulated share (binomial; a few hundred graduates at MBO 1 here). In the
+    world a graduate who does not work is searching (or briefly out after a quit): the share
+    is ROA's unemployment rate."""
+    rows = con.sql(
+        """
+        SELECT qualification, CAST(sum(followed) AS BIGINT) AS n, sum(without_job) / sum(followed) AS share
+        FROM metrics.school_leavers
+        WHERE source = 'truth' AND qualification LIKE 'MBO _' AND graduation_year BETWEEN 2015 AND 2019
+        GROUP BY ALL
+        """
+    ).pl()
+    assert sorted(rows["qualification"]) == sorted(ROA_MBO_WITHOUT_A_JOB)
+    for qualification, n, share in rows.iter_rows():
+        low, high = ROA_MBO_WITHOUT_A_JOB[qualification]
+        error = 3 * math.sqrt(share * (1 - share) / n)
+        assert low / 100 - error <= share <= high / 100 + error, (qualification, round(100 * share, 1), n)
+
+
 # --------------------------------------------------------------------------------------
 # Time to first job: the planted monthly hazard per level and field
 # --------------------------------------------------------------------------------------
 
 
-def test_time_to_first_job_recovers_the_planted_hazards(con):
+def employed_within(con, levels, fields, months) -> np.ndarray:
+    """P(a first job in months 0 .. months-1 after graduation) under the planted hazards, per
+    (level, field): geometric with the level and field's hazard; for MBO the mixture of the
+    four MBO levels' geometrics, weighted by their shares (each graduate draws a level, so a
+    count of MBO graduates employed is binomial with this mixture's chance)."""
     hazard = params(con, "first_job_monthly_hazard")
+    shares = params(con, "education.mbo_levels.share")
+    total = sum(shares.values())
+
+    def chance(level: str, field: str) -> float:
+        if level != "MBO":
+            return 1 - (1 - hazard[f"{level}|{field}"]) ** months
+        return sum(w / total * (1 - (1 - hazard[f"MBO {k}|{field}"]) ** months) for k, w in shares.items())
+
+    return np.array([chance(lv, fi) for lv, fi in zip(levels, fields)])
+
+
+def test_time_to_first_job_recovers_the_planted_hazards(con):
     rows = con.sql(
         """
         SELECT level, field, graduates, employed_6m_share, employed_12m_share, censored
@@ -405,10 +475,9 @@ def test_time_to_first_job_recovers_the_planted_hazards(con):
           AND graduation_year BETWEEN 2012 AND 2023
         """
     ).pl()
-    h = np.array([hazard[f"{lv}|{fi}"] for lv, fi in zip(rows["level"], rows["field"])])
     assert rows["censored"].sum() < 0.01 * rows["graduates"].sum()
     for months, column in ((6, "employed_6m_share"), (12, "employed_12m_share")):
-        p = 1 - (1 - h) ** months  # a first job in months 0 .. months-1
+        p = employed_within(con, rows["level"], rows["field"], months)
         n = rows["graduates"].to_numpy()
         pooled = rows.with_columns(expected=pl.Series(p), n=pl.Series(n)).group_by("level", "field").agg(
             observed=(pl.col(column) * pl.col("n")).sum() / pl.col("n").sum(),
@@ -417,6 +486,46 @@ def test_time_to_first_job_recovers_the_planted_hazards(con):
         )
         z = (pooled["observed"] - pooled["expected"]) / pooled["variance"].sqrt()
         assert_z_scores(z.to_numpy(), f"{column} per level and field")
+
+
+def test_mbo_levels_are_drawn_with_the_planted_shares(con):
+    """MBO graduates per MBO level: multinomial with education.mbo_levels.share; binomial
+    standard errors per level."""
+    shares = params(con, "education.mbo_levels.share")
+    total = sum(shares.values())
+    counts = dict(con.execute(
+        "SELECT CAST(mbo_level AS VARCHAR), count(*) FROM truth.educations WHERE level = 'MBO' GROUP BY 1"
+    ).fetchall())
+    n = sum(counts.values())
+    assert set(counts) == set(shares) and n > 1000
+    p = np.array([shares[k] / total for k in sorted(shares)])
+    observed = np.array([counts[k] for k in sorted(shares)])
+    assert_z_scores((observed - n * p) / np.sqrt(n * p * (1 - p)), "MBO graduates per MBO level")
+
+
+def test_each_mbo_level_finds_first_jobs_at_its_planted_hazard(con):
+    """Per MBO level and field: graduates with a first job within 6 months (months 0-5), from
+    the graduates' first jobs (intermediate.int_graduate_first_jobs, truth), against 1 - (1 -
+    h)^6 for the MBO level's hazard (first_job_monthly_hazard 'MBO k|field'); binomial errors.
+    The levels differ as planted: MBO 1 finds work more slowly than MBO 4."""
+    hazard = params(con, "first_job_monthly_hazard")
+    rows = con.sql(
+        """
+        SELECT e.mbo_level, g.field, count(*) AS graduates,
+               count(*) FILTER (WHERE g.found_job AND g.months <= 5) AS within_6_months
+        FROM intermediate.int_graduate_first_jobs g
+        JOIN truth.educations e ON e.person_id = g.person_id
+        WHERE g.source = 'truth' AND g.level = 'MBO' AND g.months_followed >= 6
+        GROUP BY ALL
+        """
+    ).pl()
+    p = np.array([1 - (1 - hazard[f"MBO {k}|{f}"]) ** 6 for k, f in zip(rows["mbo_level"], rows["field"])])
+    n = rows["graduates"].to_numpy()
+    assert_z_scores((rows["within_6_months"].to_numpy() - n * p) / np.sqrt(n * p * (1 - p)),
+                    "first jobs within 6 months per MBO level and field")
+    by_level = rows.group_by("mbo_level").agg(share=pl.col("within_6_months").sum() / pl.col("graduates").sum())
+    share = dict(zip(by_level["mbo_level"], by_level["share"]))
+    assert share[1] < share[4]
 
 
 def test_time_to_first_job_median_matches_the_geometric_median(con):
@@ -428,7 +537,6 @@ def test_time_to_first_job_median_matches_the_geometric_median(con):
     n)."""
     from scipy.stats import binom
 
-    hazard = params(con, "first_job_monthly_hazard")
     rows = con.sql(
         """
         SELECT level, field, graduation_year, median_months, graduates, censored FROM metrics.time_to_first_job
@@ -438,11 +546,14 @@ def test_time_to_first_job_median_matches_the_geometric_median(con):
     ).pl()
     assert set(rows["level"]) == {"VO", "MBO", "HBO", "WO"}
     assert rows["censored"].sum() < 0.01 * rows["graduates"].sum()
-    h = np.array([hazard[f"{lv}|{fi}"] for lv, fi in zip(rows["level"], rows["field"])])
     n, median = rows["graduates"].to_numpy(), rows["median_months"].to_numpy()
+    # P(employed by month k) for every k a cell's median can take, per cell
+    by_month = np.stack(
+        [employed_within(con, rows["level"], rows["field"], k + 1) for k in range(int(median.max()) + 2)]
+    )
 
     def at_most(k):  # P(sample median <= k) = P(at least n/2 employed by month k)
-        p = 1 - (1 - h) ** (np.maximum(k, -1) + 1)
+        p = by_month[np.clip(k, 0, by_month.shape[0] - 1), np.arange(k.size)]
         return np.where(k < 0, 0.0, binom.sf(np.ceil(n / 2) - 1, n, p))
 
     below, up_to = at_most(median - 1), at_most(median)

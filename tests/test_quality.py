@@ -102,6 +102,9 @@ METRIC_COLUMNS = {
     "yoy_growth DOUBLE, share_yoy_growth DOUBLE",
     "skills_added": "source VARCHAR, year INTEGER, skills_added BIGINT, yoy_growth DOUBLE, "
     "member_years DOUBLE, skills_per_member DOUBLE, per_member_yoy_growth DOUBLE",
+    "school_leavers": "source VARCHAR, graduation_year BIGINT, level VARCHAR, qualification VARCHAR, "
+    "graduates BIGINT, followed BIGINT, without_job BIGINT, without_job_share DOUBLE, employees_paid BIGINT, "
+    "hourly_wage_p25 DOUBLE, hourly_wage_median DOUBLE, hourly_wage_p75 DOUBLE",
     "time_to_first_job": "source VARCHAR, graduation_year BIGINT, level VARCHAR, field VARCHAR, "
     "institution VARCHAR, graduates BIGINT, censored BIGINT, employed_6m_share DOUBLE, "
     "employed_12m_share DOUBLE, "
@@ -138,9 +141,9 @@ INSERT INTO raw.members VALUES
     (2, 'Bo', 'bo@example.nl', '2020-03-01', 'Utrecht', 'HBO'),
     (3, 'Cas', 'cas@example.nl', '2021-01-01', 'Zwolle', 'MBO');
 INSERT INTO raw.educations VALUES
-    (1, 'TU Delft', 'WO', 'ICT', '2012-09-01', '2017-07-01'),
-    (2, 'Fontys Hogescholen', 'HBO', 'ICT', '2015-09-01', '2019-07-01'),
-    (3, 'ROC Zwolle', 'MBO', 'care', '2016-09-01', '2019-07-01');
+    (1, 'TU Delft', 'WO', NULL, 'ICT', '2012-09-01', '2017-07-01'),
+    (2, 'Fontys Hogescholen', 'HBO', NULL, 'ICT', '2015-09-01', '2019-07-01'),
+    (3, 'ROC Zwolle', 'MBO', 4, 'care', '2016-09-01', '2019-07-01');
 INSERT INTO raw.positions VALUES
     (10, 1, 1, 'Senior Dev', 'Dev', 'ICT', 'senior', 'Utrecht', '2018-09-01', '2020-06-01', '2020-01-01'),
     (11, 1, 2, 'Lead Dev', 'Dev', 'ICT', 'manager', 'Amsterdam', '2020-06-01', NULL, '2020-08-01'),
@@ -158,10 +161,10 @@ INSERT INTO truth.people VALUES
     (3, 3, 'Cas', 1999, 'MBO', '2019-08-01', '2066-01-01', 'Zwolle'),
     (4, NULL, 'Dirk', 1970, 'VO', '1988-08-01', '2037-01-01', 'Amsterdam');
 INSERT INTO truth.educations VALUES
-    (1, 'TU Delft', 'WO', 'ICT', '2012-09-01', '2017-07-01'),
-    (2, 'Fontys Hogescholen', 'HBO', 'ICT', '2015-09-01', '2019-07-01'),
-    (3, 'ROC Zwolle', 'MBO', 'care', '2016-09-01', '2019-07-01'),
-    (4, 'Stedelijk Gymnasium', 'VO', 'general', '1982-09-01', '1988-07-01');
+    (1, 'TU Delft', 'WO', NULL, 'ICT', '2012-09-01', '2017-07-01'),
+    (2, 'Fontys Hogescholen', 'HBO', NULL, 'ICT', '2015-09-01', '2019-07-01'),
+    (3, 'ROC Zwolle', 'MBO', 4, 'care', '2016-09-01', '2019-07-01'),
+    (4, 'Stedelijk Gymnasium', 'VO', NULL, 'general', '1982-09-01', '1988-07-01');
 INSERT INTO truth.positions VALUES
     (1000, 1, 1, 'Senior Dev', 'Dev', 'ICT', 'senior', 'Utrecht', '2018-09-01', '2020-06-01', 'initial', 'job_change'),
     (1001, 1, 2, 'Lead Dev', 'Dev', 'ICT', 'manager', 'Amsterdam', '2020-06-01', NULL, 'job_change', NULL),
@@ -306,6 +309,10 @@ INSERT INTO metrics.skill_demand VALUES
     (2021, 'sql', 1, 1.0, 1, 0.0, 1.0);
 INSERT INTO metrics.skills_added VALUES
     ('platform', 2020, 2, NULL, 1.5, 1.333, NULL), ('platform', 2021, 1, -0.5, 2.5, 0.4, -0.7);
+INSERT INTO metrics.school_leavers VALUES
+    ('truth', 2019, 'MBO', 'MBO', 1, 1, 0, 0.0, 1, 12.0, 12.0, 12.0),
+    ('truth', 2019, 'MBO', 'MBO 4', 1, 1, 0, 0.0, 1, 12.0, 12.0, 12.0),
+    ('platform', 2019, 'HBO', 'HBO', 1, 1, 1, 1.0, 0, NULL, NULL, NULL);
 INSERT INTO metrics.time_to_first_job VALUES
     ('truth', 2020, 'all', 'all', 'all', 10, 2, 0.5, 0.7, 6, 2, 12),
     ('platform', 2020, 'WO', 'ICT', 'TU Delft', 3, 1, 0.33, NULL, NULL, 4, NULL);
@@ -376,6 +383,7 @@ GX_CORRUPTIONS = {
     ],
     "raw.educations": [
         ("level_in_set", "UPDATE raw.educations SET level = 'BSc' WHERE member_id = 2"),
+        ("mbo_level_in_range", "UPDATE raw.educations SET mbo_level = 5 WHERE member_id = 3"),
     ],
     "raw.positions": [
         ("seniority_in_set", "UPDATE raw.positions SET seniority = 'intern' WHERE position_id = 12"),
@@ -446,6 +454,7 @@ GX_CORRUPTIONS = {
     ],
     "truth.educations": [
         ("level_in_set", "UPDATE truth.educations SET level = 'PhD' WHERE person_id = 1"),
+        ("mbo_level_in_range", "UPDATE truth.educations SET mbo_level = 0 WHERE person_id = 3"),
     ],
     "truth.positions": [
         ("seniority_in_set", "UPDATE truth.positions SET seniority = 'intern' WHERE position_id = 1002"),
@@ -507,14 +516,16 @@ DBT_CORRUPTIONS = {
         ),
     ],
     "raw.educations": [
-        ("key_unique", "INSERT INTO raw.educations VALUES (1, 'TU Delft', 'WO', 'math', NULL, NULL)"),
+        ("key_unique", "INSERT INTO raw.educations VALUES (1, 'TU Delft', 'WO', NULL, 'math', NULL, NULL)"),
         ("member_id_not_null", "UPDATE raw.educations SET member_id = NULL WHERE member_id = 2"),
-        ("institution_not_null", "INSERT INTO raw.educations VALUES (1, NULL, 'WO', 'math', NULL, NULL)"),
-        ("level_not_null", "INSERT INTO raw.educations VALUES (1, 'TU Delft', NULL, 'math', NULL, NULL)"),
+        ("institution_not_null", "INSERT INTO raw.educations VALUES (1, NULL, 'WO', NULL, 'math', NULL, NULL)"),
+        ("level_not_null", "INSERT INTO raw.educations VALUES (1, 'TU Delft', NULL, NULL, 'math', NULL, NULL)"),
         (
             "member_id_foreign_key",
-            "INSERT INTO raw.educations VALUES (99, 'TU Delft', 'WO', 'ICT', NULL, NULL)",
+            "INSERT INTO raw.educations VALUES (99, 'TU Delft', 'WO', NULL, 'ICT', NULL, NULL)",
         ),
+        ("mbo_level_only_for_mbo", "UPDATE raw.educations SET mbo_level = 2 WHERE member_id = 1"),
+        ("mbo_level_only_for_mbo", "UPDATE raw.educations SET mbo_level = NULL WHERE member_id = 3"),
     ],
     "raw.companies": [
         ("key_unique", "INSERT INTO raw.companies VALUES (2, 'Copy', 'ICT', 'Ede')"),
@@ -668,13 +679,14 @@ DBT_CORRUPTIONS = {
     "truth.educations": [
         (
             "key_unique",
-            "INSERT INTO truth.educations VALUES (1, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
+            "INSERT INTO truth.educations VALUES (1, 'Universiteit Utrecht', 'WO', NULL, 'law', NULL, NULL)",
         ),
         ("person_id_not_null", "UPDATE truth.educations SET person_id = NULL WHERE person_id = 4"),
         (
             "person_id_foreign_key",
-            "INSERT INTO truth.educations VALUES (99, 'Universiteit Utrecht', 'WO', 'law', NULL, NULL)",
+            "INSERT INTO truth.educations VALUES (99, 'Universiteit Utrecht', 'WO', NULL, 'law', NULL, NULL)",
         ),
+        ("mbo_level_only_for_mbo", "UPDATE truth.educations SET mbo_level = 3 WHERE person_id = 4"),
     ],
     "truth.positions": [
         (
@@ -1165,6 +1177,20 @@ DBT_CORRUPTIONS = {
         ("key_unique", "INSERT INTO metrics.skills_added VALUES ('platform', 2021, 1, NULL, 2.5, 0.4, NULL)"),
         ("counts_not_negative", "UPDATE metrics.skills_added SET skills_per_member = -0.4 WHERE year = 2021"),
     ],
+    "metrics.school_leavers": [
+        ("key_unique", "INSERT INTO metrics.school_leavers SELECT * FROM metrics.school_leavers WHERE source = 'platform'"),
+        ("mbo_levels_add_up_to_mbo", "UPDATE metrics.school_leavers SET graduates = 2 WHERE qualification = 'MBO 4'"),
+        ("qualification_within_level", "UPDATE metrics.school_leavers SET qualification = 'WO' WHERE source = 'platform'"),
+        ("counts_nested", "UPDATE metrics.school_leavers SET employees_paid = 2 WHERE source = 'truth'"),
+        ("share_is_the_ratio", "UPDATE metrics.school_leavers SET without_job_share = 0.5 WHERE source = 'platform'"),
+        ("share_within_bounds", "UPDATE metrics.school_leavers SET without_job_share = 1.5 WHERE source = 'platform'",
+         {("metrics.school_leavers", "share_is_the_ratio")}),
+        ("wage_quartiles_in_order",
+         "UPDATE metrics.school_leavers SET hourly_wage_p25 = 13.0 WHERE qualification = 'MBO 4'"),
+        ("wages_only_in_the_truth",
+         "UPDATE metrics.school_leavers SET hourly_wage_median = 10.0 WHERE source = 'platform'"),
+        ("counts_not_negative", "UPDATE metrics.school_leavers SET hourly_wage_p25 = -1.0 WHERE qualification = 'MBO 4'"),
+    ],
     "metrics.time_to_first_job": [
         (
             "key_unique",
@@ -1365,6 +1391,7 @@ GENERATED_ROW = {
     "metrics.population_margins": "population = 'graduates'",
     "metrics.skill_demand": "year = 2021",
     "metrics.vacancies": "source = 'truth'",
+    "metrics.school_leavers": "source = 'platform'",
 }
 _BY_SOURCE_AND_YEAR = ("source", "accepted_values(source)", "year")
 # A NULL or unknown value in these columns takes the row out of the groups other rules sum
@@ -1381,6 +1408,11 @@ GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
     },
     **{("metrics.it_talent_regions", c): {"rank_1_per_year"} for c in _BY_SOURCE_AND_YEAR},
     ("metrics.network", "accepted_values(source)"): {"totals_match_the_tables"},
+    # The platform's row: an unknown source has wages neither side allows, an unknown level or
+    # qualification no longer pairs the two.
+    ("metrics.school_leavers", "accepted_values(source)"): {"wages_only_in_the_truth"},
+    **{("metrics.school_leavers", c): {"qualification_within_level"}
+       for c in ("accepted_values(level)", "accepted_values(qualification)")},
     # The truth-only columns are set exactly on the rows whose source is 'truth'.
     ("metrics.hires", "accepted_values(source)"): {"reasons_truth_only"},
     **{

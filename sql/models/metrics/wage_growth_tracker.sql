@@ -46,7 +46,7 @@ platform_observations AS {{ materialized() }} (
         r.member_id AS person_id,
         r.reported_on AS month,
         max_by(p.company_id, p.start_date) AS company_id,
-        r.yearly_salary / 12.0 AS monthly_wage
+        CAST(r.yearly_salary AS DOUBLE) / 12 AS monthly_wage
     FROM reports r
     JOIN {{ source('raw', 'positions') }} p
         ON p.member_id = r.member_id AND {{ on_profile_by('p', 'r.reported_on') }}
