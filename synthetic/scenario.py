@@ -119,12 +119,17 @@ class _Strict(BaseModel):
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def _every_key(given: dict, keys: tuple, requirement: str, called: str) -> dict:
+    """``given`` if it has an entry for each of ``keys``, else a ValueError naming the missing ones."""
+    missing = [key for key in keys if key not in given]
+    if missing:
+        raise ValueError(f"{requirement}; missing {missing} ({called} are {list(keys)})")
+    return given
+
+
 def _every_level(by_level: dict, requirement: str) -> dict:
     """``by_level`` if it has an entry for each education level, else a ValueError naming the missing ones."""
-    missing = [lvl for lvl in LEVELS if lvl not in by_level]
-    if missing:
-        raise ValueError(f"{requirement}; missing {missing} (levels are {list(LEVELS)})")
-    return by_level
+    return _every_key(by_level, LEVELS, requirement, "levels")
 
 
 class Timeline(_Strict):
@@ -259,12 +264,7 @@ class Education(_Strict):
     @field_validator("mbo_levels")
     @classmethod
     def _all_mbo_levels(cls, levels: dict[int, MboLevel]) -> dict[int, MboLevel]:
-        missing = [number for number in MBO_LEVELS if number not in levels]
-        if missing:
-            raise ValueError(f"every MBO level must be given; missing {missing} (MBO levels are {list(MBO_LEVELS)})")
-        if not sum(level.share for level in levels.values()) > 0:
-            raise ValueError("the MBO levels' shares must not all be 0")
-        return levels
+        return _every_key(levels, MBO_LEVELS, "every MBO level must be given", "MBO levels")
 
 
 class Occupation(_Strict):
@@ -571,10 +571,7 @@ class Wages(_Strict):
     @field_validator("seniority_premium")
     @classmethod
     def _every_seniority(cls, premiums: dict[str, float]) -> dict[str, float]:
-        missing = [s for s in SENIORITIES if s not in premiums]
-        if missing:
-            raise ValueError(f"every seniority needs a premium; missing {missing} (seniorities are {list(SENIORITIES)})")
-        return premiums
+        return _every_key(premiums, SENIORITIES, "every seniority needs a premium", "seniorities")
 
 
 class Scenario(_Strict):

@@ -166,6 +166,10 @@ SCENARIO_CASES: list[tuple[str, Callable[[dict], None], list[str]]] = [
     ("graduation_age_float", put("education", "levels", "VO", "graduation_age", 17.5), ["education.levels.VO.graduation_age", "valid integer"]),
     ("adoption_bool", put("platform", "adoption_by_year", 2025, True), ["platform.adoption_by_year.2025", "valid number"]),
     ("first_job_hazard_zero", put("education", "levels", "VO", "first_job_hazard", 0.0), ["education.levels.VO.first_job_hazard", "greater than or equal"]),
+    ("mbo_level_missing", delete("education", "mbo_levels", 3), ["education.mbo_levels", "every MBO level", "missing [3]"]),
+    ("mbo_level_five", put("education", "mbo_levels", 5, {"share": 1}), ["education.mbo_levels.5", "1, 2, 3 or 4"]),
+    ("mbo_level_share_zero", put("education", "mbo_levels", 1, "share", 0), ["education.mbo_levels.1.share", "greater than or equal"]),
+    ("update_share_above_one", put("platform", "salary_reports", "update_share", 1.5), ["platform.salary_reports.update_share", "less than or equal"]),
     # --- time ------------------------------------------------------------------------------
     ("timeline_start_number", put("timeline", "start", 2012), ["timeline.start", "YYYY-MM"]),
     ("timeline_year_zero", put("timeline", "start", "0000-01"), ["timeline.start", "between 1900 and 2100"]),
