@@ -16,7 +16,7 @@ from synthetic.careers import END_REASONS, REASONS, simulate_careers_blocks
 from synthetic.companies import Companies, draw_companies
 from synthetic.marketplace import SKILL_SOURCES, draw_posting_events, draw_skill_sources
 from synthetic.model import Model
-from synthetic.people import People, draw_people, mbo_level_rng
+from synthetic.people import People, draw_people, mbo_level_rng, retirement_rng
 from synthetic.platform import draw_member_skills, draw_membership, member_ids, observe_positions
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
@@ -93,7 +93,9 @@ def block_people(model: Model, pools: NamePools, block: int) -> tuple[np.random.
     sc = model.scenario
     rng = block_rng(sc.seed, block)
     n = min(BLOCK_SIZE, sc.people - block * BLOCK_SIZE)
-    return rng, draw_people(model, rng, block * BLOCK_SIZE + 1, n, pools, mbo_level_rng(sc.seed, block))
+    return rng, draw_people(
+        model, rng, block * BLOCK_SIZE + 1, n, pools, mbo_level_rng(sc.seed, block), retirement_rng(sc.seed, block)
+    )
 
 
 def generate_blocks(

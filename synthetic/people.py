@@ -19,11 +19,34 @@ from synthetic.scenario import LEVELS
 
 GRADUATION_MONTH_JULY_SHARE = 0.6  # most Dutch programmes end in summer
 MBO_LEVEL_STREAM = 3  # block b draws its MBO levels from SeedSequence(seed, spawn_key=(3, b))
+RETIREMENT_STREAM = 4  # and its retirement ages from SeedSequence(seed, spawn_key=(4, b))
 MBO = LEVELS.index("MBO")
+EARLIEST_RETIREMENT_YEARS = 7  # nobody retires more than this many years before retirement_age
 
 
 def mbo_level_rng(seed: int, block: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(MBO_LEVEL_STREAM, block)))
+
+
+def retirement_rng(seed: int, block: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(RETIREMENT_STREAM, block)))
+
+
+def retirement_ages(model: Model, rng: np.random.Generator, birth_year: np.ndarray) -> np.ndarray:
+    """Each person's retirement age in months: the mean age of the year the person turns 65
+    (dynamics.retirement_age_by_year, the nearest year's outside it) plus a normal spread of
+    retirement_age_sd years, whole months, kept between retirement_age - EARLIEST_RETIREMENT_YEARS
+    and retirement_age; everybody at retirement_age without a map. One draw per person."""
+    dyn = model.scenario.dynamics
+    latest = 12 * dyn.retirement_age
+    draw = rng.normal(0.0, 1.0, birth_year.size)
+    if not dyn.retirement_age_by_year:
+        return np.full(birth_year.size, latest, dtype=np.int64)
+    years = np.array(sorted(dyn.retirement_age_by_year))
+    means = np.array([dyn.retirement_age_by_year[y] for y in years])
+    mean = means[np.clip(np.searchsorted(years, birth_year + 65), 0, years.size - 1)]
+    months = np.round(12 * (mean + dyn.retirement_age_sd * draw)).astype(np.int64)
+    return np.clip(months, latest - 12 * EARLIEST_RETIREMENT_YEARS, latest)
 
 
 @dataclass
@@ -48,7 +71,13 @@ class People:
 
 
 def draw_people(
-    model: Model, rng: np.random.Generator, first_person_id: int, n: int, pools, mbo_rng: np.random.Generator
+    model: Model,
+    rng: np.random.Generator,
+    first_person_id: int,
+    n: int,
+    pools,
+    mbo_rng: np.random.Generator,
+    retire_rng: np.random.Generator,
 ) -> People:
     sc = model.scenario
     level = categorical(rng, model.level_share, n)
@@ -84,7 +113,9 @@ def draw_people(
         institution=institution,
         graduation_t=graduation_t,
         study_start_t=graduation_t - 12 * model.level_study_years[level],
-        retirement_t=graduation_t + career_months,
+        # Born in the graduation month, graduation_age years before: retired at the drawn age.
+        retirement_t=graduation_t - 12 * model.level_graduation_age[level]
+        + retirement_ages(model, retire_rng, grad_year - model.level_graduation_age[level]),
         birth_year=grad_year - model.level_graduation_age[level],
         family=family,
         occupation=occupation,

@@ -321,7 +321,19 @@ class Dynamics(_Strict):
     )
     move_on_change: Probability
     first_job_in_school_city: Probability
-    retirement_age: Annotated[int, Field(ge=50, le=80)]
+    retirement_age: Annotated[int, Field(ge=50, le=80)] = Field(
+        description="The age by which everybody has retired (the longest career)."
+    )
+    retirement_age_by_year: dict[Year, Annotated[float, Field(ge=40.0, le=80.0)]] = Field(
+        default_factory=dict,
+        description="Mean age at which people retire, by the year they turn 65 (years outside the map take the "
+        "nearest year's); empty (the default) = everybody at retirement_age.",
+    )
+    retirement_age_sd: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+        0.0,
+        description="Spread (years) of a person's retirement age around the year's mean; ages are kept between "
+        "retirement_age - 7 and retirement_age.",
+    )
 
     @field_validator("promotion_hazard")
     @classmethod

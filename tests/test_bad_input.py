@@ -170,6 +170,8 @@ SCENARIO_CASES: list[tuple[str, Callable[[dict], None], list[str]]] = [
     ("mbo_level_five", put("education", "mbo_levels", 5, {"share": 1}), ["education.mbo_levels.5", "1, 2, 3 or 4"]),
     ("mbo_level_share_zero", put("education", "mbo_levels", 1, "share", 0), ["education.mbo_levels.1.share", "greater than or equal"]),
     ("update_share_above_one", put("platform", "salary_reports", "update_share", 1.5), ["platform.salary_reports.update_share", "less than or equal"]),
+    ("retirement_age_sd_negative", put("dynamics", "retirement_age_sd", -1), ["dynamics.retirement_age_sd", "greater than or equal"]),
+    ("retirement_age_of_ninety", put("dynamics", "retirement_age_by_year", 2015, 90), ["dynamics.retirement_age_by_year.2015", "less than or equal"]),
     # --- time ------------------------------------------------------------------------------
     ("timeline_start_number", put("timeline", "start", 2012), ["timeline.start", "YYYY-MM"]),
     ("timeline_year_zero", put("timeline", "start", "0000-01"), ["timeline.start", "between 1900 and 2100"]),
