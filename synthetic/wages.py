@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.careers import JOB_CHANGE, REEMPLOYMENT, Positions
-from synthetic.model import Model
+from synthetic.model import Model, lexsort_ints
 from synthetic.people import People
 
 EMPLOYER_EFFECT_STREAM = (0, 1)  # beside the companies' own stream (0, 0)
@@ -209,7 +209,7 @@ def draw_salary_reports(
         parts_position.append(round_position)
         parts_t.append(round_t)
     position, t = np.concatenate(parts_position), np.concatenate(parts_t)
-    order = np.lexsort((t, position))
+    order = lexsort_ints((t, position))
     position, t = position[order], t[order]
     # The wage in effect in month t: the position's last wage row up to t (rows are in position
     # and month order, so one search on (position, month) finds it); a stale report gives the
