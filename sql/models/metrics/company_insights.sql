@@ -133,87 +133,75 @@ last_year AS (
 window_years AS (
     SELECT DISTINCT year FROM {{ source('raw', 'calendar') }}
 ),
-company_year_parts AS (
-    -- every figure of a company and year comes from one part; grouping them is one
-    -- aggregate (which spills to disk) instead of a join per part
-    SELECT h.source, h.company_id, h.year + 1 AS year, h.headcount AS headcount_start,
-           CAST(NULL AS BIGINT) AS headcount_end, CAST(NULL AS DOUBLE) AS median_tenure_years,
-           CAST(NULL AS BIGINT) AS hires, CAST(NULL AS BIGINT) AS leavers,
-           CAST(NULL AS BIGINT) AS management_hires, CAST(NULL AS BIGINT) AS promotions_to_management,
-           CAST(NULL AS BIGINT) AS hires_from_other_employers,
-           CAST(NULL AS BIGINT) AS leavers_to_other_employers,
-           CAST(NULL AS BIGINT) AS top_source_company_id, CAST(NULL AS BIGINT) AS top_source_hires,
-           CAST(NULL AS STRING) AS top_source_industry, CAST(NULL AS BIGINT) AS top_source_industry_hires,
-           CAST(NULL AS BIGINT) AS top_destination_company_id,
-           CAST(NULL AS BIGINT) AS top_destination_leavers,
-           CAST(NULL AS STRING) AS top_destination_industry,
-           CAST(NULL AS BIGINT) AS top_destination_industry_leavers
-    FROM headcounts h
-    JOIN last_year l ON h.year < l.year
-    UNION ALL
-    SELECT source, company_id, year, NULL, headcount, median_tenure_years,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM headcounts
-    JOIN window_years USING (year)
-    UNION ALL
-    SELECT source, company_id, year, NULL, NULL, NULL,
-           CAST(sum(CASE WHEN direction = 'in' THEN movers ELSE 0 END) AS BIGINT),
-           CAST(sum(CASE WHEN direction = 'out' THEN movers ELSE 0 END) AS BIGINT),
-           CAST(sum(managers) AS BIGINT),
-           NULL,
-           CAST(sum(CASE WHEN direction = 'in' AND other_company_id IS NOT NULL THEN movers ELSE 0 END)
-                AS BIGINT),
-           CAST(sum(CASE WHEN direction = 'out' AND other_company_id IS NOT NULL THEN movers ELSE 0 END)
-                AS BIGINT),
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+movers_totals AS (
+    SELECT
+        source, company_id, year,
+        CAST(sum(CASE WHEN direction = 'in' THEN movers ELSE 0 END) AS BIGINT) AS hires,
+        CAST(sum(CASE WHEN direction = 'out' THEN movers ELSE 0 END) AS BIGINT) AS leavers,
+        CAST(sum(managers) AS BIGINT) AS management_hires,
+        CAST(sum(CASE WHEN direction = 'in' AND other_company_id IS NOT NULL THEN movers ELSE 0 END) AS BIGINT)
+            AS hires_from_other_employers,
+        CAST(sum(CASE WHEN direction = 'out' AND other_company_id IS NOT NULL THEN movers ELSE 0 END) AS BIGINT)
+            AS leavers_to_other_employers
     FROM movers_per_company
     GROUP BY source, company_id, year
-    UNION ALL
-    SELECT source, company_id, year, NULL, NULL, NULL, NULL, NULL, NULL, promotions,
-           NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM management_promotions
-    UNION ALL
-    SELECT source, company_id, year, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           CASE WHEN direction = 'in' THEN other_company_id END,
-           CASE WHEN direction = 'in' THEN movers END,
-           NULL, NULL,
-           CASE WHEN direction = 'out' THEN other_company_id END,
-           CASE WHEN direction = 'out' THEN movers END,
-           NULL, NULL
-    FROM top_companies
-    UNION ALL
-    SELECT source, company_id, year, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           CASE WHEN direction = 'in' THEN industry END,
-           CASE WHEN direction = 'in' THEN movers END,
-           NULL, NULL,
-           CASE WHEN direction = 'out' THEN industry END,
-           CASE WHEN direction = 'out' THEN movers END
-    FROM top_industries
+),
+headcounts_start AS (
+    SELECT h.source, h.company_id, h.year + 1 AS year, h.headcount
+    FROM headcounts h
+    JOIN last_year l ON h.year < l.year
+),
+headcounts_end AS (
+    SELECT source, company_id, year, headcount, median_tenure_years
+    FROM headcounts
+    JOIN window_years USING (year)
+),
+company_years AS (
+    -- every company and year with a figure: a headcount at either end, a move or a promotion
+    SELECT source, company_id, year FROM headcounts_start
+    UNION
+    SELECT source, company_id, year FROM headcounts_end
+    UNION
+    SELECT source, company_id, year FROM movers_totals
+    UNION
+    SELECT source, company_id, year FROM management_promotions
 ),
 per_company_year AS (
+    -- each part has one row per company and year at most: joined on that key
     SELECT
-        source,
-        company_id,
-        year,
-        coalesce(max(headcount_start), 0) AS headcount_start,
-        coalesce(max(headcount_end), 0) AS headcount_end,
-        max(median_tenure_years) AS median_tenure_years,
-        coalesce(max(hires), 0) AS hires,
-        coalesce(max(leavers), 0) AS leavers,
-        coalesce(max(management_hires), 0) AS management_hires,
-        coalesce(max(promotions_to_management), 0) AS promotions_to_management,
-        coalesce(max(hires_from_other_employers), 0) AS hires_from_other_employers,
-        coalesce(max(leavers_to_other_employers), 0) AS leavers_to_other_employers,
-        max(top_source_company_id) AS top_source_company_id,
-        max(top_source_hires) AS top_source_hires,
-        max(top_source_industry) AS top_source_industry,
-        max(top_source_industry_hires) AS top_source_industry_hires,
-        max(top_destination_company_id) AS top_destination_company_id,
-        max(top_destination_leavers) AS top_destination_leavers,
-        max(top_destination_industry) AS top_destination_industry,
-        max(top_destination_industry_leavers) AS top_destination_industry_leavers
-    FROM company_year_parts
-    GROUP BY source, company_id, year
+        k.source,
+        k.company_id,
+        k.year,
+        coalesce(hs.headcount, 0) AS headcount_start,
+        coalesce(he.headcount, 0) AS headcount_end,
+        he.median_tenure_years,
+        coalesce(m.hires, 0) AS hires,
+        coalesce(m.leavers, 0) AS leavers,
+        coalesce(m.management_hires, 0) AS management_hires,
+        coalesce(p.promotions, 0) AS promotions_to_management,
+        coalesce(m.hires_from_other_employers, 0) AS hires_from_other_employers,
+        coalesce(m.leavers_to_other_employers, 0) AS leavers_to_other_employers,
+        tci.other_company_id AS top_source_company_id,
+        tci.movers AS top_source_hires,
+        tii.industry AS top_source_industry,
+        tii.movers AS top_source_industry_hires,
+        tco.other_company_id AS top_destination_company_id,
+        tco.movers AS top_destination_leavers,
+        tio.industry AS top_destination_industry,
+        tio.movers AS top_destination_industry_leavers
+    FROM company_years k
+    LEFT JOIN headcounts_start hs ON hs.source = k.source AND hs.company_id = k.company_id AND hs.year = k.year
+    LEFT JOIN headcounts_end he ON he.source = k.source AND he.company_id = k.company_id AND he.year = k.year
+    LEFT JOIN movers_totals m ON m.source = k.source AND m.company_id = k.company_id AND m.year = k.year
+    LEFT JOIN management_promotions p ON p.source = k.source AND p.company_id = k.company_id AND p.year = k.year
+    LEFT JOIN top_companies tci
+        ON tci.source = k.source AND tci.company_id = k.company_id AND tci.year = k.year AND tci.direction = 'in'
+    LEFT JOIN top_companies tco
+        ON tco.source = k.source AND tco.company_id = k.company_id AND tco.year = k.year AND tco.direction = 'out'
+    LEFT JOIN top_industries tii
+        ON tii.source = k.source AND tii.company_id = k.company_id AND tii.year = k.year AND tii.direction = 'in'
+    LEFT JOIN top_industries tio
+        ON tio.source = k.source AND tio.company_id = k.company_id AND tio.year = k.year AND tio.direction = 'out'
 )
 SELECT
     source,

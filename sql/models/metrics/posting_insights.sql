@@ -65,53 +65,28 @@ hires AS (
     FROM {{ source('raw', 'postings') }} p
     JOIN applications a ON a.posting_id = p.posting_id AND a.member_id = p.hired_member_id
 ),
-posting_parts AS (
-    -- every figure of a posting comes from one part; grouping them is one aggregate (which
-    -- spills to disk) instead of a join per part
-    SELECT posting_id, CAST(NULL AS BIGINT) AS views, CAST(NULL AS BIGINT) AS applicants,
-           CAST(NULL AS DOUBLE) AS vo_share, CAST(NULL AS DOUBLE) AS mbo_share,
-           CAST(NULL AS DOUBLE) AS hbo_share, CAST(NULL AS DOUBLE) AS wo_share,
-           CAST(NULL AS BIGINT) AS required_skills,
-           CAST(NULL AS BIGINT) AS applicants_with_all_skills, CAST(NULL AS DOUBLE) AS half_skills_share,
-           CAST(NULL AS DOUBLE) AS skill_coverage, CAST(NULL AS BIGINT) AS months_to_fill,
-           CAST(NULL AS BIGINT) AS months_to_hire
-    FROM {{ source('raw', 'postings') }}
-    UNION ALL
-    SELECT posting_id, views, applicants, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM events
-    UNION ALL
-    SELECT posting_id, NULL, NULL, vo_share, mbo_share, hbo_share, wo_share,
-           NULL, NULL, NULL, NULL, NULL, NULL
-    FROM education_mix
-    UNION ALL
-    SELECT posting_id, NULL, NULL, NULL, NULL, NULL, NULL, required_skills, NULL, NULL, NULL, NULL, NULL
-    FROM required_skills
-    UNION ALL
-    SELECT posting_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           applicants_with_all_skills, half_skills_share, skill_coverage, NULL, NULL
-    FROM skill_match
-    UNION ALL
-    SELECT posting_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           months_to_fill, months_to_hire
-    FROM hires
-),
 per_posting AS (
+    -- each part has one row per posting at most: joined on the posting's key
     SELECT
-        posting_id,
-        coalesce(max(views), 0) AS views,
-        coalesce(max(applicants), 0) AS applicants,
-        max(vo_share) AS vo_share,
-        max(mbo_share) AS mbo_share,
-        max(hbo_share) AS hbo_share,
-        max(wo_share) AS wo_share,
-        coalesce(max(required_skills), 0) AS required_skills,
-        max(applicants_with_all_skills) AS applicants_with_all_skills,
-        max(half_skills_share) AS half_skills_share,
-        max(skill_coverage) AS skill_coverage,
-        max(months_to_fill) AS months_to_fill,
-        max(months_to_hire) AS months_to_hire
-    FROM posting_parts
-    GROUP BY posting_id
+        p.posting_id,
+        coalesce(e.views, 0) AS views,
+        coalesce(e.applicants, 0) AS applicants,
+        x.vo_share,
+        x.mbo_share,
+        x.hbo_share,
+        x.wo_share,
+        coalesce(r.required_skills, 0) AS required_skills,
+        s.applicants_with_all_skills,
+        s.half_skills_share,
+        s.skill_coverage,
+        h.months_to_fill,
+        h.months_to_hire
+    FROM {{ source('raw', 'postings') }} p
+    LEFT JOIN events e ON e.posting_id = p.posting_id
+    LEFT JOIN education_mix x ON x.posting_id = p.posting_id
+    LEFT JOIN required_skills r ON r.posting_id = p.posting_id
+    LEFT JOIN skill_match s ON s.posting_id = p.posting_id
+    LEFT JOIN hires h ON h.posting_id = p.posting_id
 )
 SELECT
     posting_id,
