@@ -47,6 +47,7 @@ SORT_KEYS = {
     "truth.people": "person_id",
     "truth.educations": "person_id",
     "truth.positions": "position_id",
+    "truth.student_jobs": "person_id, start_date",
     "truth.wages": "position_id, effective_from",
     "truth.employers": "company_id",
     "truth.parameters": "name, key",

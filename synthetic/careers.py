@@ -3,11 +3,13 @@ people of several blocks at once, each block drawing from its own random stream)
 
 State per person: out of the labour market (not yet graduated), searching (first job
 or after a layoff), employed at a company in a city with an occupation and seniority,
-inactive (quit work without searching: care, study, health, a move), or retired. Each
-month every employed person faces competing risks drawn from one uniform number: a
-layoff, an employer change (hazard = base x macro multiplier of the year x short-tenure
-factor x family factor), a promotion, or a quit into inactivity. Searchers find work
-with their hazard; the inactive return to work with theirs. An employer change may come
+inactive (quit work without searching: care, study, health, a move), out of the labour
+force for good before retirement (an early exit: disability, early retirement), or
+retired. Each month every employed person faces competing risks drawn from one uniform
+number: a layoff, an employer change (hazard = base x macro multiplier of the year x
+short-tenure factor x family factor), a promotion, a quit into inactivity, or, from
+early_exit_age, an early exit. Searchers find work with their hazard; the inactive return
+to work with theirs; those who left early do not return. An employer change may come
 with a promotion and with a move to another city, chosen by the city's pull for the
 person's occupation family (or a regional move, e.g. Amsterdam to Almere). Every new
 job is a position; positions end when the next event starts, and record why they ended.
@@ -23,15 +25,15 @@ from synthetic.companies import Companies
 from synthetic.model import GroupedSampler, Model, lexsort_ints
 from synthetic.people import People
 
-# INACTIVE: left work and not searching (outside the labour force, ILO); OUT is before
-# graduation. Neither is unemployment.
-OUT, SEARCH_FIRST, SEARCH_AGAIN, EMPLOYED, RETIRED, INACTIVE = 0, 1, 2, 3, 4, 5
+# INACTIVE: left work and not searching (outside the labour force, ILO); EXITED: the same
+# until retirement, never to return; OUT is before graduation. None is unemployment.
+OUT, SEARCH_FIRST, SEARCH_AGAIN, EMPLOYED, RETIRED, INACTIVE, EXITED = 0, 1, 2, 3, 4, 5, 6
 REASONS = ("initial", "first_job", "job_change", "reemployment", "promotion")
 INITIAL, FIRST_JOB, JOB_CHANGE, REEMPLOYMENT, PROMOTION = range(5)
 # Why a position ended: the next position starts (an employer change, a promotion) or a
-# separation without a new job (a layoff, a quit into inactivity, retirement).
-END_REASONS = ("job_change", "promotion", "layoff", "quit", "retirement")
-ENDED_BY_CHANGE, ENDED_BY_PROMOTION, LAYOFF, QUIT, RETIREMENT = range(5)
+# separation without a new job (a layoff, a quit into inactivity, retirement, an early exit).
+END_REASONS = ("job_change", "promotion", "layoff", "quit", "retirement", "early_exit")
+ENDED_BY_CHANGE, ENDED_BY_PROMOTION, LAYOFF, QUIT, RETIREMENT, EARLY_EXIT = range(6)
 STILL_HELD = -1  # end_reason of a current position
 # The end reason a start of the next position gives the one before it (-1: a start that
 # never follows a held position without a separation in between).
@@ -217,7 +219,7 @@ def simulate_careers_blocks(
         return np.concatenate([getattr(p, name) for p in blocks])
 
     family, occupation = cat("family"), cat("occupation")
-    graduation_t, retirement_t = cat("graduation_t"), cat("retirement_t")
+    graduation_t, retirement_t, birth_year = cat("graduation_t"), cat("retirement_t"), cat("birth_year")
     first_job_hazard = cat("first_job_hazard")
     promo_factor = model.level_promotion_factor[cat("level")]
     change_factor = model.family_job_change[family]
@@ -251,8 +253,9 @@ def simulate_careers_blocks(
         # change only with the year.
         # The one uniform u splits [0, 1) into the competing risks of the employed, in this
         # order: layoff, employer change, promotion, quit into inactivity (quit_hazard x the
-        # year's quit multiplier), and no event above. The quit comes last so that the other
-        # three keep the thresholds they had before it existed.
+        # year's quit multiplier), early exit (from early_exit_age), and no event above. The
+        # quit and the exit come last so that the risks before them keep the thresholds they
+        # had before they existed.
         # The same u decides a searcher's job finding and an inactive person's return: a
         # person is in one state at a time.
         if t == 0 or model.month_year[t] != model.month_year[t - 1]:
@@ -264,6 +267,8 @@ def simulate_careers_blocks(
             rate = dyn.job_change_hazard * model.job_change_multiplier[t]
             change_short = p_layoff + (rate * dyn.short_tenure_factor) * change_factor
             change_long = p_layoff + rate * change_factor
+            # From the year a person turns early_exit_age: the chance of leaving for good.
+            p_exit = np.where(model.month_year[t] - birth_year >= dyn.early_exit_age, dyn.early_exit_hazard, 0.0)
         short = employer_since > t - short_tenure  # tenure below short_tenure months
         up_to_change = np.where(short, change_short, change_long)
         below_layoff = u < p_layoff
@@ -273,7 +278,9 @@ def simulate_careers_blocks(
         laid_off = employed & below_layoff
         changing = employed & below_change & ~below_layoff
         promoted = employed & below_promo & ~below_change
-        quitting = employed & (u < up_to_promo + p_quit) & ~below_promo
+        below_quit = u < up_to_promo + p_quit
+        quitting = employed & below_quit & ~below_promo
+        exiting = employed & (u < up_to_promo + p_quit + p_exit) & ~below_quit
         # Graduates of this month start searching; their first job can start this month.
         graduating = graduate_at[t][state[graduate_at[t]] == OUT]
         state[graduating] = SEARCH_FIRST
@@ -301,6 +308,14 @@ def simulate_careers_blocks(
         if idx.size:
             separations.append((idx, t, QUIT))
             state[idx] = INACTIVE
+            company[idx] = -1
+
+        # Early exits: the position ends, and the person is out of the labour force until
+        # retirement.
+        idx = np.flatnonzero(exiting)
+        if idx.size:
+            separations.append((idx, t, EARLY_EXIT))
+            state[idx] = EXITED
             company[idx] = -1
 
         # Employer changes, possibly with a promotion and a move. Per changer, in stream

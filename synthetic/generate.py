@@ -21,6 +21,7 @@ from synthetic.platform import draw_member_skills, draw_membership, member_ids, 
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
 from synthetic.searches import draw_recruiter_searches
+from synthetic.side_jobs import draw_side_jobs, side_job_rng
 from synthetic.wages import draw_salary_reports, draw_wages, employer_effects, wage_rng
 
 BLOCK_SIZE = 4096
@@ -243,6 +244,17 @@ def _block_tables(
             "city": _pick(model.cities, true_city),
         }
     )
+    # Side jobs draw from a stream of their own: every other table keeps its draws.
+    side_jobs = draw_side_jobs(model, side_job_rng(model.scenario.seed, block), people, companies)
+    truth_student_jobs = _table(
+        {
+            "person_id": people.person_id[side_jobs.person],
+            "company_id": companies.company_id[side_jobs.company],
+            "school_level": _pick(model.levels, side_jobs.school_level),
+            "start_date": _dates(model, side_jobs.start_t),
+            "end_date": _dates(model, side_jobs.end_t),
+        }
+    )
     member_rows = np.flatnonzero(membership.is_member)
     domain = rng.integers(0, len(pools.email_domains), member_rows.size)
     raw_members = _table(
@@ -314,6 +326,7 @@ def _block_tables(
         "truth_people": truth_people,
         "truth_educations": educations,
         "truth_positions": truth_positions,
+        "truth_student_jobs": truth_student_jobs,
         "truth_wages": truth_wages,
         "raw_salary_reports": raw_salary_reports,
     }

@@ -243,12 +243,37 @@ class Institution(_Strict):
     weight: Weight = 1.0
 
 
+class SideJobs(_Strict):
+    """Paid work beside school or study: a pupil or student who works an hour a week is employed in a
+    labour force survey (ILO)."""
+
+    # Not below 15: the labour force survey's population starts there (metrics.labour_force).
+    earliest_age: Annotated[int, Field(ge=15, le=20)] = Field(
+        15, description="Age from which a pupil may hold a side job."
+    )
+    secondary_share: Probability = Field(
+        0.0,
+        description="Share of pupils with a side job in secondary school: from earliest_age until the study of "
+        "the level they graduate at starts (until graduation for VO).",
+    )
+    study_share: Probability = Field(
+        0.0, description="Share of MBO, HBO and WO students with a side job through their study."
+    )
+    occupation_family: str | None = Field(
+        None, description="Occupation family whose employers hire pupils and students (needed when a share is above 0)."
+    )
+
+
 class Education(_Strict):
     levels: dict[Level, EducationLevel]
     mbo_levels: dict[MboLevelNumber, MboLevel] = Field(
         default_factory=_equal_mbo_levels,
         description="MBO's qualification levels 1 (entree) to 4, each with its share of MBO graduates, a factor "
         "on the first-job hazard and a wage premium; by default equal shares and no difference.",
+    )
+    side_jobs: SideJobs = Field(
+        default_factory=SideJobs,
+        description="Side jobs of pupils and students (truth.student_jobs); by default nobody holds one.",
     )
     fields: dict[str, EducationField] = Field(min_length=1, max_length=MAX_FIELDS)
     institutions: list[Institution] = Field(min_length=1, max_length=MAX_INSTITUTIONS)
@@ -310,6 +335,14 @@ class Dynamics(_Strict):
         0.0,
         description="Monthly chance an inactive person (one who quit) takes up a job again, directly, at the "
         "2018 level; it follows the job-finding cycle, reemployment_multiplier. 0 (the default) = never.",
+    )
+    early_exit_age: Annotated[int, Field(ge=40, le=75)] = Field(
+        55, description="Age (reached in the year) from which an employee may leave the labour force early."
+    )
+    early_exit_hazard: Probability = Field(
+        0.0,
+        description="Monthly chance an employee aged early_exit_age or more leaves the labour force for good "
+        "before retiring (disability, early retirement): inactive until retirement. 0 (the default) = never.",
     )
     promotion_hazard: dict[Literal["junior", "medior", "senior"], Probability]
     promotion_on_change: Probability
@@ -655,6 +688,14 @@ class Scenario(_Strict):
 
     def _education_problems(self):
         edu, families = self.education, self.occupation_families
+        side = edu.side_jobs
+        if side.occupation_family is not None:
+            yield _known("education.side_jobs.occupation_family", side.occupation_family, families, "family")
+        elif side.secondary_share > 0 or side.study_share > 0:
+            yield (
+                "education.side_jobs.occupation_family: needed when secondary_share or study_share is above 0 "
+                f"(one of the occupation families: {sorted(families)})"
+            )
         for name, field in edu.fields.items():
             if field.family is not None:
                 yield _known(f"education.fields.{name}.family", field.family, families, "family")

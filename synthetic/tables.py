@@ -552,7 +552,8 @@ TRUTH_POSITIONS = Table(
             "Why the position ended: job_change (the next position is at another employer from the same month) / "
             "promotion (the next one is a step up at the same employer) / layoff (involuntary, the person "
             "searches) / quit (into inactivity: neither working nor searching, until the next position or "
-            "retirement) / retirement; NULL = current. Truth only: a profile does not say why a job ended.",
+            "retirement) / retirement / early_exit (out of the labour force for good before retiring: disability, "
+            "early retirement); NULL = current. Truth only: a profile does not say why a job ended.",
             {"values": END_REASONS},
         ),
     ),
@@ -581,6 +582,44 @@ TRUTH_POSITIONS = Table(
             "window's end belongs to someone who retires after the window.",
             {"column": "end_date", "key": "person_id", "to": "truth.people", "field": "person_id",
              "other_column": "retirement"},
+        ),
+    ),
+)
+
+TRUTH_STUDENT_JOBS = Table(
+    "truth",
+    "student_jobs",
+    "Side jobs of pupils and students, held beside school or study until graduation: employment in a labour "
+    "force survey, not a career (education.side_jobs). Careers, wages and profiles are of regular jobs "
+    "(truth.positions); the platform sees no side job.",
+    _cols(
+        ("person_id", "BIGINT", "References truth.people.person_id: the pupil or student.", PERSON),
+        ("company_id", "BIGINT", "Employer, references raw.companies.company_id.", COMPANY),
+        ("school_level", "VARCHAR",
+         "The school beside which the job is held: VO (secondary school, until the study of the level the "
+         "person graduates at starts) or that level (MBO, HBO, WO).", one_of(LEVELS)),
+        ("start_date", "DATE",
+         "First month held (the window's first month for a job held when it opens).", IN_WINDOW),
+        ("end_date", "DATE",
+         "First month no longer held: the start of the study, or graduation (truth.people.labour_market_entry).",
+         IN_WINDOW),
+    ),
+    key=("person_id", "start_date"),
+    order=(END_AFTER_START,),
+    rules=(
+        Rule(
+            "one_side_job_at_a_time",
+            "no_overlapping_periods",
+            "A pupil or student holds one side job at a time: none starts before an earlier one ended.",
+            {"per": "person_id", "start_column": "start_date", "end_column": "end_date", "order_by": "company_id"},
+        ),
+        Rule(
+            "ended_by_graduation",
+            "ends_by",
+            "A side job ends by its holder's graduation (truth.people.labour_market_entry): from then on, "
+            "work is a career.",
+            {"column": "end_date", "key": "person_id", "to": "truth.people", "field": "person_id",
+             "other_column": "labour_market_entry"},
         ),
     ),
 )
@@ -685,6 +724,7 @@ GENERATED_TABLES: tuple[Table, ...] = (
     TRUTH_PEOPLE,
     TRUTH_EDUCATIONS,
     TRUTH_POSITIONS,
+    TRUTH_STUDENT_JOBS,
     TRUTH_WAGES,
     TRUTH_EMPLOYERS,
     TRUTH_APPLICATIONS,

@@ -172,6 +172,12 @@ SCENARIO_CASES: list[tuple[str, Callable[[dict], None], list[str]]] = [
     ("update_share_above_one", put("platform", "salary_reports", "update_share", 1.5), ["platform.salary_reports.update_share", "less than or equal"]),
     ("retirement_age_sd_negative", put("dynamics", "retirement_age_sd", -1), ["dynamics.retirement_age_sd", "greater than or equal"]),
     ("retirement_age_of_ninety", put("dynamics", "retirement_age_by_year", 2015, 90), ["dynamics.retirement_age_by_year.2015", "less than or equal"]),
+    ("side_job_share_above_one", put("education", "side_jobs", "study_share", 1.2), ["education.side_jobs.study_share", "less than or equal"]),
+    ("side_jobs_at_twelve", put("education", "side_jobs", "earliest_age", 12), ["education.side_jobs.earliest_age", "greater than or equal to 15"]),
+    ("side_job_family_unknown", put("education", "side_jobs", "occupation_family", "Paper rounds"), ["education.side_jobs.occupation_family", "Paper rounds"]),
+    ("side_jobs_without_family", delete("education", "side_jobs", "occupation_family"), ["education.side_jobs.occupation_family", "needed when"]),
+    ("early_exit_hazard_negative", put("dynamics", "early_exit_hazard", -0.1), ["dynamics.early_exit_hazard", "greater than or equal"]),
+    ("early_exit_at_ninety", put("dynamics", "early_exit_age", 90), ["dynamics.early_exit_age", "less than or equal"]),
     # --- time ------------------------------------------------------------------------------
     ("timeline_start_number", put("timeline", "start", 2012), ["timeline.start", "YYYY-MM"]),
     ("timeline_year_zero", put("timeline", "start", "0000-01"), ["timeline.start", "between 1900 and 2100"]),

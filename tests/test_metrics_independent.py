@@ -65,6 +65,16 @@ def assert_same(got: pl.Series, expected: pl.Series, what: str) -> None:
         assert (a == b).all(), what
 
 
+def assert_same_to_scale(got: pl.Series, expected: pl.Series, scale: pl.Series, what: str) -> None:
+    """Equal NULLs, and values within EXACT of ``scale``: for a mean or difference whose terms
+    may cancel, where the rounding error follows the size of the terms (``scale``), not of the
+    result (a mean of 0.5, -0.25 and -0.25 is 0 in one order and 1e-17 in another)."""
+    assert got.len() == expected.len() == scale.len(), what
+    assert (got.is_null() == expected.is_null()).all(), f"{what}: NULLs differ"
+    a, b, c = (x.to_numpy()[~got.is_null().to_numpy()].astype(float) for x in (got, expected, scale))
+    assert (np.abs(a - b) <= EXACT * c).all(), what
+
+
 def employer_moves(con, source: str) -> pl.DataFrame:
     """Every position beside its holder's previous and next one (positions of a person never
     overlap, so the start date orders them), with the moves between employers it marks."""
@@ -96,15 +106,15 @@ def employer_moves(con, source: str) -> pl.DataFrame:
 
 def inactive_spells(con) -> pl.DataFrame:
     """Truth only: who is out of the labour force between jobs, and when. A position that
-    ended in a quit into inactivity starts a spell at its end; the spell lasts until the
-    person's next position starts, or else until retirement."""
+    ended in a quit into inactivity or an early exit starts a spell at its end; the spell
+    lasts until the person's next position starts, or else until retirement."""
     pos = con.sql(
         "SELECT person_id, start_date, end_date, end_reason FROM truth.positions"
     ).pl().sort("person_id", "start_date")
     people = con.sql("SELECT person_id, birth_year, retirement FROM truth.people").pl()
     return (
         pos.with_columns(next_start=pl.col("start_date").shift(-1).over("person_id"))
-        .filter(pl.col("end_reason") == "quit")
+        .filter(pl.col("end_reason").is_in(["quit", "early_exit"]))
         .join(people, on="person_id")
         .select("person_id", "birth_year", inactive_from="end_date",
                 inactive_until=pl.coalesce("next_start", "retirement"))
@@ -355,9 +365,10 @@ def test_hires_match_a_recount(con, source):
     months = calendar(con)["month"]
     moves = employer_moves(con, source)
     starts = moves.filter(pl.col("starts_spell")).group_by(period=pl.col("start_date")).agg(hires=pl.len())
-    # Quits as JOLTS counts them (truth only): every separation that is neither a layoff nor a
-    # retirement, by the recorded reason; quits into non-employment, the reason 'quit'.
-    involuntary = pl.col("end_reason").is_in(["layoff", "retirement"])
+    # Quits as JOLTS counts them (truth only): every separation that is neither a layoff, a
+    # retirement nor an early exit, by the recorded reason; quits into non-employment, the
+    # reason 'quit'.
+    involuntary = pl.col("end_reason").is_in(["layoff", "retirement", "early_exit"])
     ends = moves.filter(pl.col("ends_spell")).group_by(period=pl.col("end_date")).agg(
         separations=pl.len(), quits=pl.col("quit").sum(),
         to_non_employment=(pl.col("end_reason") == "quit").sum(),
@@ -962,9 +973,14 @@ AGE_BANDS = [(15, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 74)]
 def labour_force_by_age(con, months: pl.Series) -> pl.DataFrame:
     """Per month and CBS age band (age reached in the calendar year, 15-74), from the truth:
     people of those ages, those in the labour force (from entry until retirement, less those
-    inactive after a quit) and those holding a position. One sorted-array count per birth year."""
+    inactive after a quit or an early exit, plus pupils and students holding a side job) and
+    those holding a position or a side job. One sorted-array count per birth year."""
     people = con.sql("SELECT person_id, birth_year, labour_market_entry, retirement FROM truth.people").pl()
-    held = con.sql("SELECT person_id, start_date, end_date FROM truth.positions").pl().join(
+    held = con.sql(
+        "SELECT person_id, start_date, end_date FROM truth.positions "
+        "UNION ALL SELECT person_id, start_date, end_date FROM truth.student_jobs"
+    ).pl().join(people.select("person_id", "birth_year"), on="person_id")
+    side_jobs = con.sql("SELECT person_id, start_date, end_date FROM truth.student_jobs").pl().join(
         people.select("person_id", "birth_year"), on="person_id"
     )
     inactive = inactive_spells(con)
@@ -973,10 +989,12 @@ def labour_force_by_age(con, months: pl.Series) -> pl.DataFrame:
     for (birth_year,), cohort in people.group_by("birth_year"):
         jobs = held.filter(pl.col("birth_year") == birth_year)
         out = inactive.filter(pl.col("birth_year") == birth_year)
+        students = side_jobs.filter(pl.col("birth_year") == birth_year)
         per_birth_year.append(pl.DataFrame({
             "month": months, "birth_year": birth_year, "population": cohort.height,
             "labour_force": held_on(days, cohort["labour_market_entry"], cohort["retirement"])
-            - held_on(days, out["inactive_from"], out["inactive_until"]),
+            - held_on(days, out["inactive_from"], out["inactive_until"])
+            + held_on(days, students["start_date"], students["end_date"]),
             "employed": held_on(days, jobs["start_date"], jobs["end_date"]),
         }))
     age = pl.col("month").dt.year() - pl.col("birth_year")
@@ -1025,12 +1043,18 @@ def test_beveridge_curve_matches_a_recount(con):
     months = calendar(con)["month"]
     postings = con.sql("SELECT opened_on, closed_on FROM raw.postings").pl()
     people = con.sql("SELECT labour_market_entry, retirement FROM truth.people").pl()
-    held = con.sql("SELECT start_date, end_date FROM truth.positions").pl()
+    # Pupils and students with a side job are employed, and so in the labour force.
+    held = con.sql(
+        "SELECT start_date, end_date FROM truth.positions UNION ALL SELECT start_date, end_date FROM truth.student_jobs"
+    ).pl()
+    side_jobs = con.sql("SELECT start_date, end_date FROM truth.student_jobs").pl()
     inactive = inactive_spells(con)
     days = months.to_numpy()
     employed = held_on(days, held["start_date"], held["end_date"])
-    labour_force = held_on(days, people["labour_market_entry"], people["retirement"]) - held_on(
-        days, inactive["inactive_from"], inactive["inactive_until"]
+    labour_force = (
+        held_on(days, people["labour_market_entry"], people["retirement"])
+        - held_on(days, inactive["inactive_from"], inactive["inactive_until"])
+        + held_on(days, side_jobs["start_date"], side_jobs["end_date"])
     )
     monthly = pl.DataFrame({
         "month": months,
@@ -1709,17 +1733,22 @@ def test_salary_insights_match_a_recount(con):
 
 def tracked_months(growth: pl.DataFrame, period: str, months: list) -> pl.DataFrame:
     """The tracker's rows: every month given, its pairs' counts (0 when nobody) and medians, and
-    the three-month averages as rolling means, null unless all three months have a value."""
+    the three-month averages, the month's and the two before's sum over 3: null unless all
+    three months have a value. (polars' rolling_mean keeps a running sum, whose rounding
+    leaves some 1e-16 where three medians of 0 follow others.)"""
     rows = (
         pl.DataFrame({period: months})
         .join(growth, on=period, how="left")
         .with_columns(pl.col("people", "stayers").fill_null(0))
         .sort(period)
     )
+    def three_months(column: str) -> pl.Expr:
+        return (pl.col(column).shift(2) + pl.col(column).shift(1) + pl.col(column)) / 3
+
     return rows.with_columns(
-        median_growth_3m=pl.col("median_growth").rolling_mean(3),
-        median_growth_stayers_3m=pl.col("median_growth_stayers").rolling_mean(3),
-        median_growth_switchers_3m=pl.col("median_growth_switchers").rolling_mean(3),
+        median_growth_3m=three_months("median_growth"),
+        median_growth_stayers_3m=three_months("median_growth_stayers"),
+        median_growth_switchers_3m=three_months("median_growth_switchers"),
     ).with_columns(switcher_premium_3m=pl.col("median_growth_switchers_3m") - pl.col("median_growth_stayers_3m"))
 
 
@@ -1775,9 +1804,14 @@ def test_wage_growth_tracker_matches_a_recount(con):
         assert metric["people"].to_list() == recount["people"].to_list(), source
         assert metric["stayers"].to_list() == recount["stayers"].to_list(), source
         assert metric["switchers"].to_list() == (recount["people"] - recount["stayers"]).to_list(), source
-        for column in ("median_growth", "median_growth_stayers", "median_growth_switchers", "median_growth_3m",
-                       "median_growth_stayers_3m", "median_growth_switchers_3m", "switcher_premium_3m"):
+        for column in ("median_growth", "median_growth_stayers", "median_growth_switchers"):
             assert_same(metric[column], recount[column], f"{source} {column}")
+            # A three-month mean to the size of its three medians.
+            scale = (recount[column].abs().shift(2) + recount[column].abs().shift(1) + recount[column].abs()) / 3
+            assert_same_to_scale(metric[f"{column}_3m"], recount[f"{column}_3m"], scale, f"{source} {column}_3m")
+        premium_scale = recount["median_growth_switchers_3m"].abs() + recount["median_growth_stayers_3m"].abs()
+        assert_same_to_scale(metric["switcher_premium_3m"], recount["switcher_premium_3m"], premium_scale,
+                             f"{source} switcher_premium_3m")
     assert platform["people"].sum() > 0, "no member reported twice a year apart"
 
 

@@ -203,14 +203,14 @@ def test_job_change_rate_metric_recovers_the_macro_cycle(con, expected_employer_
 def _months_of_positions(con) -> tuple[dict[str, np.ndarray], int]:
     """Per truth position (sorted by person, start): start and end month (-1 when current),
     start and end reason, the holder's retirement month, the month the same person's next
-    position starts (-1 when none), and how the position ended inside the window: at
-    retirement, in a layoff, or in a quit into inactivity. Months count from the window's
-    first."""
+    position starts (-1 when none), the holder's birth year, and how the position ended inside
+    the window: at retirement, in a layoff, in a quit into inactivity or in an early exit.
+    Months count from the window's first."""
     first, months = con.execute("SELECT min(month), count(*) FROM raw.calendar").fetchall()[0]
     frame = (
         con.sql(
-            "SELECT q.person_id, q.start_date, q.end_date, q.start_reason, q.end_reason, p.retirement "
-            "FROM truth.positions q JOIN truth.people p USING (person_id)"
+            "SELECT q.person_id, q.start_date, q.end_date, q.start_reason, q.end_reason, p.retirement, "
+            "p.birth_year FROM truth.positions q JOIN truth.people p USING (person_id)"
         )
         .pl()
         .with_columns(
@@ -232,9 +232,10 @@ def _months_of_positions(con) -> tuple[dict[str, np.ndarray], int]:
     end_reason = frame["end_reason"].fill_null("").to_numpy()
     # A position ends at a separation or where the next one starts (a job change, a
     # promotion): ended without a successor the same month and not at retirement, it ended
-    # in a layoff or a quit into inactivity, which only the recorded reason tells apart.
+    # in a layoff, a quit into inactivity or an early exit, which only the recorded reason
+    # tells apart.
     separated = ended & ~retired & (next_start != end)
-    assert (separated == np.isin(end_reason, ["layoff", "quit"])).all()
+    assert (separated == np.isin(end_reason, ["layoff", "quit", "early_exit"])).all()
     return {
         "start": start,
         "end": end,
@@ -244,6 +245,8 @@ def _months_of_positions(con) -> tuple[dict[str, np.ndarray], int]:
         "retired": retired,
         "laid_off": separated & (end_reason == "layoff"),
         "quit": separated & (end_reason == "quit"),
+        "early_exit": separated & (end_reason == "early_exit"),
+        "birth_year": frame["birth_year"].to_numpy(),
     }, int(months)
 
 
@@ -369,6 +372,31 @@ def test_returns_from_inactivity_follow_the_planted_hazard(con):
     assert_z_scores(_z_by_year(events, at_risk, hazard), "returns from inactivity per year")
 
 
+def test_early_exits_follow_the_planted_hazard(con):
+    """From the year they turn dynamics.early_exit_age, the employed leave the labour force for
+    good (end_reason early_exit) with the planted monthly chance, whatever the year, and never
+    work again. Recounted from the positions: exits over the months at risk (employed after
+    the month before, not retiring, in or after the year of the age), the window's 14 years
+    together. At this size some 2.7 million months at risk x 0.004 make about 10,600 exits, one
+    binomial standard error about 100 (1%); 5 of them allow 5%. An exit rule that applied from
+    a year earlier or later moves the risk set by 11-13% and fails."""
+    p, months = _months_of_positions(con)
+    assert param(con, "timeline.start_month") == 1  # month index = 12 x (year - first year) + month - 1
+    first_year = con.execute("SELECT min(year) FROM raw.calendar").fetchall()[0][0]
+    hazard, age = param(con, "dynamics.early_exit_hazard"), param(con, "dynamics.early_exit_age")
+    assert hazard > 0, "the default scenario plants early exits"
+    from_month = (p["birth_year"] + int(age) - first_year) * 12
+    lo = np.maximum(np.maximum(p["start"] + 1, from_month), 1)
+    held_until = np.where(p["end"] >= 0, p["end"], months - 1)
+    hi = np.where(p["retired"], held_until - 1, held_until)
+    at_risk = np.maximum(hi - lo + 1, 0).sum()
+    exits = (p["early_exit"] & (p["end"] >= 1)).sum()
+    assert (p["end"][p["early_exit"]] >= np.maximum(from_month[p["early_exit"]], 0)).all(), "an exit before the age"
+    assert (p["next_start"][p["early_exit"]] == -1).all(), "a return to work after an early exit"
+    sd = np.sqrt(at_risk * hazard * (1 - hazard))
+    assert abs(exits - at_risk * hazard) < Z_TOLERANCE * sd, (exits, at_risk * hazard, sd)
+
+
 def test_end_reasons_agree_with_what_came_next(con):
     """A job_change or promotion end is the next position's start reason, the same month;
     retirement ends at retirement; only current positions have none."""
@@ -386,7 +414,9 @@ def test_end_reasons_agree_with_what_came_next(con):
         next_at_once=(pl.col("next_start") == pl.col("end_date")).fill_null(False),
         at_retirement=(pl.col("end_date") == pl.col("retirement")).fill_null(False),
     ).len()
-    assert set(rows["end_reason"].drop_nulls()) == {"job_change", "promotion", "layoff", "quit", "retirement"}
+    assert set(rows["end_reason"].drop_nulls()) == {
+        "job_change", "promotion", "layoff", "quit", "retirement", "early_exit"
+    }
     for row in rows.iter_rows(named=True):
         reason = row["end_reason"]
         if reason is None:
@@ -395,8 +425,85 @@ def test_end_reasons_agree_with_what_came_next(con):
             assert row["next_reason"] == reason and row["next_at_once"], row
         elif reason == "retirement":
             assert row["at_retirement"] and row["next_reason"] is None, row
+        elif reason == "early_exit":
+            assert row["next_reason"] is None and not row["at_retirement"], row
         else:
             assert reason in ("layoff", "quit") and not row["next_at_once"] and not row["at_retirement"], row
+
+
+# Side jobs (education.side_jobs): a pupil holds one through secondary school, from the
+# month of the 15th birthday (earliest_age) until the study of the level graduated at starts
+# (until graduation for VO), with secondary_share; a student one through that study with
+# study_share. The phases are rebuilt here from truth.educations and the graduation ages (a
+# person is born in the graduation month, graduation_age years before), not read from the
+# side jobs themselves.
+
+
+def _school_phases(con) -> pl.DataFrame:
+    """Every secondary-school and study phase from earliest_age on that reaches into the window:
+    person, school level (VO for secondary school), first month in the window, end."""
+    first_month = con.execute("SELECT min(month) FROM raw.calendar").fetchall()[0][0]
+    earliest_age = int(param(con, "education.side_jobs.earliest_age"))
+    ages = {level: int(age) for level, age in params(con, "education.levels.graduation_age").items()}
+    people = con.sql("SELECT person_id, level, start_date, graduation_date FROM truth.educations").pl()
+    aged = people.with_columns(
+        from_month=pl.col("graduation_date").dt.offset_by(
+            pl.format("{}y", earliest_age - pl.col("level").replace_strict(ages, return_dtype=pl.Int64))
+        )
+    )
+    vo = pl.col("level") == "VO"
+    study_from = pl.max_horizontal("start_date", "from_month")
+    secondary = aged.select(
+        "person_id", school_level=pl.lit("VO"), start=pl.col("from_month"),
+        end=pl.when(vo).then(pl.col("graduation_date")).otherwise(study_from),
+    )
+    study = aged.filter(~vo).select("person_id", school_level="level", start=study_from, end="graduation_date")
+    return (
+        pl.concat([secondary, study])
+        .filter((pl.col("end") > pl.col("start")) & (pl.col("end") > first_month))
+        .with_columns(start=pl.max_horizontal("start", pl.lit(first_month)))
+    )
+
+
+def test_side_jobs_follow_the_planted_shares(con):
+    """Every side job fills one school phase exactly (same person, level, first month in the
+    window and end), and the share of phases with one is the planted share, per phase kind. The
+    draws are one per person and phase, independent, so the count is binomial: at this size
+    some 22,000 secondary-school phases (share 0.46) and 22,000 study phases (0.64) reach into
+    the window, one standard error 0.0033 of the share; 5 of them allow 0.017, so a share off
+    by 0.02 fails, and a phase a month off at either end fails the exact match."""
+    phases = _school_phases(con)
+    jobs = con.sql("SELECT person_id, school_level, start_date AS start, end_date AS end FROM truth.student_jobs").pl()
+    unmatched = jobs.join(phases, on=["person_id", "school_level", "start", "end"], how="anti")
+    assert unmatched.height == 0, unmatched.head()
+    held = phases.join(jobs, on=["person_id", "school_level", "start", "end"], how="semi")
+    for kind, share_name in (("secondary school", "secondary_share"), ("study", "study_share")):
+        in_secondary = pl.col("school_level") == "VO"
+        of_kind = in_secondary if kind == "secondary school" else ~in_secondary
+        n, k = phases.filter(of_kind).height, held.filter(of_kind).height
+        share = param(con, f"education.side_jobs.{share_name}")
+        assert n > 1000, kind
+        sd = np.sqrt(n * share * (1 - share))
+        assert abs(k - n * share) < Z_TOLERANCE * sd, (kind, k, n * share, sd)
+
+
+def test_labour_force_by_age_follows_cbs(con):
+    """The age pyramid of the labour force, 2017 (yearly average): each band's share within 3
+    points of CBS's for the first quarter of 2017 (the figures of the README's calibration
+    table). Like the unemployment band below, this is the calibration's goal, not a statistical
+    tolerance: a share's sampling error at this size is about 0.15 point. Side jobs of pupils
+    and students (education.side_jobs) bring the young up to CBS's share, and early exits
+    (dynamics.early_exit_hazard) bring the 55-64 year olds down to it."""
+    published = {"15-24": 15.5, "25-34": 20.6, "35-44": 20.1, "45-54": 24.3, "55-64": 17.2, "65-74": 2.2}
+    rows = con.execute(
+        "SELECT age_band, labour_force FROM metrics.labour_force "
+        "WHERE grain = 'year' AND year = 2017 AND education_level = 'all' AND age_band <> 'all'"
+    ).fetchall()
+    total = sum(force for _, force in rows)
+    simulated = {band: 100 * force / total for band, force in rows}
+    assert set(simulated) == set(published)
+    off = {b: round(simulated[b] - share, 1) for b, share in published.items() if abs(simulated[b] - share) > 3}
+    assert not off, f"labour force share more than 3 points from CBS in {off}"
 
 
 def test_labour_force_unemployment_follows_the_published_rates(con):

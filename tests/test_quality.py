@@ -159,12 +159,17 @@ INSERT INTO truth.people VALUES
     (1, 1, 'An', 1995, 'WO', '2017-08-01', '2062-01-01', 'Amsterdam'),
     (2, 2, 'Bo', 1997, 'HBO', '2019-08-01', '2064-01-01', 'Utrecht'),
     (3, 3, 'Cas', 1999, 'MBO', '2019-08-01', '2066-01-01', 'Zwolle'),
-    (4, NULL, 'Dirk', 1970, 'VO', '1988-08-01', '2037-01-01', 'Amsterdam');
+    (4, NULL, 'Dirk', 1970, 'VO', '1988-08-01', '2037-01-01', 'Amsterdam'),
+    (5, NULL, 'Eva', 1999, 'HBO', '2021-08-01', '2066-01-01', 'Utrecht');
+-- Eva works beside her study from September 2020 until she graduates (after January 2020, the
+-- one month of metrics.monthly_stocks, so its counts hold without her).
+INSERT INTO truth.student_jobs VALUES (5, 2, 'HBO', '2020-09-01', '2021-08-01');
 INSERT INTO truth.educations VALUES
     (1, 'TU Delft', 'WO', NULL, 'ICT', '2012-09-01', '2017-07-01'),
     (2, 'Fontys Hogescholen', 'HBO', NULL, 'ICT', '2015-09-01', '2019-07-01'),
     (3, 'ROC Zwolle', 'MBO', 4, 'care', '2016-09-01', '2019-07-01'),
-    (4, 'Stedelijk Gymnasium', 'VO', NULL, 'general', '1982-09-01', '1988-07-01');
+    (4, 'Stedelijk Gymnasium', 'VO', NULL, 'general', '1982-09-01', '1988-07-01'),
+    (5, 'Fontys Hogescholen', 'HBO', NULL, 'ICT', '2017-09-01', '2021-07-01');
 INSERT INTO truth.positions VALUES
     (1000, 1, 1, 'Senior Dev', 'Dev', 'ICT', 'senior', 'Utrecht', '2018-09-01', '2020-06-01', 'initial', 'job_change'),
     (1001, 1, 2, 'Lead Dev', 'Dev', 'ICT', 'manager', 'Amsterdam', '2020-06-01', NULL, 'job_change', NULL),
@@ -477,6 +482,15 @@ GX_CORRUPTIONS = {
         ("seniority_in_set", "UPDATE raw.salary_reports SET seniority = 'intern' WHERE report_id = 1"),
         ("yearly_salary_in_range", "UPDATE raw.salary_reports SET yearly_salary = -1 WHERE report_id = 1"),
         ("reported_on_in_window", "UPDATE raw.salary_reports SET reported_on = '2022-01-01' WHERE report_id = 2"),
+    ],
+    "truth.student_jobs": [
+        ("school_level_in_set", "UPDATE truth.student_jobs SET school_level = 'PhD' WHERE person_id = 5"),
+        ("start_date_in_window", "UPDATE truth.student_jobs SET start_date = '2019-12-01' WHERE person_id = 5"),
+        ("end_date_in_window", "UPDATE truth.student_jobs SET end_date = '2022-01-01' WHERE person_id = 5"),
+        (
+            "end_date_after_start_date",
+            "UPDATE truth.student_jobs SET end_date = '2020-09-01' WHERE person_id = 5",
+        ),
     ],
     "truth.wages": [
         ("effective_from_in_window", "UPDATE truth.wages SET effective_from = '2019-12-01' WHERE position_id = 1000"),
@@ -1032,6 +1046,23 @@ DBT_CORRUPTIONS = {
          {"age_bands_add_up"}),
         ("shares_within_bounds",
          "UPDATE metrics.stale_profiles SET current_stale_share = 1.5 WHERE age_band = '65-74'"),
+    ],
+    "truth.student_jobs": [
+        (
+            "key_unique",
+            "INSERT INTO truth.student_jobs VALUES (5, 1, 'HBO', '2020-09-01', '2020-10-01')",
+            {("truth.student_jobs", "one_side_job_at_a_time")},
+        ),
+        ("person_id_not_null", "UPDATE truth.student_jobs SET person_id = NULL WHERE person_id = 5"),
+        ("start_date_not_null", "UPDATE truth.student_jobs SET start_date = NULL WHERE person_id = 5"),
+        ("person_id_foreign_key", "UPDATE truth.student_jobs SET person_id = 99 WHERE person_id = 5"),
+        ("company_id_not_null", "UPDATE truth.student_jobs SET company_id = NULL WHERE person_id = 5"),
+        ("company_id_foreign_key", "UPDATE truth.student_jobs SET company_id = 99 WHERE person_id = 5"),
+        (
+            "one_side_job_at_a_time",
+            "INSERT INTO truth.student_jobs VALUES (5, 1, 'VO', '2020-03-01', '2020-10-01')",
+        ),
+        ("ended_by_graduation", "UPDATE truth.student_jobs SET end_date = '2021-09-01' WHERE person_id = 5"),
     ],
     "truth.wages": [
         ("key_unique", "INSERT INTO truth.wages VALUES (1000, 1, '2020-01-01', 4100.0)"),

@@ -7,11 +7,13 @@
 --                    after leaving the previous one; first jobs and returns after a longer
 --                    gap are hires, not job changes
 --   ends_in_job_change  the next position is a job change away from this one
---   ends_in_inactivity  the holder quit into inactivity (truth only, NULL on the platform:
---                    a profile does not say why a job ended): out of the labour force from
---                    end_date until next_start_date, or else retirement
+--   ends_in_inactivity  the holder left the labour force (truth only, NULL on the platform:
+--                    a profile does not say why a job ended): a quit into inactivity, out of
+--                    it from end_date until next_start_date, or else retirement; or an early
+--                    exit, out of it until retirement
 --   ends_in_quit     a quit as JOLTS counts it, a separation the employee chose: an employer
---                    change or a quit into inactivity, not a layoff or retirement (truth only)
+--                    change or a quit into inactivity, not a layoff, retirement or an early
+--                    exit (truth only)
 WITH neighbours AS (
     SELECT
         *,
@@ -33,6 +35,6 @@ SELECT
         AS ends_spell,
     {{ job_to_job('previous_company_id', 'previous_end_date', 'company_id', 'start_date') }} AS is_job_change,
     {{ job_to_job('company_id', 'end_date', 'next_company_id', 'next_start_date') }} AS ends_in_job_change,
-    CASE WHEN source = 'truth' THEN coalesce(end_reason = 'quit', false) END AS ends_in_inactivity,
+    CASE WHEN source = 'truth' THEN coalesce(end_reason IN ('quit', 'early_exit'), false) END AS ends_in_inactivity,
     CASE WHEN source = 'truth' THEN coalesce(end_reason IN ('job_change', 'quit'), false) END AS ends_in_quit
 FROM neighbours

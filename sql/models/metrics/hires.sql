@@ -15,7 +15,7 @@ spell_ends AS (
         count(*) FILTER (
             WHERE next_company_id <> company_id AND {{ month_difference('end_date', 'next_start_date') }} <= 1
         ) AS quits,
-        count(*) FILTER (WHERE ends_in_inactivity) AS quits_to_non_employment,
+        count(*) FILTER (WHERE ends_in_quit AND ends_in_inactivity) AS quits_to_non_employment,
         count(*) FILTER (WHERE ends_in_quit) AS total_quits
     FROM {{ ref('int_position_history') }}
     WHERE ends_spell

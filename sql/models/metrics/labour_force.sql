@@ -32,7 +32,15 @@ deltas AS (
     FROM {{ source('truth', 'positions') }} q JOIN people p USING (person_id), window_bounds w
     WHERE q.end_date > w.first_month
     UNION ALL
-    -- Inactive, outside the labour force: from a quit into inactivity until the next position
+    -- Pupils and students with a side job: employed, and so in the labour force, while they
+    -- hold it (before labour-market entry, so never counted twice).
+    SELECT p.birth_year, p.education_level, j.start_date, 1, 1
+    FROM {{ source('truth', 'student_jobs') }} j JOIN people p USING (person_id)
+    UNION ALL
+    SELECT p.birth_year, p.education_level, j.end_date, -1, -1
+    FROM {{ source('truth', 'student_jobs') }} j JOIN people p USING (person_id)
+    UNION ALL
+    -- Inactive, outside the labour force: from a quit into inactivity or an early exit until the next position
     -- starts, or else until retirement (where this +1 and the retirement's -1 above cancel).
     -- Quits happen inside the window, so the spell starts in it.
     SELECT p.birth_year, p.education_level, h.end_date, -1, 0
