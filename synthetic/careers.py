@@ -401,6 +401,16 @@ def simulate_careers_blocks(
     ]
 
 
+def leaves_market_t(people: People, positions: Positions) -> np.ndarray:
+    """Per person of the block, the month they leave the labour market for good: the end of a
+    position that ended in an early exit, else retirement. From then on a member looks for no
+    work and adds no skills on the platform."""
+    leaves = people.retirement_t.copy()
+    exits = positions.end_reason == EARLY_EXIT
+    leaves[positions.person[exits]] = positions.end_t[exits]
+    return leaves
+
+
 def _close_positions(events: _Events, separations, n: int) -> Positions:
     person, start, company, city, occupation, seniority, reason = events.arrays()
     empty = np.empty(0, np.int64)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from synthetic.careers import END_REASONS, REASONS, simulate_careers_blocks
+from synthetic.careers import END_REASONS, REASONS, leaves_market_t, simulate_careers_blocks
 from synthetic.companies import Companies, draw_companies
 from synthetic.marketplace import SKILL_SOURCES, draw_posting_events, draw_skill_sources
 from synthetic.model import Model
@@ -143,7 +143,9 @@ def _block_tables(
     postings = draw_postings(model, rng, positions, hires, member_at_hire)
     posting_row, posting_skill = draw_posting_skills(model, rng, postings)
     posting_id = id_base + 1 + np.arange(postings.company.size, dtype=np.int64)
-    skills = draw_member_skills(model, rng, people, membership)
+    # Until retirement or an early exit: then a member looks for no work and adds no skills.
+    leaves_t = leaves_market_t(people, positions)
+    skills = draw_member_skills(model, rng, people, membership, leaves_t)
 
     mids = member_ids(people.person_id).astype(np.int64)
     full_name = pools.full_names(people.first_name, people.last_name)
@@ -298,7 +300,7 @@ def _block_tables(
             "added_on": _dates(model, skills.added_t),
         }
     )
-    events = draw_posting_events(model, rng, postings, positions, people, membership)
+    events = draw_posting_events(model, rng, postings, positions, people, membership, leaves_t)
     # Every event is a view; applications are listed again, after all the views.
     rows = np.concatenate([np.arange(events.person.size), np.flatnonzero(events.applied)])
     raw_posting_events = _table(

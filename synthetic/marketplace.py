@@ -6,8 +6,9 @@ Drawn after everything else of a block, so that scenarios without marketplace ac
 - Views: each posting is viewed by a Poisson number (``views_per_posting``) of members of
   the block in its occupation family, in a month between its opening and its closing (or
   three months after opening while it stays open). A view before the member joined, or
-  from the month the member retires on, is dropped: retired people look for no work. A
-  viewer applies with chance ``apply_share``.
+  from the month the member leaves the labour market on (retirement, or an early exit
+  before it), is dropped: people out of it for good look for no work. A viewer applies
+  with chance ``apply_share``.
 - The member hired through a posting viewed it and applied in the month it opened (or,
   for a member who joined later, in the month of joining).
 - Truth: every application, with the person, and for every hire that did not go through
@@ -45,9 +46,10 @@ def draw_posting_events(
     positions,
     people: People,
     membership: Membership,
+    leaves_t: np.ndarray,
 ) -> PostingEvents:
     sc = model.scenario.postings
-    family, retirement_t = people.family, people.retirement_t
+    family = people.family
     T, F = model.months, len(model.families)
     members = np.flatnonzero(membership.is_member)
     # Members of the block per occupation family, for drawing viewers of a family's postings.
@@ -69,7 +71,7 @@ def draw_posting_events(
     t = first + np.floor(rng.random(posting.size) * span).astype(np.int64)
     applied = rng.random(posting.size) < sc.apply_share
     hired_person = np.where(postings.hired_position >= 0, positions.person[np.maximum(postings.hired_position, 0)], -1)
-    keep = (membership.join_t[viewer] <= t) & (t < retirement_t[viewer]) & (viewer != hired_person[posting])
+    keep = (membership.join_t[viewer] <= t) & (t < leaves_t[viewer]) & (viewer != hired_person[posting])
 
     hires = np.flatnonzero(postings.platform_hire)
     person = np.concatenate([viewer[keep], hired_person[hires]])

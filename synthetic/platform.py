@@ -112,15 +112,18 @@ class MemberSkills:
     added_t: np.ndarray
 
 
-def draw_member_skills(model: Model, rng, people: People, membership: Membership) -> MemberSkills:
+def draw_member_skills(
+    model: Model, rng, people: People, membership: Membership, leaves_t: np.ndarray
+) -> MemberSkills:
     T, years = model.months, model.scenario.timeline.years
     members = np.flatnonzero(membership.is_member)
     year_start = np.arange(len(years)) * 12 - (int(model.scenario.timeline.start[5:]) - 1)
-    # Active months on the platform per member and timeline year, from joining until
-    # retirement (a retired member adds no skills): what a member-month denominator counts.
+    # Active months on the platform per member and timeline year, from joining until the
+    # member leaves the labour market (``leaves_t``: retirement, or an early exit before it; a
+    # member out of it for good adds no skills): what a member-month denominator counts.
     shape = (members.size, len(years))
     lo = np.maximum(np.broadcast_to(np.maximum(year_start, 0), shape), membership.join_t[members, None])
-    hi = np.minimum(np.broadcast_to(np.minimum(year_start + 12, T), shape), people.retirement_t[members, None])
+    hi = np.minimum(np.broadcast_to(np.minimum(year_start + 12, T), shape), leaves_t[members, None])
     months_on = np.clip(hi - lo, 0, 12)
     counts = rng.poisson(model.skills_per_member_year[None, :] * months_on / 12.0)
     member_row, year = np.nonzero(counts)

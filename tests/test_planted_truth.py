@@ -397,6 +397,24 @@ def test_early_exits_follow_the_planted_hazard(con):
     assert abs(exits - at_risk * hazard) < Z_TOLERANCE * sd, (exits, at_risk * hazard, sd)
 
 
+def test_nothing_on_the_platform_after_an_early_exit(con):
+    """A member out of the labour market for good after an early exit views and applies to no
+    posting and adds no skill from the month of the exit on, as after retirement; there are
+    such members, and before the exit they were active."""
+    exits = (
+        "SELECT pe.member_id, q.end_date AS left_on FROM truth.positions q JOIN truth.people pe USING (person_id) "
+        "WHERE q.end_reason = 'early_exit' AND pe.member_id IS NOT NULL"
+    )
+    members, events_after, skills_after, events_before = con.execute(
+        f"WITH exits AS ({exits}) SELECT (SELECT count(*) FROM exits), "
+        "(SELECT count(*) FROM raw.posting_events e JOIN exits x USING (member_id) WHERE e.occurred_on >= x.left_on), "
+        "(SELECT count(*) FROM raw.member_skills k JOIN exits x USING (member_id) WHERE k.added_on >= x.left_on), "
+        "(SELECT count(*) FROM raw.posting_events e JOIN exits x USING (member_id) WHERE e.occurred_on < x.left_on)"
+    ).fetchall()[0]
+    assert members > 1000 and events_before > 0
+    assert events_after == 0 and skills_after == 0, (events_after, skills_after)
+
+
 def test_end_reasons_agree_with_what_came_next(con):
     """A job_change or promotion end is the next position's start reason, the same month;
     retirement ends at retirement; only current positions have none."""
@@ -816,22 +834,26 @@ def test_skill_demand_recovers_the_planted_skill_probabilities(con):
 
 
 def _active_members(con, start: str, months: int) -> np.ndarray:
-    """Members x months of the window: whether the member had joined and not yet retired."""
+    """Members x months of the window: whether the member had joined and not yet left the
+    labour market (retired, or left it early: the end of a position that ended in an early
+    exit)."""
     members = con.sql(
         f"SELECT datediff('month', DATE '{start}', m.joined_on) AS joined, "
-        f"datediff('month', DATE '{start}', p.retirement) AS retired "
-        "FROM raw.members m JOIN truth.people p USING (member_id)"
+        f"datediff('month', DATE '{start}', coalesce(x.end_date, p.retirement)) AS left_market "
+        "FROM raw.members m JOIN truth.people p USING (member_id) "
+        "LEFT JOIN truth.positions x ON x.person_id = p.person_id AND x.end_reason = 'early_exit'"
     ).pl()
     t = np.arange(months)
-    joined, retired = members["joined"].to_numpy()[:, None], members["retired"].to_numpy()[:, None]
-    return (joined <= t) & (t < retired)
+    joined, left_market = members["joined"].to_numpy()[:, None], members["left_market"].to_numpy()[:, None]
+    return (joined <= t) & (t < left_market)
 
 
 def test_skills_added_per_member_recover_the_planted_rate(con):
     """Skills added per year against the planted rate per member-year, counting the months
-    members are active (joined, not retired: a retired member adds no skills). The platform's
-    metrics.skills_added divides by every member-year, retired members included, so its
-    per-member rate falls below the planted one as members retire: the bias is measured here."""
+    members are active (joined, not retired nor left the labour market early: such a member
+    adds no skills). The platform's metrics.skills_added divides by every member-year, those
+    members included, so its per-member rate falls below the planted one as members retire:
+    the bias is measured here."""
     assert param(con, "timeline.start_month") == 1  # year index = month index // 12
     planted = {int(k): v for k, v in params(con, "platform.skills_per_member_year").items()}
     months = int(param(con, "timeline.months"))
@@ -1056,9 +1078,10 @@ def test_applications_per_posting_recover_views_times_apply_share(con):
 
     A posting is viewed by Poisson(views_per_posting) members of its family, each applying
     with chance apply_share, in a month uniform over its open months; a view before the
-    member joined, or once the member has retired, is dropped. So the expected applications
-    (besides the hired member's own) are views x apply_share x the share of members active
-    (joined, not retired) in the view month, from raw.members and truth.people. One further
+    member joined, or once the member has retired or left the labour market early, is dropped.
+    So the expected applications (besides the hired member's own) are views x apply_share x
+    the share of members active (joined, not yet out of the labour market) in the view month,
+    from raw.members, truth.people and truth.positions. One further
     loss is not in the parameters: a member drawn twice for a posting counts once, keeping
     the earlier draw, so the later draw's chance of an application is lost. With M members
     in a generation block spread over F families, a posting's Poisson(views) draws hit the
