@@ -7,7 +7,10 @@ WITH hires AS (
     WHERE h.starts_spell AND h.start_date >= (SELECT min(month) FROM {{ source('raw', 'calendar') }})
 ),
 events_at_companies AS (
-    SELECT DISTINCT e.member_id, p.company_id, e.occurred_on
+    -- No DISTINCT here: the join below keeps only the events at a hire's company, and its own
+    -- DISTINCT counts each hire once (de-duplicating all 15 million events first took most of
+    -- the model's time at a million people)
+    SELECT e.member_id, p.company_id, e.occurred_on
     FROM {{ source('raw', 'posting_events') }} e JOIN {{ source('raw', 'postings') }} p USING (posting_id)
 ),
 attributed AS (
