@@ -126,6 +126,13 @@ class Figure:
 
 
 F = Figure
+# An age band's share of the labour force in 2017 (yearly average), in percent.
+LABOUR_FORCE_SHARE_2017 = (
+    "SELECT round(100 * labour_force / (SELECT labour_force FROM metrics.labour_force "
+    "WHERE grain = 'year' AND year = 2017 AND age_band = 'all' AND education_level = 'all'), 1) "
+    "FROM metrics.labour_force WHERE grain = 'year' AND year = 2017 AND age_band = '{band}' "
+    "AND education_level = 'all'"
+)
 TRUTH_2024_LARGEST = (
     "SELECT {col} FROM metrics.company_insights WHERE source = 'truth' AND year = 2024 "
     "ORDER BY headcount_end DESC LIMIT 1"
@@ -636,19 +643,13 @@ FIGURES = [
     ),
     *(
         F(f"labour-force-by-age-2017-{band}", "| 15.7, 21.7, 21.9, 21.7, 17.8, 1.1% (`metrics.labour_force`);",
-          figure, "SELECT round(100 * labour_force / (SELECT labour_force FROM metrics.labour_force "
-          "WHERE grain = 'year' AND year = 2017 AND age_band = 'all' AND education_level = 'all'), 1) "
-          f"FROM metrics.labour_force WHERE grain = 'year' AND year = 2017 AND age_band = '{band}' "
-          "AND education_level = 'all'")
+          figure, LABOUR_FORCE_SHARE_2017.format(band=band))
         for band, figure in [("15-24", "15.7"), ("25-34", "21.7"), ("35-44", "21.9"), ("45-54", "21.7"),
                              ("55-64", "17.8"), ("65-74", "1.1")]
     ),
     *(
         F(f"labour-force-share-2017-{band}", phrase, figure,
-          "SELECT round(100 * labour_force / (SELECT labour_force FROM metrics.labour_force "
-          "WHERE grain = 'year' AND year = 2017 AND age_band = 'all' AND education_level = 'all'), 1) "
-          f"FROM metrics.labour_force WHERE grain = 'year' AND year = 2017 AND age_band = '{band}' "
-          "AND education_level = 'all'")
+          LABOUR_FORCE_SHARE_2017.format(band=band))
         for band, phrase, figure in [
             ("15-24", "make 15–24 year olds 15.7% of the labour force", "15.7"),
             ("45-54", "are 21.7% of the labour force against CBS's 24.3%", "21.7"),
