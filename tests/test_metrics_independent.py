@@ -121,6 +121,23 @@ def inactive_spells(con) -> pl.DataFrame:
     )
 
 
+# Every job a person of the truth holds: positions and side jobs beside school.
+TRUTH_JOBS_HELD = (
+    "SELECT person_id, start_date, end_date FROM truth.positions "
+    "UNION ALL SELECT person_id, start_date, end_date FROM truth.student_jobs"
+)
+
+
+def labour_force_on(days: np.ndarray, people: pl.DataFrame, inactive: pl.DataFrame, side_jobs: pl.DataFrame) -> np.ndarray:
+    """In the labour force on each of ``days``: between labour-market entry and retirement, less
+    those inactive then (``inactive_spells``), plus pupils and students holding a side job."""
+    return (
+        held_on(days, people["labour_market_entry"], people["retirement"])
+        - held_on(days, inactive["inactive_from"], inactive["inactive_until"])
+        + held_on(days, side_jobs["start_date"], side_jobs["end_date"])
+    )
+
+
 def monthly_stocks(con, source: str, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Employed (holding a position on the first of the month) and population (members who
     joined by then; people between labour-market entry and retirement) per month."""
@@ -976,10 +993,7 @@ def labour_force_by_age(con, months: pl.Series) -> pl.DataFrame:
     inactive after a quit or an early exit, plus pupils and students holding a side job) and
     those holding a position or a side job. One sorted-array count per birth year."""
     people = con.sql("SELECT person_id, birth_year, labour_market_entry, retirement FROM truth.people").pl()
-    held = con.sql(
-        "SELECT person_id, start_date, end_date FROM truth.positions "
-        "UNION ALL SELECT person_id, start_date, end_date FROM truth.student_jobs"
-    ).pl().join(people.select("person_id", "birth_year"), on="person_id")
+    held = con.sql(TRUTH_JOBS_HELD).pl().join(people.select("person_id", "birth_year"), on="person_id")
     side_jobs = con.sql("SELECT person_id, start_date, end_date FROM truth.student_jobs").pl().join(
         people.select("person_id", "birth_year"), on="person_id"
     )
@@ -992,9 +1006,7 @@ def labour_force_by_age(con, months: pl.Series) -> pl.DataFrame:
         students = side_jobs.filter(pl.col("birth_year") == birth_year)
         per_birth_year.append(pl.DataFrame({
             "month": months, "birth_year": birth_year, "population": cohort.height,
-            "labour_force": held_on(days, cohort["labour_market_entry"], cohort["retirement"])
-            - held_on(days, out["inactive_from"], out["inactive_until"])
-            + held_on(days, students["start_date"], students["end_date"]),
+            "labour_force": labour_force_on(days, cohort, out, students),
             "employed": held_on(days, jobs["start_date"], jobs["end_date"]),
         }))
     age = pl.col("month").dt.year() - pl.col("birth_year")
@@ -1044,18 +1056,12 @@ def test_beveridge_curve_matches_a_recount(con):
     postings = con.sql("SELECT opened_on, closed_on FROM raw.postings").pl()
     people = con.sql("SELECT labour_market_entry, retirement FROM truth.people").pl()
     # Pupils and students with a side job are employed, and so in the labour force.
-    held = con.sql(
-        "SELECT start_date, end_date FROM truth.positions UNION ALL SELECT start_date, end_date FROM truth.student_jobs"
-    ).pl()
+    held = con.sql(TRUTH_JOBS_HELD).pl()
     side_jobs = con.sql("SELECT start_date, end_date FROM truth.student_jobs").pl()
     inactive = inactive_spells(con)
     days = months.to_numpy()
     employed = held_on(days, held["start_date"], held["end_date"])
-    labour_force = (
-        held_on(days, people["labour_market_entry"], people["retirement"])
-        - held_on(days, inactive["inactive_from"], inactive["inactive_until"])
-        + held_on(days, side_jobs["start_date"], side_jobs["end_date"])
-    )
+    labour_force = labour_force_on(days, people, inactive, side_jobs)
     monthly = pl.DataFrame({
         "month": months,
         "vacancies": held_on(days, postings["opened_on"], postings["closed_on"]),
