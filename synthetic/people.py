@@ -49,6 +49,12 @@ def retirement_ages(model: Model, rng: np.random.Generator, birth_year: np.ndarr
     return np.clip(months, latest - 12 * EARLIEST_RETIREMENT_YEARS, latest)
 
 
+def birth_t(model: Model, level: np.ndarray, graduation_t: np.ndarray) -> np.ndarray:
+    """Month index of birth: a person is born in the graduation month, the level's
+    graduation_age years before."""
+    return graduation_t - 12 * model.level_graduation_age[level]
+
+
 @dataclass
 class People:
     person_id: np.ndarray
@@ -113,8 +119,8 @@ def draw_people(
         institution=institution,
         graduation_t=graduation_t,
         study_start_t=graduation_t - 12 * model.level_study_years[level],
-        # Born in the graduation month, graduation_age years before: retired at the drawn age.
-        retirement_t=graduation_t - 12 * model.level_graduation_age[level]
+        # Retired at the drawn age.
+        retirement_t=birth_t(model, level, graduation_t)
         + retirement_ages(model, retire_rng, grad_year - model.level_graduation_age[level]),
         birth_year=grad_year - model.level_graduation_age[level],
         family=family,

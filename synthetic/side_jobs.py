@@ -22,7 +22,7 @@ import numpy as np
 
 from synthetic.companies import Companies
 from synthetic.model import Model
-from synthetic.people import People
+from synthetic.people import People, birth_t
 from synthetic.scenario import LEVELS
 
 SIDE_JOB_STREAM = 5  # block b draws its side jobs from SeedSequence(seed, spawn_key=(5, b))
@@ -52,8 +52,7 @@ def draw_side_jobs(model: Model, rng: np.random.Generator, people: People, compa
     u_company = rng.random((2, n))
     if spec.occupation_family is None or n == 0:
         return _empty()
-    # Born in the graduation month, graduation_age years before (synthetic/people.py).
-    earliest_t = people.graduation_t - 12 * (model.level_graduation_age[people.level] - spec.earliest_age)
+    earliest_t = birth_t(model, people.level, people.graduation_t) + 12 * spec.earliest_age
     is_vo = people.level == VO
     study_start_t = np.maximum(people.study_start_t, earliest_t)
     secondary_end_t = np.where(is_vo, people.graduation_t, study_start_t)
