@@ -21,6 +21,7 @@ from synthetic.platform import draw_member_skills, draw_membership, member_ids, 
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
 from synthetic.searches import draw_recruiter_searches
+from synthetic.residence import draw_residences, observe_locations, residence_rng
 from synthetic.side_jobs import draw_side_jobs, side_job_rng
 from synthetic.wages import draw_salary_reports, draw_wages, employer_effects, wage_rng
 
@@ -257,6 +258,27 @@ def _block_tables(
             "end_date": _dates(model, side_jobs.end_t),
         }
     )
+    # Residences, and the locations profiles show, draw from a stream of their own too.
+    residence_stream = residence_rng(model.scenario.seed, block)
+    residences = draw_residences(model, residence_stream, people, positions, leaves_t)
+    truth_residences = _table(
+        {
+            "person_id": people.person_id[residences.person],
+            "city": _pick(model.cities, residences.city),
+            "start_date": _dates(model, residences.start_t),
+            "end_date": _dates(model, residences.end_t, missing=residences.end_t < 0),
+        }
+    )
+    locations = observe_locations(
+        model, residence_stream, people, residences, membership.is_member, membership.join_t
+    )
+    raw_profile_locations = _table(
+        {
+            "member_id": mids[locations.person],
+            "city": _pick(model.cities, locations.city),
+            "set_on": _dates(model, locations.set_t),
+        }
+    )
     member_rows = np.flatnonzero(membership.is_member)
     domain = rng.integers(0, len(pools.email_domains), member_rows.size)
     raw_members = _table(
@@ -329,6 +351,8 @@ def _block_tables(
         "truth_educations": educations,
         "truth_positions": truth_positions,
         "truth_student_jobs": truth_student_jobs,
+        "truth_residences": truth_residences,
+        "raw_profile_locations": raw_profile_locations,
         "truth_wages": truth_wages,
         "raw_salary_reports": raw_salary_reports,
     }

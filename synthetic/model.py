@@ -179,6 +179,7 @@ class Model:
     attractiveness: np.ndarray = None  # [F, C] pull factor incl. 'all'
     local_share: np.ndarray = None  # [C]
     local_destinations: np.ndarray = None  # [C, C] weights
+    commuting_region: np.ndarray = None  # [C, C] weights of the cities one commutes from, zero diagonal
     family_weight: np.ndarray = None  # [F]
     family_industry: np.ndarray = None  # [F] industry code
     family_job_change: np.ndarray = None  # [F]
@@ -273,6 +274,15 @@ def compile_model(sc: Scenario) -> Model:
         m.local_share[ci[origin]] = moves.share
         for dest, w in moves.destinations.items():
             m.local_destinations[ci[origin], ci[dest]] = w
+    # A city's commuting region: the cities its residents move to when they stay in the region
+    # (local_moves), else the other cities of its province, by population.
+    province = np.array([sc.cities[c].province for c in cities])
+    same_province = (province[:, None] == province[None, :]) & ~np.eye(C, dtype=bool)
+    has_local = m.local_destinations.sum(axis=1) > 0
+    by_province = same_province * m.city_population[None, :]
+    region = np.where(has_local[:, None], m.local_destinations, by_province)
+    np.fill_diagonal(region, 0.0)
+    m.commuting_region = region
 
     fams = sc.occupation_families
     m.family_weight = np.array([fams[f].weight for f in families])

@@ -6,14 +6,17 @@ Walks the validated scenario: nested sections make the dotted name
 tests and analysts compare against (the effective first-job hazard per level and field,
 and per MBO level and field; the effective pull of a city per
 family, the timeline as numbers, the share of recruiter searches filtering on skills per
-year, the generator's timing of unfilled postings) are added beside them.
+year, the generator's timing of unfilled postings, each city's commuting region) are added beside
+them.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from pydantic import BaseModel
 
+from synthetic.model import compile_model
 from synthetic.postings import UNFILLED_DURATION_MONTHS, UNFILLED_OPEN_SPREAD_MONTHS
 from synthetic.scenario import Scenario
 
@@ -66,6 +69,13 @@ def parameter_rows(scenario: Scenario) -> list[tuple[str, str, float]]:
             pull *= scenario.attractiveness.get("all", {}).get(city, 1.0)
             pull *= scenario.attractiveness.get(family, {}).get(city, 1.0)
             rows.append(("city_pull", f"{family}|{city}", pull))
+    # Each work city's commuting region (synthetic.model): where those who do not live in the
+    # work city live, as shares; a city without one is absent (everybody lives in it).
+    model = compile_model(scenario)
+    for w, work in enumerate(model.cities):
+        region = model.commuting_region[w]
+        for h in np.flatnonzero(region):
+            rows.append(("commuting_region", f"{work}|{model.cities[h]}", float(region[h] / region.sum())))
     # The logistic curve of platform.skill_search_share evaluated per year: what the
     # yearly share of recruiter searches filtering on skills should recover.
     for year, share in scenario.platform.skill_search_share.by_year(tl.years).items():

@@ -204,6 +204,27 @@ class LocalMoves(_Strict):
     destinations: dict[str, Weight] = Field(min_length=1, max_length=MAX_CITIES)
 
 
+class Residence(_Strict):
+    """Where people live beside where they work (synthetic/residence.py). The defaults switch it
+    off: everybody lives in the work city from the first job on and never moves otherwise."""
+
+    live_in_work_city: Probability = Field(
+        1.0,
+        description="Chance a person who moves for a job (or is at work when the timeline opens) lives in the "
+        "work city itself; the rest live in its commuting region.",
+    )
+    relocate_for_distant_job: Probability = Field(
+        1.0,
+        description="Chance a person whose new job is out of commuting reach (the residence is neither the work "
+        "city nor in its commuting region) moves house for it; the rest commute far.",
+    )
+    move_hazard: Probability = Field(
+        0.0,
+        description="Monthly chance a person in the labour market draws where to live again without changing "
+        "jobs, as one who moves for a job does (a draw of the city lived in is no move); 0 = never.",
+    )
+
+
 class EducationLevel(_Strict):
     population_share: Weight
     graduation_age: Annotated[int, Field(ge=14, le=40)]
@@ -470,6 +491,16 @@ class Platform(_Strict):
         "the member closes on the profile, after the reporting lag; None (the default) = never: they stay "
         "current.",
     )
+    location_update_share: Probability = Field(
+        1.0,
+        description="Share of a member's moves of residence that the member reports on the profile's location "
+        "(the rest leave it stale); 1 (the default) = all.",
+    )
+    location_update_lag_months: Annotated[float, Field(ge=0.0, le=120.0)] = Field(
+        0.0,
+        description="Mean months (geometric) between a move and its report on the profile; 0 (the default) = "
+        "the month of the move.",
+    )
     skill_sources: dict[Literal["self", "endorsed", "assessment", "course"], Probability] = Field(
         default_factory=lambda: {"self": 1.0},
         min_length=1,
@@ -629,6 +660,7 @@ class Scenario(_Strict):
     # A person who moves goes to another city: at least two.
     cities: dict[str, City] = Field(min_length=2, max_length=MAX_CITIES)
     local_moves: dict[str, LocalMoves] = Field(default_factory=dict, max_length=MAX_CITIES)
+    residence: Residence = Field(default_factory=Residence)
     occupation_families: dict[str, OccupationFamily] = Field(min_length=1, max_length=MAX_FAMILIES)
     attractiveness: dict[str, dict[str, Weight]] = Field(
         default_factory=dict,

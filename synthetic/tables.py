@@ -277,6 +277,28 @@ RAW_POSITIONS = Table(
     ),
 )
 
+RAW_PROFILE_LOCATIONS = Table(
+    "raw",
+    "profile_locations",
+    "Every location a member's profile showed, from joining on: where the member says they live (what "
+    "LinkedIn's talent migration counts). A move reaches the profile late, or never (platform."
+    "location_update_share, location_update_lag_months); a row holds until the member's next row.",
+    _cols(
+        ("member_id", "BIGINT", "References raw.members.member_id.", MEMBER),
+        ("city", "VARCHAR", "Location the profile shows from set_on: the residence in that month.",
+         {"required": True}),
+        # The first row of a member is set when joining, which may precede the window.
+        ("set_on", "DATE", "First day of the month the profile took this location.", NOT_AFTER_WINDOW),
+    ),
+    key=("member_id", "set_on"),
+    rules=(
+        not_before_joining(
+            "set_not_before_joining", "set_on", ["member_id"],
+            "A profile shows a location from the month its member joined.", blocking=True,
+        ),
+    ),
+)
+
 RAW_SALARY_REPORTS = Table(
     "raw",
     "salary_reports",
@@ -624,6 +646,33 @@ TRUTH_STUDENT_JOBS = Table(
     ),
 )
 
+TRUTH_RESIDENCES = Table(
+    "truth",
+    "residences",
+    "Where every person lives, month by month, from labour-market entry (or the window's start) on: the "
+    "municipality of residence, beside the workplace of each position (truth.positions.city). Moves follow "
+    "a job out of commuting reach, or come without a job change (the scenario's residence section); they "
+    "stop when the person leaves the labour market, and the last residence is kept.",
+    _cols(
+        ("person_id", "BIGINT", "References truth.people.person_id.", PERSON),
+        ("city", "VARCHAR", "Municipality of residence.", {"required": True}),
+        ("start_date", "DATE",
+         "First month lived there (the window's first month for a residence held when it opens).", IN_WINDOW),
+        ("end_date", "DATE", "First month lived elsewhere (exclusive); NULL = the residence at the window's end.",
+         IN_WINDOW_WHEN_SET),
+    ),
+    key=("person_id", "start_date"),
+    order=(END_AFTER_START,),
+    rules=(
+        Rule(
+            "one_residence_at_a_time",
+            "no_overlapping_periods",
+            "A person lives in one place at a time: no residence starts before the one before it ended.",
+            {"per": "person_id", "start_column": "start_date", "end_column": "end_date", "order_by": "city"},
+        ),
+    ),
+)
+
 TRUTH_EMPLOYERS = Table(
     "truth",
     "employers",
@@ -715,6 +764,7 @@ GENERATED_TABLES: tuple[Table, ...] = (
     RAW_POSITIONS,
     RAW_MEMBER_SKILLS,
     RAW_SALARY_REPORTS,
+    RAW_PROFILE_LOCATIONS,
     RAW_SKILLS,
     RAW_POSTINGS,
     RAW_POSTING_SKILLS,
@@ -725,6 +775,7 @@ GENERATED_TABLES: tuple[Table, ...] = (
     TRUTH_EDUCATIONS,
     TRUTH_POSITIONS,
     TRUTH_STUDENT_JOBS,
+    TRUTH_RESIDENCES,
     TRUTH_WAGES,
     TRUTH_EMPLOYERS,
     TRUTH_APPLICATIONS,

@@ -212,6 +212,31 @@ def test_job_change_rate_matches_a_recount(con, source):
         assert_same(joined[column], joined[recount], column)
 
 
+def assert_flows_match(con, table: str, source: str, panel: pl.DataFrame) -> None:
+    """``table``'s rows of ``source`` are the flows of ``panel`` (year, person_id,
+    occupation_family, city a January, city_end the next, moved), per family and for 'all'."""
+    both = pl.concat([panel, panel.with_columns(occupation_family=pl.lit("all"))])
+    group = ["year", "occupation_family"]
+    members = both.group_by(*group, "city").agg(
+        pl.len().alias("members"), pl.col("moved").sum().alias("departures"))
+    arrivals = both.group_by(*group, city=pl.col("city_end")).agg(
+        pl.len().alias("members_end"), pl.col("moved").sum().alias("arrivals"))
+    expected = members.join(arrivals, on=[*group, "city"], how="full", coalesce=True).fill_null(0).with_columns(
+        net_per_10k=pl.when(pl.col("members") > 0)
+        .then((pl.col("arrivals").cast(pl.Int64) - pl.col("departures").cast(pl.Int64)) / pl.col("members") * 10_000)
+    )
+    metric = con.sql(
+        f"SELECT year, occupation_family, city, arrivals, departures, members, members_end, net_per_10k "
+        f"FROM {table} WHERE source = '{source}'"
+    ).pl()
+    joined = metric.join(expected.with_columns(pl.col("year").cast(metric["year"].dtype)),
+                         on=[*group, "city"], how="full", coalesce=True)
+    assert joined.height == metric.height == expected.height
+    for column in ("arrivals", "departures", "members", "members_end"):
+        assert_same(joined[column], joined[f"{column}_right"].cast(pl.Int64), column)
+    assert_same(joined["net_per_10k"], joined["net_per_10k_right"], "net_per_10k")
+
+
 @pytest.mark.parametrize("source", ["platform", "truth"])
 def test_talent_flows_match_a_recount(con, source):
     """Every year and occupation family ('all' too): where each person held a position on
@@ -237,27 +262,10 @@ def test_talent_flows_match_a_recount(con, source):
     assert stored.sort(key).equals(
         panel.select(stored.columns).sort(key).with_columns(pl.col("year").cast(stored["year"].dtype))
     )
-    both = pl.concat([panel, panel.with_columns(occupation_family=pl.lit("all"))])
-    group = ["year", "occupation_family"]
-    members = both.group_by(*group, "city").agg(
-        pl.len().alias("members"), pl.col("moved").sum().alias("departures"))
-    arrivals = both.group_by(*group, city=pl.col("city_end")).agg(
-        pl.len().alias("members_end"), pl.col("moved").sum().alias("arrivals"))
-    expected = members.join(arrivals, on=[*group, "city"], how="full", coalesce=True).fill_null(0).with_columns(
-        net_per_10k=pl.when(pl.col("members") > 0)
-        .then((pl.col("arrivals").cast(pl.Int64) - pl.col("departures").cast(pl.Int64)) / pl.col("members") * 10_000)
-    )
-    metric = con.sql(
-        f"SELECT year, occupation_family, city, arrivals, departures, members, members_end, net_per_10k "
-        f"FROM metrics.talent_flows WHERE source = '{source}'"
-    ).pl()
-    joined = metric.join(expected.with_columns(pl.col("year").cast(metric["year"].dtype)),
-                         on=[*group, "city"], how="full", coalesce=True)
-    assert joined.height == metric.height == expected.height
-    for column in ("arrivals", "departures", "members", "members_end"):
-        assert_same(joined[column], joined[f"{column}_right"].cast(pl.Int64), column)
-    assert_same(joined["net_per_10k"], joined["net_per_10k_right"], "net_per_10k")
+    assert_flows_match(con, "metrics.talent_flows", source, panel)
 
+    group = ["year", "occupation_family"]
+    both = pl.concat([panel, panel.with_columns(occupation_family=pl.lit("all"))])
     pairs = both.filter("moved").group_by(*group, origin_city=pl.col("city"), destination_city=pl.col("city_end")).len()
     od = con.sql(
         f"SELECT year, occupation_family, origin_city, destination_city, movers "
@@ -267,6 +275,60 @@ def test_talent_flows_match_a_recount(con, source):
                     on=[*group, "origin_city", "destination_city"], how="full", coalesce=True)
     assert check.height == od.height == pairs.height
     assert_same(check["movers"], check["len"].cast(pl.Int64), "movers")
+
+
+def residences_on(con, source: str, day: dt.date) -> pl.DataFrame:
+    """Where each person lives on ``day``, by an as-of join: the latest residence (profile
+    location) started (set) on or before the day, kept in the truth while not yet ended."""
+    if source == "truth":
+        spells = con.sql("SELECT person_id, city AS residence, start_date, end_date FROM truth.residences").pl()
+    else:
+        spells = con.sql(
+            "SELECT member_id AS person_id, city AS residence, set_on AS start_date, "
+            "CAST(NULL AS DATE) AS end_date FROM raw.profile_locations"
+        ).pl()
+    asked = spells.select("person_id").unique().with_columns(day=pl.lit(day))
+    found = asked.sort("day").join_asof(
+        spells.sort("start_date"), left_on="day", right_on="start_date", by="person_id", strategy="backward"
+    )
+    return found.filter(pl.col("start_date").is_not_null() & (pl.col("end_date").is_null() | (pl.col("end_date") > day)))
+
+
+@pytest.mark.parametrize("source", ["platform", "truth"])
+def test_residence_flows_and_commuting_match_a_recount(con, source):
+    """Everybody holding a position on 1 January, where they live that day (an as-of join of the
+    residences, see residences_on): commuting counts who lives in the work city; the residence
+    flows are the flows of the people found on two consecutive Januaries."""
+    pos = positions(con, source)
+    years = calendar(con)["month"].dt.year().unique().sort().to_list()
+    januaries = {}
+    for year in years:
+        day = dt.date(year, 1, 1)
+        januaries[year] = pos.filter(holding_on(day)).select("person_id", "city", "occupation_family").join(
+            residences_on(con, source, day).select("person_id", "residence"), on="person_id")
+    employed = pl.concat([j.with_columns(year=pl.lit(y)) for y, j in januaries.items()]).with_columns(
+        home=pl.col("residence") == pl.col("city"))
+    per_city = pl.concat([employed, employed.with_columns(city=pl.lit("all"))]).group_by("year", "city").agg(
+        pl.len().alias("employed"), pl.col("home").sum().alias("home"))
+    metric = con.sql(
+        f"SELECT year, work_city AS city, employed, live_in_work_city, commuters, live_in_work_city_pct "
+        f"FROM metrics.commuting WHERE source = '{source}'"
+    ).pl()
+    joined = metric.join(per_city.with_columns(pl.col("year").cast(metric["year"].dtype)),
+                         on=["year", "city"], how="full", coalesce=True)
+    assert joined.height == metric.height == per_city.height > 0
+    assert_same(joined["employed"], joined["employed_right"].cast(pl.Int64), "employed")
+    assert_same(joined["live_in_work_city"], joined["home"].cast(pl.Int64), "live_in_work_city")
+    assert_same(joined["commuters"], (joined["employed_right"] - joined["home"]).cast(pl.Int64), "commuters")
+    assert_same(joined["live_in_work_city_pct"], 100 * joined["home"] / joined["employed_right"], "share")
+
+    panel = pl.concat([
+        januaries[year].select("person_id", "occupation_family", city="residence").join(
+            januaries[year + 1].select("person_id", city_end="residence"), on="person_id"
+        ).with_columns(year=pl.lit(year))
+        for year in years[:-1]
+    ]).with_columns(moved=pl.col("city") != pl.col("city_end"))
+    assert_flows_match(con, "metrics.residence_flows", source, panel)
 
 
 def kaplan_meier(months: np.ndarray, found: np.ndarray) -> np.ndarray:

@@ -140,10 +140,25 @@ MUTATIONS = [
     ),
     Mutation(
         "members_counted_as_rows", "changed aggregate (sum to count)",
-        file="models/metrics/talent_flows.sql",
+        file="macros/city_flows.sql",
         old="sum(at_start)::BIGINT AS members", new="count(*)::BIGINT AS members",
         model="talent_flows", metric="talent_flows",
         recounts=per_source("test_talent_flows_match_a_recount"),
+    ),
+    Mutation(
+        "residence_ending_on_1_january_still_lived_in", "boundary moved (strict to inclusive)",
+        file="models/intermediate/int_january_residence.sql",
+        old="r.end_date > e.snapshot", new="r.end_date >= e.snapshot",
+        model="int_january_residence", metric="residence_flows",
+        recounts=per_source("test_residence_flows_and_commuting_match_a_recount"),
+    ),
+    Mutation(
+        "profile_location_held_until_the_one_before", "reversed window order",
+        file="models/staging/stg_residences.sql",
+        old="lead(set_on) OVER (PARTITION BY member_id ORDER BY set_on)",
+        new="lag(set_on) OVER (PARTITION BY member_id ORDER BY set_on)",
+        model="stg_residences", metric="commuting",
+        recounts=("test_residence_flows_and_commuting_match_a_recount[platform]",),
     ),
     Mutation(
         "views_counted_as_applications", "swapped source filter",

@@ -96,6 +96,10 @@ METRIC_COLUMNS = {
     "rate DOUBLE, yoy_change DOUBLE, hires BIGINT, linkedin_hires BIGINT, population DOUBLE, hiring_rate DOUBLE",
     "talent_flows": "source VARCHAR, year BIGINT, city VARCHAR, occupation_family VARCHAR, arrivals BIGINT, "
     "departures BIGINT, net BIGINT, members BIGINT, members_end BIGINT, net_per_10k DOUBLE",
+    "residence_flows": "source VARCHAR, year BIGINT, city VARCHAR, occupation_family VARCHAR, arrivals BIGINT, "
+    "departures BIGINT, net BIGINT, members BIGINT, members_end BIGINT, net_per_10k DOUBLE",
+    "commuting": "source VARCHAR, year BIGINT, work_city VARCHAR, employed BIGINT, live_in_work_city BIGINT, "
+    "commuters BIGINT, live_in_work_city_pct DOUBLE",
     "talent_flows_od": "source VARCHAR, year BIGINT, origin_city VARCHAR, destination_city VARCHAR, "
     "occupation_family VARCHAR, movers BIGINT",
     "skill_demand": "year BIGINT, skill VARCHAR, postings BIGINT, share_of_postings DOUBLE, rank BIGINT, "
@@ -164,6 +168,14 @@ INSERT INTO truth.people VALUES
 -- Eva works beside her study from September 2020 until she graduates (after January 2020, the
 -- one month of metrics.monthly_stocks, so its counts hold without her).
 INSERT INTO truth.student_jobs VALUES (5, 2, 'HBO', '2020-09-01', '2021-08-01');
+-- An lives in Utrecht, where she works, and moves to Almere in July 2020 after her move to a
+-- job in Amsterdam; her profile says so from October. Dirk commutes from Zaanstad.
+INSERT INTO truth.residences VALUES
+    (1, 'Utrecht', '2020-01-01', '2020-07-01'), (1, 'Almere', '2020-07-01', NULL),
+    (2, 'Utrecht', '2020-01-01', NULL), (3, 'Zwolle', '2020-01-01', NULL), (4, 'Zaanstad', '2020-01-01', NULL);
+INSERT INTO raw.profile_locations VALUES
+    (1, 'Utrecht', '2019-06-01'), (1, 'Almere', '2020-10-01'), (2, 'Utrecht', '2020-03-01'),
+    (3, 'Zwolle', '2021-01-01');
 INSERT INTO truth.educations VALUES
     (1, 'TU Delft', 'WO', NULL, 'ICT', '2012-09-01', '2017-07-01'),
     (2, 'Fontys Hogescholen', 'HBO', NULL, 'ICT', '2015-09-01', '2019-07-01'),
@@ -307,6 +319,14 @@ INSERT INTO metrics.job_change_rate VALUES
 INSERT INTO metrics.talent_flows VALUES
     ('truth', 2020, 'Utrecht', 'all', 1, 3, -2, 10, 8, -2000.0),
     ('truth', 2020, 'Amsterdam', 'all', 3, 1, 2, 5, 7, 4000.0);
+-- On 1 January 2021 An works in Amsterdam and lives in Almere, Dirk works there and lives in
+-- Zaanstad, Bo lives and works in Utrecht; An moved out of Utrecht in 2020.
+INSERT INTO metrics.commuting VALUES
+    ('truth', 2021, 'Amsterdam', 2, 0, 2, 0.0), ('truth', 2021, 'Utrecht', 1, 1, 0, 100.0),
+    ('truth', 2021, 'all', 3, 1, 2, 33.333333333333336);
+INSERT INTO metrics.residence_flows VALUES
+    ('truth', 2020, 'Utrecht', 'all', 0, 1, -1, 2, 1, -5000.0),
+    ('truth', 2020, 'Almere', 'all', 1, 0, 1, 0, 1, NULL);
 INSERT INTO metrics.talent_flows_od VALUES
     ('truth', 2020, 'Utrecht', 'Amsterdam', 'all', 3), ('truth', 2020, 'Amsterdam', 'Utrecht', 'all', 1);
 INSERT INTO metrics.skill_demand VALUES
@@ -492,6 +512,19 @@ GX_CORRUPTIONS = {
             "UPDATE truth.student_jobs SET end_date = '2020-09-01' WHERE person_id = 5",
         ),
     ],
+    "truth.residences": [
+        ("start_date_in_window", "UPDATE truth.residences SET start_date = '2019-12-01' WHERE person_id = 3"),
+        ("end_date_in_window", "UPDATE truth.residences SET end_date = '2022-01-01' WHERE person_id = 2"),
+        (
+            "end_date_after_start_date",
+            "UPDATE truth.residences SET end_date = '2020-01-01' WHERE person_id = 1 AND city = 'Utrecht'",
+        ),
+        ("city_not_null", "UPDATE truth.residences SET city = NULL WHERE person_id = 4"),
+    ],
+    "raw.profile_locations": [
+        ("set_on_not_after_window", "UPDATE raw.profile_locations SET set_on = '2022-01-01' WHERE member_id = 3"),
+        ("city_not_null", "UPDATE raw.profile_locations SET city = NULL WHERE member_id = 3"),
+    ],
     "truth.wages": [
         ("effective_from_in_window", "UPDATE truth.wages SET effective_from = '2019-12-01' WHERE position_id = 1000"),
         ("monthly_wage_in_range", "UPDATE truth.wages SET monthly_wage = 0 WHERE position_id = 1002"),
@@ -519,14 +552,15 @@ DBT_CORRUPTIONS = {
         ("months_contiguous", "DELETE FROM raw.calendar WHERE month = '2020-06-01'"),
     ],
     "raw.members": [
+        # A second member 1, joined after the first one's profile took its location.
         ("key_unique", "INSERT INTO raw.members VALUES (1, 'Ed', 'ed@x.nl', '2020-01-01', 'Ede', 'WO')",
-         {("metrics.network", "totals_match_the_tables")}),
+         {("metrics.network", "totals_match_the_tables"), ("raw.profile_locations", "set_not_before_joining")}),
         (
             "member_id_not_null",
             "UPDATE raw.members SET member_id = NULL WHERE member_id = 3",
-            # Member 3 is referenced by an education, two connections and a person.
+            # Member 3 is referenced by an education, two connections, a person and a location.
             {("raw.educations", "member_id_foreign_key"), ("raw.connections", "member_b_foreign_key"),
-             ("truth.people", "member_id_foreign_key")},
+             ("truth.people", "member_id_foreign_key"), ("raw.profile_locations", "member_id_foreign_key")},
         ),
     ],
     "raw.educations": [
@@ -1064,6 +1098,33 @@ DBT_CORRUPTIONS = {
         ),
         ("ended_by_graduation", "UPDATE truth.student_jobs SET end_date = '2021-09-01' WHERE person_id = 5"),
     ],
+    "truth.residences": [
+        (
+            "key_unique",
+            "INSERT INTO truth.residences VALUES (2, 'Amsterdam', '2020-01-01', '2020-02-01')",
+            {"one_residence_at_a_time"},
+        ),
+        ("person_id_not_null", "UPDATE truth.residences SET person_id = NULL WHERE person_id = 4"),
+        ("start_date_not_null", "UPDATE truth.residences SET start_date = NULL WHERE person_id = 4"),
+        ("person_id_foreign_key", "UPDATE truth.residences SET person_id = 99 WHERE person_id = 4"),
+        (
+            "one_residence_at_a_time",
+            "UPDATE truth.residences SET start_date = '2020-06-01' WHERE person_id = 1 AND city = 'Almere'",
+        ),
+        # A residence still current (NULL end) beside a later one.
+        (
+            "one_residence_at_a_time",
+            "UPDATE truth.residences SET end_date = NULL WHERE person_id = 1 AND city = 'Utrecht'",
+        ),
+    ],
+    "raw.profile_locations": [
+        ("key_unique", "INSERT INTO raw.profile_locations VALUES (2, 'Delft', '2020-03-01')"),
+        ("member_id_not_null", "UPDATE raw.profile_locations SET member_id = NULL WHERE member_id = 3"),
+        ("set_on_not_null", "UPDATE raw.profile_locations SET set_on = NULL WHERE member_id = 3"),
+        ("member_id_foreign_key", "UPDATE raw.profile_locations SET member_id = 99 WHERE member_id = 3"),
+        # Bo joined in March 2020.
+        ("set_not_before_joining", "UPDATE raw.profile_locations SET set_on = '2020-02-01' WHERE member_id = 2"),
+    ],
     "truth.wages": [
         ("key_unique", "INSERT INTO truth.wages VALUES (1000, 1, '2020-01-01', 4100.0)"),
         ("position_id_not_null", f"UPDATE truth.wages SET position_id = NULL WHERE {_LAST_WAGE_OF_1002}"),
@@ -1174,6 +1235,36 @@ DBT_CORRUPTIONS = {
         (
             "counts_not_negative",
             "UPDATE metrics.talent_flows SET members = -1, members_end = -3 WHERE city = 'Utrecht'",
+        ),
+    ],
+    "metrics.residence_flows": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.residence_flows SELECT * FROM metrics.residence_flows WHERE city = 'Utrecht'",
+        ),
+        ("flow_identity", "UPDATE metrics.residence_flows SET net = net + 1 WHERE city = 'Utrecht'"),
+        ("flow_identity", "UPDATE metrics.residence_flows SET members_end = 2 WHERE city = 'Utrecht'"),
+        (
+            "counts_not_negative",
+            "UPDATE metrics.residence_flows SET members = -1, members_end = -2 WHERE city = 'Utrecht'",
+        ),
+    ],
+    "metrics.commuting": [
+        (
+            "key_unique",
+            "INSERT INTO metrics.commuting SELECT * FROM metrics.commuting WHERE work_city = 'Utrecht'",
+            {"cities_add_up"},
+        ),
+        ("cities_add_up", "UPDATE metrics.commuting SET employed = 4, commuters = 3 WHERE work_city = 'all'"),
+        ("cities_add_up", "DELETE FROM metrics.commuting WHERE work_city = 'all'"),
+        (
+            "everybody_lives_somewhere",
+            "UPDATE metrics.commuting SET commuters = 1 WHERE work_city = 'Amsterdam'",
+            {"cities_add_up"},
+        ),
+        (
+            "share_is_a_percentage",
+            "UPDATE metrics.commuting SET live_in_work_city_pct = 150.0 WHERE work_city = 'Utrecht'",
         ),
     ],
     "metrics.talent_flows_od": [
@@ -1430,6 +1521,8 @@ _BY_SOURCE_AND_YEAR = ("source", "accepted_values(source)", "year")
 GENERATED_ALSO_FAILING: dict[tuple[str, str], set] = {
     **{("metrics.company_insights", c): {"hires_match_metrics_hires"} for c in _BY_SOURCE_AND_YEAR},
     **{("metrics.coverage", c): {"segments_add_up"} for c in ("year", "dimension")},
+    # Every commuting row is a part of its year's total, or the total.
+    **{("metrics.commuting", c): {"cities_add_up"} for c in (*_BY_SOURCE_AND_YEAR, "work_city")},
     # Without its month the first row leaves two months spanning one month apart.
     ("metrics.wage_growth_tracker", "month"): {"months_contiguous"},
     # The first row is the total the segments add up to.
@@ -1697,6 +1790,8 @@ def _cases(corruptions: list[Corruption]):
 # Tests besides dates_first_of_month that a mid-month date fails (the calendar's months must
 # follow each other month by month).
 MID_MONTH_ALSO_FAILING = {
+    # Member 3 then joins on 15 January 2021, after the profile took its location.
+    "raw.members": {("raw.profile_locations", "set_not_before_joining")},
     "raw.calendar": {"months_contiguous"},
     # The last position (1004) then starts on 15 February 2021, after its wage of 1 February.
     "truth.positions": {("truth.wages", "paid_while_held")},
