@@ -43,6 +43,9 @@ README_QUERIES = {
     "net_by_city": "AS net_per_10k_a_year",
     "amsterdam_leavers": "origin_city = 'Amsterdam'",
     "skills_added": "FROM metrics.skills_added",
+    "residence_and_workplace": "AS by_workplace",
+    "commuting": "AS live_in_work_city_pct",
+    "moves_of_residence": "AS moved_pct",
     "first_job": "AS within_6_months_pct",
     "school_leavers": "AS without_job_18m_pct",
     "platform_vs_truth": "AS platform_pct",
@@ -176,6 +179,47 @@ UTRECHT_SENIOR_DEVELOPERS = (
 )
 
 FIGURES = [
+    # ---- Where do people live, and where do they work?
+    *[F(f"suburb-{city}-{basis}", phrase, figure,
+        f"SELECT {basis} FROM {{residence_and_workplace}} WHERE city = '{city}'", signed)
+      for city, basis, figure, phrase in (
+          ("Zoetermeer", "by_workplace", "+303", "Zoetermeer +303 per 10,000 a year by workplace against +92"),
+          ("Zoetermeer", "by_residence", "+92", "Zoetermeer +303 per 10,000 a year by workplace against +92"),
+          ("Amstelveen", "by_workplace", "+270", "Amstelveen +270 against +71"),
+          ("Amstelveen", "by_residence", "+71", "Amstelveen +270 against +71"),
+          ("Zaanstad", "by_workplace", "+258", "Zaanstad +258 against +69"),
+          ("Zaanstad", "by_residence", "+69", "Zaanstad +258 against +69"),
+      )],
+    *[F(f"commuting-{source}", phrase, figure,
+        f"SELECT live_in_work_city_pct FROM {{commuting}} WHERE source = '{source}'")
+      for source, figure, phrase in (
+          ("truth", "37.8", "37.8% of the employed live in the municipality where they work"),
+          ("platform", "37.0", "(and 37.0% living where they work)"),
+      )],
+    *[F(f"moves-of-residence-{source}", phrase, figure,
+        f"SELECT moved_pct FROM {{moves_of_residence}} WHERE source = '{source}'")
+      for source, figure, phrase in (
+          ("truth", "4.3", "Each year 4.3% of them move to another municipality"),
+          ("platform", "3.0", "the platform sees 3.0%"),
+      )],
+    *[F(f"work-city-changes-{source}", "2.5% of its employed change work city in a year, against 3.3% in truth",
+        figure, "SELECT round(100 * sum(departures) / sum(members), 1) FROM metrics.talent_flows "
+        f"WHERE occupation_family = 'all' AND source = '{source}'")
+      for source, figure in (("platform", "2.5"), ("truth", "3.3"))],
+    F("commuting-2015", "| 38.5% (`metrics.commuting`)", "38.5",
+      "SELECT round(live_in_work_city_pct, 1) FROM metrics.commuting WHERE source = 'truth' AND year = 2015 "
+      "AND work_city = 'all'"),
+    F("amsterdam-moving-out", "| 4.3% (`metrics.residence_flows`) |", "4.3",
+      "SELECT round(100 * sum(departures) / sum(members), 1) FROM metrics.residence_flows WHERE source = 'truth' "
+      "AND city = 'Amsterdam' AND occupation_family = 'all' AND year BETWEEN 2013 AND 2015"),
+    *[F(f"live-in-work-city-{city}", phrase, figure,
+        "SELECT round(live_in_work_city_pct, 1) FROM metrics.commuting WHERE source = 'truth' AND year = 2015 "
+        f"AND work_city = '{city}'")
+      for city, figure, phrase in (("Amsterdam", "30.2", "(Amsterdam 30.2% in 2015 against the national 38%"),
+                                   ("Groningen", "98.9", "(Groningen 98.9%)"))],
+    F("amsterdam-balance-by-residence", "its balance by residence is +8 per 10,000 a year", "+8",
+      "SELECT round(avg(net_per_10k)) FROM metrics.residence_flows WHERE source = 'truth' AND city = 'Amsterdam' "
+      "AND occupation_family = 'all'", signed),
     # ---- How wrong is the platform's view? Who is on it (metrics.coverage), on 1 January 2025
     # unless said; representativeness and dissimilarity averaged over 2013-2024.
     F("coverage-2025", "the platform covers 54% of the employed (19% in 2012)", "54",
