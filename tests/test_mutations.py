@@ -140,7 +140,7 @@ MUTATIONS = [
     ),
     Mutation(
         "members_counted_as_rows", "changed aggregate (sum to count)",
-        file="macros/city_flows.sql",
+        file="macros/flows.sql",
         old="sum(at_start)::BIGINT AS members", new="count(*)::BIGINT AS members",
         model="talent_flows", metric="talent_flows",
         recounts=per_source("test_talent_flows_match_a_recount"),

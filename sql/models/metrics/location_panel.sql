@@ -9,10 +9,6 @@ SELECT
     this_january.occupation_family,
     this_january.city AS origin_city,
     next_january.city AS destination_city
-FROM {{ ref('int_january_employment') }} this_january
-JOIN {{ ref('int_january_employment') }} next_january
-    ON next_january.source = this_january.source
-    AND next_january.person_id = this_january.person_id
-    AND next_january.year = this_january.year + 1
+FROM {{ next_january_join(ref('int_january_employment')) }}
 -- No ORDER BY: the row order of a table is no contract (readers sort what they show), and
 -- sorting the 15 million rows at a million people was a large share of the model's time.

@@ -8,10 +8,6 @@ WITH panel AS (
         this_january.occupation_family,
         this_january.residence_city AS origin_city,
         next_january.residence_city AS destination_city
-    FROM {{ ref('int_january_residence') }} this_january
-    JOIN {{ ref('int_january_residence') }} next_january
-        ON next_january.source = this_january.source
-        AND next_january.person_id = this_january.person_id
-        AND next_january.year = this_january.year + 1
+    FROM {{ next_january_join(ref('int_january_residence')) }}
 ),
 {{ city_flows('panel') }}

@@ -41,3 +41,14 @@ SELECT
 FROM flows
 ORDER BY source, year, city, occupation_family
 {%- endmacro %}
+
+-- A yearly panel (one row per source, year and person_id) joined to itself one year on: each
+-- person's 1 January (alias this_january) beside the next one (next_january), for people in
+-- the panel on both. A key join: the panel's unique key holds each pair to one row.
+{% macro next_january_join(panel) -%}
+{{ panel }} this_january
+JOIN {{ panel }} next_january
+    ON next_january.source = this_january.source
+    AND next_january.person_id = this_january.person_id
+    AND next_january.year = this_january.year + 1
+{%- endmacro %}
