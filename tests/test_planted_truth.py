@@ -921,6 +921,18 @@ def test_amsterdam_loses_residents_at_cbs_rates(con):
     assert 3.6 <= rate <= 4.8, rate
 
 
+def test_moves_between_municipalities_land_on_cbs(con):
+    """CBS counted 767 thousand people moving to another Dutch municipality in 2016, of 17.0
+    million inhabitants: 4.5%. The employed of the simulated world move at that rate within 0.7
+    points (a calibration band, as the unemployment rates'; at this size some 60,000 employed
+    make one binomial standard error under 0.1 points)."""
+    rate = con.execute(
+        "SELECT 100 * sum(departures) / sum(members) FROM metrics.residence_flows WHERE source = 'truth' "
+        "AND occupation_family = 'all' AND year = 2016"
+    ).fetchall()[0][0]
+    assert abs(rate - 4.5) <= 0.7, rate
+
+
 def test_the_platform_sees_fewer_moves_of_residence_than_the_truth(con):
     """Members report a move on the profile's location with platform.location_update_share (below
     1), late: the platform's departures by residence per resident fall below the truth's by more

@@ -217,6 +217,12 @@ FIGURES = [
         f"AND work_city = '{city}'")
       for city, figure, phrase in (("Amsterdam", "30.2", "(Amsterdam 30.2% in 2015 against the national 38%"),
                                    ("Groningen", "98.9", "(Groningen 98.9%)"))],
+    F("moving-2016", "| 4.3% of the employed (`metrics.residence_flows`)", "4.3",
+      "SELECT round(100 * sum(departures) / sum(members), 1) FROM metrics.residence_flows WHERE source = 'truth' "
+      "AND occupation_family = 'all' AND year = 2016"),
+    F("utrecht-moving-2022", "the student city of Utrecht sees 5.1% of its employed leave in 2022", "5.1",
+      "SELECT round(100 * departures / members, 1) FROM metrics.residence_flows WHERE source = 'truth' "
+      "AND occupation_family = 'all' AND city = 'Utrecht' AND year = 2022"),
     F("amsterdam-balance-by-residence", "its balance by residence is +8 per 10,000 a year", "+8",
       "SELECT round(avg(net_per_10k)) FROM metrics.residence_flows WHERE source = 'truth' AND city = 'Amsterdam' "
       "AND occupation_family = 'all'", signed),
