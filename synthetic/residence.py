@@ -95,28 +95,31 @@ class _Destinations:
         return self.near(np.where(work >= 0, work, residence), u)
 
 
-def _workplace_at(positions: Positions, person: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """The city of the position ``person`` holds in month ``t``, -1 if none (positions sorted by
-    person and start, one at a time)."""
-    if positions.person.size == 0 or person.size == 0:
+def _latest(rows_person: np.ndarray, rows_t: np.ndarray, person: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """For each (person, t): the last row of the arrays (sorted by person, then t) of that person
+    at or before t, -1 if none."""
+    if rows_person.size == 0 or person.size == 0:
         return np.full(person.size, -1, dtype=np.int64)
-    low = min(int(positions.start_t.min()), int(t.min()))
-    span = max(int(positions.start_t.max()), int(t.max())) - low + 1
-    keys = positions.person * span + (positions.start_t - low)
-    row = np.searchsorted(keys, person * span + (t - low), side="right") - 1
-    ok = row >= 0
-    row = np.maximum(row, 0)
-    ok &= positions.person[row] == person
-    ok &= (positions.end_t[row] < 0) | (positions.end_t[row] > t)
-    return np.where(ok, positions.city[row], -1)
+    low = min(int(rows_t.min()), int(t.min()))
+    span = max(int(rows_t.max()), int(t.max())) - low + 1
+    row = np.searchsorted(rows_person * span + (rows_t - low), person * span + (t - low), side="right") - 1
+    same = rows_person[np.maximum(row, 0)] == person
+    return np.where((row >= 0) & same, row, -1)
+
+
+def _workplace_at(positions: Positions, person: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The city of the position ``person`` holds in month ``t``, -1 if none (one at a time)."""
+    row = _latest(positions.person, positions.start_t, person, t)
+    held = (row >= 0) & ((positions.end_t[row] < 0) | (positions.end_t[row] > t))
+    return np.where(held, positions.city[row], -1)
 
 
 def _move_months(rng, hazard: float, first: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Months of moves without a job change: per person i, each month of [first_i, stop_i) with
     chance ``hazard``, drawn as geometric gaps, one round per move for those still inside."""
-    rows, months = [], []
+    rows, months = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
     if hazard <= 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return rows[0], months[0]
     who = np.flatnonzero(first < stop)
     at = first[who] - 1
     while who.size:
@@ -132,7 +135,7 @@ def draw_residences(
     model: Model, rng: np.random.Generator, people: People, positions: Positions, leaves_t: np.ndarray
 ) -> Residences:
     """Every person's residence spells over the timeline (none for a person out of the labour
-    market throughout it). Each person and position gets the same draws whatever their outcome."""
+    market throughout it). A block's draws depend on its own people and positions only."""
     spec, T, n = model.scenario.residence, model.months, len(people)
     where = _Destinations(model)
     u_initial = rng.random(n)
@@ -209,17 +212,13 @@ def draw_residences(
 def residence_at(people: People, model: Model, residences: Residences, person: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The city ``person`` lives in in month ``t``: the spell then, the first spell before it
     began, and the school's city for a person never followed."""
-    city = model.institution_city[people.institution[person]].copy()
-    if residences.person.size == 0 or person.size == 0:
+    city = model.institution_city[people.institution[person]]
+    if residences.person.size == 0:
         return city
-    low = min(int(residences.start_t.min()), int(t.min()))
-    span = max(int(residences.start_t.max()), int(t.max())) - low + 1
-    keys = residences.person * span + (residences.start_t - low)
-    row = np.searchsorted(keys, person * span + (t - low), side="right") - 1
-    first = np.searchsorted(residences.person, person, side="left")
-    has = (first < residences.person.size) & (residences.person[np.minimum(first, residences.person.size - 1)] == person)
-    row = np.where((row >= 0) & (residences.person[np.maximum(row, 0)] == person), row, first)
-    return np.where(has, residences.city[np.minimum(row, residences.person.size - 1)], city)
+    first = np.minimum(np.searchsorted(residences.person, person, side="left"), residences.person.size - 1)
+    followed = residences.person[first] == person
+    row = _latest(residences.person, residences.start_t, person, t)
+    return np.where(followed, residences.city[np.where(row >= 0, row, first)], city)
 
 
 def observe_locations(
