@@ -6,6 +6,7 @@ default from environment variables, so ``make run PEOPLE=20000`` and CI need no 
 
 from __future__ import annotations
 
+import enum
 import fcntl
 import hashlib
 import importlib.metadata
@@ -19,7 +20,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 from packaging import version
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from pipelines.dbt import PROJECT_DIR as DBT_PROJECT_DIR
 from pipelines.dbt import dbt_executable
@@ -29,6 +30,7 @@ from pipelines.warehouse import connect, memory_limit
 from synthetic.scenario import (
     DEFAULT_SCENARIO,
     RUN_SETTINGS,
+    SCENARIO_DIR,
     Scenario,
     ScenarioError,
     load_scenario,
@@ -39,6 +41,11 @@ from synthetic.scenario import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
+
+# The scenarios shipped in synthetic/scenarios/, by name: the values the launchpad offers for
+# the scenario resource's `scenario`, so that a misspelt name is refused before a run starts
+# (Dagster checks run config against its schema when it is entered, and at launch).
+ShippedScenario = enum.Enum("ShippedScenario", {p.stem: p.stem for p in sorted(SCENARIO_DIR.glob("*.yaml"))})
 
 # The run settings the default resources (and so `make run`) take from the environment.
 ENV_SETTINGS = {"EGS_PEOPLE": "people", "EGS_SEED": "seed", "EGS_SHARDS": "shards", "EGS_WORKERS": "workers"}
@@ -56,7 +63,7 @@ def _env_int(name: str) -> int | None:
     return parse_setting(ENV_SETTINGS[name], value, name)
 
 
-def environment_settings() -> dict[str, str | int | None]:
+def environment_settings() -> dict[str, object]:
     """The scenario resource's settings from the EGS_* environment variables, each checked.
 
     Raises a ScenarioError with one line per invalid variable, naming it and what it
@@ -64,21 +71,26 @@ def environment_settings() -> dict[str, str | int | None]:
     before it generates anything, not at its first DuckDB connection.
     """
     problems: list[str] = []
-    settings: dict[str, str | int | None] = {}
+    settings: dict[str, object] = {}
     for name, setting in ENV_SETTINGS.items():
         try:
             settings[setting] = _env_int(name)
         except ScenarioError as err:
             problems.append(str(err))
     scenario = os.environ.get("EGS_SCENARIO", "")
-    settings["scenario"] = scenario if scenario.strip() else DEFAULT_SCENARIO
+    scenario = scenario if scenario.strip() else DEFAULT_SCENARIO
     try:
-        path = resolve_scenario_path(settings["scenario"])
+        path = resolve_scenario_path(scenario)
         if not path.is_file():
             state = "is not a file" if path.exists() else "does not exist"
             raise ScenarioError(f"scenario file {str(path)!r} {state}")
     except ScenarioError as err:
         problems.append(f"EGS_SCENARIO: {err}")
+    # A shipped scenario by its name, any other by its file.
+    if scenario in ShippedScenario.__members__:
+        settings["scenario"] = ShippedScenario[scenario]
+    else:
+        settings["scenario_file"] = scenario
     try:
         memory_limit()
     except ValueError as err:
@@ -99,7 +111,7 @@ def check_settings() -> int:
         print("\n".join(f"error: {line}" for line in str(err).splitlines()), file=sys.stderr)
         return 2
     try:
-        load_scenario(settings["scenario"]).with_overrides(
+        load_scenario(settings.get("scenario_file") or settings["scenario"].value).with_overrides(
             people=settings["people"], seed=settings["seed"], shards=settings["shards"]
         )
     except ScenarioError as err:
@@ -138,7 +150,13 @@ def print_published_summary() -> None:
 class ScenarioResource(dg.ConfigurableResource):
     """Which scenario to generate, with optional overrides of its size and seed."""
 
-    scenario: str = DEFAULT_SCENARIO
+    scenario: ShippedScenario = Field(  # type: ignore[valid-type]
+        ShippedScenario[DEFAULT_SCENARIO],
+        description=f"A scenario shipped in synthetic/scenarios/, by name: {', '.join(ShippedScenario.__members__)}.",
+    )
+    scenario_file: str | None = Field(
+        None, description="A scenario YAML file of your own (a path); when set, it is the one generated."
+    )
     people: int | None = None
     seed: int | None = None
     shards: int | None = None
@@ -157,7 +175,9 @@ class ScenarioResource(dg.ConfigurableResource):
                 allow_retries=False,
             )
         try:
-            return load_scenario(self.scenario).with_overrides(people=self.people, seed=self.seed, shards=self.shards)
+            return load_scenario(self.scenario_file or self.scenario.value).with_overrides(
+                people=self.people, seed=self.seed, shards=self.shards
+            )
         except ScenarioError as err:
             raise dg.Failure(description=str(err), allow_retries=False) from None
 

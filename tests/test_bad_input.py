@@ -31,9 +31,11 @@ import pytest
 import yaml
 
 from pipelines import warehouse
+from pipelines.definitions import defs
 from pipelines.resources import (
     InvalidSettingsResource,
     ScenarioResource,
+    ShippedScenario,
     check_settings,
     default_resources,
     environment_settings,
@@ -400,7 +402,7 @@ def test_empty_environment_variable_means_unset(clean_env, value):
     for name in ("EGS_PEOPLE", "EGS_SEED", "EGS_SHARDS", "EGS_WORKERS", "EGS_SCENARIO", "EGS_DUCKDB_MEMORY_LIMIT"):
         clean_env.setenv(name, value)
     assert environment_settings() == {"people": None, "seed": None, "shards": None, "workers": None,
-                                      "scenario": "netherlands"}
+                                      "scenario": ShippedScenario.netherlands}
     assert warehouse.memory_limit() == warehouse.DEFAULT_MEMORY_LIMIT
 
 
@@ -454,6 +456,33 @@ def test_every_bad_variable_is_listed_at_once(clean_env):
     clean_env.setenv("EGS_SCENARIO", "atlantis")
     lines = _error(environment_settings).splitlines()
     assert [line.split()[0] for line in lines] == ["EGS_PEOPLE", "EGS_WORKERS", "EGS_SCENARIO:"]
+
+
+def test_egs_scenario_names_a_shipped_scenario_or_a_file(clean_env, tmp_path):
+    clean_env.setenv("EGS_SCENARIO", "uniform_coverage")
+    assert default_resources()["scenario"].load().name == "uniform_coverage"
+    path = tmp_path / "mine.yaml"
+    path.write_text((SCENARIO_DIR / "uniform_coverage.yaml").read_text().replace("name: uniform_coverage", "name: mine"))
+    clean_env.setenv("EGS_SCENARIO", str(path))
+    resource = default_resources()["scenario"]
+    assert resource.scenario_file == str(path) and resource.load().name == "mine"
+
+
+@pytest.mark.parametrize("scenario", ["netherland", "Netherlands", "netherlands.yaml", ""])
+def test_a_scenario_the_launchpad_does_not_offer_is_refused_before_a_run_starts(scenario):
+    """The run config's schema (which the launchpad and `dagster job execute` check before a run
+    is created) lists the shipped scenarios: any other name is refused, the run never starts and
+    no asset is touched. The shipped names are those the launchpad offers and the field's
+    description lists."""
+    job = defs.resolve_job_def("main")
+    with pytest.raises(dg.DagsterInvalidConfigError, match="resources:scenario:config:scenario not in enum"):
+        dg.validate_run_config(job, {"resources": {"scenario": {"config": {"scenario": scenario}}}})
+    shipped = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+    assert sorted(ShippedScenario.__members__) == shipped
+    for name in shipped:
+        dg.validate_run_config(job, {"resources": {"scenario": {"config": {"scenario": name}}}})
+    field = ScenarioResource.model_fields["scenario"]
+    assert all(name in field.description for name in shipped)
 
 
 def test_bad_workers_in_run_config_fail_the_step():

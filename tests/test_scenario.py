@@ -151,7 +151,7 @@ def test_broken_scenario_leaves_the_existing_warehouse_untouched(tmp_path, dagst
     result = dg.materialize(
         [parquet_lake, load_warehouse, metric_layer],
         resources={
-            "scenario": ScenarioResource(scenario=str(_write(tmp_path, data))),
+            "scenario": ScenarioResource(scenario_file=str(_write(tmp_path, data))),
             "warehouse": WarehouseResource(path=str(warehouse), lake=str(lake)),
             "dbt": dbt_resource(),
         },
