@@ -179,6 +179,11 @@ SCENARIO_CASES: list[tuple[str, Callable[[dict], None], list[str]]] = [
     ("side_job_family_unknown", put("education", "side_jobs", "occupation_family", "Paper rounds"), ["education.side_jobs.occupation_family", "Paper rounds"]),
     ("side_jobs_without_family", delete("education", "side_jobs", "occupation_family"), ["education.side_jobs.occupation_family", "needed when"]),
     ("early_exit_hazard_negative", put("dynamics", "early_exit_hazard", -0.1), ["dynamics.early_exit_hazard", "greater than or equal"]),
+    ("live_in_work_city_above_one", put("residence", "live_in_work_city", 1.5), ["residence.live_in_work_city", "less than or equal"]),
+    ("residence_move_hazard_negative", put("residence", "move_hazard", -0.01), ["residence.move_hazard", "greater than or equal"]),
+    ("residence_unknown_key", put("residence", "moves_per_year", 0.1), ["residence.moves_per_year", "unknown key"]),
+    ("location_lag_too_long", put("platform", "location_update_lag_months", 500), ["platform.location_update_lag_months", "less than or equal to 120"]),
+    ("location_share_string", put("platform", "location_update_share", "most"), ["platform.location_update_share"]),
     ("early_exit_at_ninety", put("dynamics", "early_exit_age", 90), ["dynamics.early_exit_age", "less than or equal"]),
     # --- time ------------------------------------------------------------------------------
     ("timeline_start_number", put("timeline", "start", 2012), ["timeline.start", "YYYY-MM"]),
