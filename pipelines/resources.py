@@ -152,7 +152,8 @@ class ScenarioResource(dg.ConfigurableResource):
 
     scenario: ShippedScenario = Field(  # type: ignore[valid-type]
         ShippedScenario[DEFAULT_SCENARIO],
-        description=f"A scenario shipped in synthetic/scenarios/, by name: {', '.join(ShippedScenario.__members__)}.",
+        description="A scenario shipped in synthetic/scenarios/, by name: "
+        f"{', '.join(ShippedScenario.__members__)}.",
     )
     scenario_file: str | None = Field(
         None, description="A scenario YAML file of your own (a path); when set, it is the one generated."

@@ -20,8 +20,8 @@ from synthetic.people import People, draw_people, mbo_level_rng, retirement_rng
 from synthetic.platform import draw_member_skills, draw_membership, member_ids, observe_positions
 from synthetic.pools import NamePools, build_pools
 from synthetic.postings import draw_posting_skills, draw_postings
-from synthetic.searches import draw_recruiter_searches
 from synthetic.residence import draw_residences, observe_locations, residence_rng
+from synthetic.searches import draw_recruiter_searches
 from synthetic.side_jobs import draw_side_jobs, side_job_rng
 from synthetic.wages import draw_salary_reports, draw_wages, employer_effects, wage_rng
 

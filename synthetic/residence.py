@@ -177,7 +177,8 @@ def draw_residences(
     )
     ev_city = np.empty(ev_person.size, dtype=np.int64)
     first_event = np.append(True, ev_person[1:] != ev_person[:-1]) if ev_person.size else np.zeros(0, bool)
-    rank = np.arange(ev_person.size) - np.maximum.accumulate(np.where(first_event, np.arange(ev_person.size), 0))
+    row_number = np.arange(ev_person.size)
+    rank = row_number - np.maximum.accumulate(np.where(first_event, row_number, 0))
     by_rank = np.argsort(rank, kind="stable")
     cuts = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2 if rank.size else 1))
     for lo, hi in zip(cuts[:-1], cuts[1:]):
@@ -197,7 +198,8 @@ def draw_residences(
     sp_person = np.concatenate([first, ev_person])
     sp_t = np.concatenate([start[first], ev_t])
     sp_city = np.concatenate([initial[first], ev_city])
-    order = lexsort_ints((np.concatenate([np.zeros(first.size), np.arange(1, ev_person.size + 1)]), sp_t, sp_person))
+    sequence = np.concatenate([np.zeros(first.size), np.arange(1, ev_person.size + 1)])  # the start first
+    order = lexsort_ints((sequence, sp_t, sp_person))
     sp_person, sp_t, sp_city = sp_person[order], sp_t[order], sp_city[order]
     last_of_month = np.append((sp_person[1:] != sp_person[:-1]) | (sp_t[1:] != sp_t[:-1]), True)
     sp_person, sp_t, sp_city = sp_person[last_of_month], sp_t[last_of_month], sp_city[last_of_month]
@@ -209,7 +211,9 @@ def draw_residences(
     return Residences(person=sp_person, city=sp_city, start_t=sp_t, end_t=end_t)
 
 
-def residence_at(people: People, model: Model, residences: Residences, person: np.ndarray, t: np.ndarray) -> np.ndarray:
+def residence_at(
+    people: People, model: Model, residences: Residences, person: np.ndarray, t: np.ndarray
+) -> np.ndarray:
     """The city ``person`` lives in in month ``t``: the spell then, the first spell before it
     began, and the school's city for a person never followed."""
     city = model.institution_city[people.institution[person]]
