@@ -57,10 +57,11 @@ SORT_KEYS = {
 
 
 def estimate_warehouse_bytes(people: int) -> int:
-    """An upper estimate of the warehouse file for the default scenario: 131 MB at 120,000
-    people with the metric layer's intermediate tables (about 1,000 bytes a person over about
-    11 MB of fixed size), rounded up. A run holds the working database and a published copy."""
-    return 16_000_000 + 1_150 * people
+    """An upper estimate of the warehouse file for the default scenario: 150 MB at 120,000
+    people and 1,124 MB at 1M with the metric layer's intermediate tables (about 1,110 bytes a
+    person over about 17 MB of fixed size), rounded up. A run holds the working database and a
+    published copy."""
+    return 20_000_000 + 1_250 * people
 
 
 CALENDAR_COMMENT = "One row per month of the observation window: the months every metric covers."

@@ -54,9 +54,9 @@ from synthetic.tables import GENERATED_TABLES, Table
 GLOBAL_TABLES = ("raw_companies", "raw_skills", "truth_parameters", "truth_employers")  # not split by people: one file each
 # 16 blocks of 4,096 people: about 2 million rows per chunk, a few hundred MB at most.
 BLOCKS_PER_FILE = 16
-# Lake bytes per person of the default scenario: 243 at 120,000 people, 245 at 1M.
-# Rounded up, for the free-space check before generating.
-LAKE_BYTES_PER_PERSON = 300
+# Lake bytes per person of the default scenario: 290 at 120,000 people, 302 at 1M (with the
+# residences and profile locations). Rounded up, for the free-space check before generating.
+LAKE_BYTES_PER_PERSON = 350
 
 _ARROW_TYPES = {
     "BIGINT": pa.int64(),
