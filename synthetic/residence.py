@@ -3,8 +3,9 @@
 A person's residence is followed from labour-market entry, or from the timeline's first month
 for those already in the labour market then. It starts in the city of the school, or, for a
 person at work when the timeline opens, where a person who moves for that job would live: in
-the work city with residence.live_in_work_city, else in the work city's commuting region. It
-changes in two ways (scenario section ``residence``):
+the work city with residence.live_in_work_city (live_in_work_city_young under young_until_age:
+the large cities draw the young and lose families to their suburbs), else in the work city's
+commuting region. It changes in two ways (scenario section ``residence``):
 
 - A new job out of commuting reach (the residence is neither the work city nor in its
   commuting region) is followed, with relocate_for_distant_job, by a move in the month the job
@@ -13,8 +14,8 @@ changes in two ways (scenario section ``residence``):
   again as above, near the work city (near the residence for a person without work). A draw of
   the city lived in is a move within the municipality, which municipal statistics do not count:
   no move here. So the draw near the work city is also where the employed settle in the long
-  run, and the share living in the work city tends to live_in_work_city (1 where the city has
-  no region).
+  run, and the share living in the work city tends to live_in_work_city for their age (1 where
+  the city has no region).
 
 Moves stop when the person leaves the labour market (retirement or an early exit); the last
 residence is kept. A city's commuting region is Model.commuting_region.
@@ -76,23 +77,26 @@ class _Destinations:
         self.region = GroupedSampler.from_matrix(np.where(self.has_region[:, None], region, 1.0))
         self.region_weights = region
         self.live_in_work_city = spec.live_in_work_city
+        young = spec.live_in_work_city_young
+        self.live_in_work_city_young = spec.live_in_work_city if young is None else young
+        self.young_until_age = spec.young_until_age
 
     def in_reach(self, residence: np.ndarray, work: np.ndarray) -> np.ndarray:
         return (residence == work) | (self.region_weights[work, residence] > 0)
 
-    def near(self, work: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Where a person who moves for a job in ``work`` lives."""
-        p = self.live_in_work_city
+    def near(self, work: np.ndarray, u: np.ndarray, age: np.ndarray) -> np.ndarray:
+        """Where a person of ``age`` who moves for a job in ``work`` lives."""
+        p = np.where(age < self.young_until_age, self.live_in_work_city_young, self.live_in_work_city)
         in_city = (u < p) | ~self.has_region[work]
-        scaled = np.clip((u - p) / max(1.0 - p, 1e-12), 0.0, np.nextafter(1.0, 0.0))
+        scaled = np.clip((u - p) / np.maximum(1.0 - p, 1e-12), 0.0, np.nextafter(1.0, 0.0))
         out = self.region.sample_with(np.where(in_city, 0, work), scaled) if work.size else work
         return np.where(in_city, work, out)
 
-    def move(self, residence: np.ndarray, work: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def move(self, residence: np.ndarray, work: np.ndarray, u: np.ndarray, age: np.ndarray) -> np.ndarray:
         """Where a person lives after a move without a job change: a new draw near the work
         city (work = -1: without work, near the residence). A draw of the residence itself is
         a move within the municipality, which municipal statistics do not count."""
-        return self.near(np.where(work >= 0, work, residence), u)
+        return self.near(np.where(work >= 0, work, residence), u, age)
 
 
 def _latest(rows_person: np.ndarray, rows_t: np.ndarray, person: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -149,7 +153,10 @@ def draw_residences(
     residence = model.institution_city[people.institution].copy()
     at_start = _workplace_at(positions, np.arange(n), start)
     held_at_start = followed & (at_start >= 0)
-    residence[held_at_start] = where.near(at_start[held_at_start], u_initial[held_at_start])
+    age_at_start = model.month_year[np.minimum(start, T - 1)] - people.birth_year
+    residence[held_at_start] = where.near(
+        at_start[held_at_start], u_initial[held_at_start], age_at_start[held_at_start]
+    )
 
     initial = residence.copy()
 
@@ -175,6 +182,7 @@ def draw_residences(
     ev_person, ev_t, ev_kind, ev_work, ev_u, ev_v = (
         a[order] for a in (ev_person, ev_t, ev_kind, ev_work, ev_u, ev_v)
     )
+    ev_age = model.month_year[ev_t] - people.birth_year[ev_person]
     ev_city = np.empty(ev_person.size, dtype=np.int64)
     first_event = np.append(True, ev_person[1:] != ev_person[:-1]) if ev_person.size else np.zeros(0, bool)
     row_number = np.arange(ev_person.size)
@@ -187,8 +195,9 @@ def draw_residences(
         is_job = ev_kind[rows] == JOB
         relocates = is_job & (ev_u[rows] < spec.relocate_for_distant_job)
         relocates[relocates] = ~where.in_reach(after[relocates], work[relocates])
-        after[relocates] = where.near(work[relocates], ev_v[rows][relocates])
-        after[~is_job] = where.move(after[~is_job], work[~is_job], ev_v[rows][~is_job])
+        age = ev_age[rows]
+        after[relocates] = where.near(work[relocates], ev_v[rows][relocates], age[relocates])
+        after[~is_job] = where.move(after[~is_job], work[~is_job], ev_v[rows][~is_job], age[~is_job])
         residence[who] = after
         ev_city[rows] = after
 

@@ -213,6 +213,14 @@ class Residence(_Strict):
         description="Chance a person who moves for a job (or is at work when the timeline opens) lives in the "
         "work city itself; the rest live in its commuting region.",
     )
+    live_in_work_city_young: Probability | None = Field(
+        None,
+        description="live_in_work_city for people under young_until_age (the age reached in the year); None (the "
+        "default) = live_in_work_city at every age.",
+    )
+    young_until_age: Annotated[int, Field(ge=15, le=75)] = Field(
+        30, description="The age from which live_in_work_city applies instead of live_in_work_city_young."
+    )
     relocate_for_distant_job: Probability = Field(
         1.0,
         description="Chance a person whose new job is out of commuting reach (the residence is neither the work "

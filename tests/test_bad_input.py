@@ -180,6 +180,8 @@ SCENARIO_CASES: list[tuple[str, Callable[[dict], None], list[str]]] = [
     ("side_jobs_without_family", delete("education", "side_jobs", "occupation_family"), ["education.side_jobs.occupation_family", "needed when"]),
     ("early_exit_hazard_negative", put("dynamics", "early_exit_hazard", -0.1), ["dynamics.early_exit_hazard", "greater than or equal"]),
     ("live_in_work_city_above_one", put("residence", "live_in_work_city", 1.5), ["residence.live_in_work_city", "less than or equal"]),
+    ("live_in_work_city_young_above_one", put("residence", "live_in_work_city_young", 2), ["residence.live_in_work_city_young", "less than or equal"]),
+    ("young_until_age_ten", put("residence", "young_until_age", 10), ["residence.young_until_age", "greater than or equal to 15"]),
     ("residence_move_hazard_negative", put("residence", "move_hazard", -0.01), ["residence.move_hazard", "greater than or equal"]),
     ("residence_unknown_key", put("residence", "moves_per_year", 0.1), ["residence.moves_per_year", "unknown key"]),
     ("location_lag_too_long", put("platform", "location_update_lag_months", 500), ["platform.location_update_lag_months", "less than or equal to 120"]),

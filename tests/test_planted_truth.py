@@ -827,8 +827,10 @@ SELECT
     before.city AS home_before,
     since.city AS home_after,
     before.city = n.work_city OR r.home IS NOT NULL AS in_reach,
-    n.work_city IN (SELECT work_city FROM region) AS has_region
+    n.work_city IN (SELECT work_city FROM region) AS has_region,
+    year(n.start_date) - pe.birth_year AS age
 FROM new_city n
+JOIN truth.people pe ON pe.person_id = n.person_id
 JOIN truth.residences before
     ON before.person_id = n.person_id AND before.start_date <= n.start_date - INTERVAL 1 MONTH
     AND (before.end_date IS NULL OR before.end_date > n.start_date - INTERVAL 1 MONTH)
@@ -842,7 +844,8 @@ LEFT JOIN region r ON r.work_city = n.work_city AND r.home = before.city
 def test_a_job_out_of_commuting_reach_moves_house_with_the_planted_share(con):
     """A new job in a city out of commuting reach of the residence is followed, in the month it
     starts, by a move with residence.relocate_for_distant_job; of those who move, the share
-    residence.live_in_work_city lives in the work city itself (where it has a region). A move
+    residence.live_in_work_city lives in the work city itself (where it has a region), and
+    live_in_work_city_young of those under young_until_age. A move
     without a job change in the same month (move_hazard) can also change the residence: the
     first share may exceed the planted one by at most (1 - share) x move_hazard. At this size
     some 20,000 such jobs make one binomial standard error about 0.3 points."""
@@ -855,47 +858,62 @@ def test_a_job_out_of_commuting_reach_moves_house_with_the_planted_share(con):
     sd = math.sqrt(relocate * (1 - relocate) / n)
     share = moved.height / n
     assert relocate - Z_TOLERANCE * sd < share < relocate + (1 - relocate) * hazard + Z_TOLERANCE * sd, (share, sd)
+    young_until = param(con, "residence.young_until_age")
+    live_young = param(con, "residence.live_in_work_city_young")
     settled = moved.filter("has_region")
-    in_city = (settled["home_after"] == settled["work_city"]).mean()
-    sd = math.sqrt(live * (1 - live) / settled.height)
-    assert abs(in_city - live) < Z_TOLERANCE * sd, (in_city, live, sd)
+    for group, share in ((settled.filter(pl.col("age") < young_until), live_young),
+                         (settled.filter(pl.col("age") >= young_until), live)):
+        assert group.height > 500, group.height
+        in_city = (group["home_after"] == group["work_city"]).mean()
+        sd = math.sqrt(share * (1 - share) / group.height)
+        assert abs(in_city - share) < Z_TOLERANCE * sd, (in_city, share, sd)
 
 
 def test_moves_without_a_job_change_follow_the_planted_hazard(con):
     """Someone living in the work city (one with a commuting region) draws where to live again
     with residence.move_hazard a month without changing jobs, and then leaves the city with
-    1 - residence.live_in_work_city: the monthly chance of moving out is their product.
-    Recounted over the months t of a position held since before t, the residence in month t - 1
-    being the work city: moves are residence spells starting in such a month. At this size some
-    4 million months at risk make about 12,000 moves, one Poisson standard error about 1%."""
-    hazard, live = param(con, "residence.move_hazard"), param(con, "residence.live_in_work_city")
-    at_risk, moves = con.execute(
+    1 - live_in_work_city, or 1 - live_in_work_city_young in the years before turning
+    young_until_age: the monthly chance of moving out is their product. Recounted over the months
+    t of a position held since before t, the residence in month t - 1 being the work city, split
+    at the month of the year a person turns young_until_age; moves are residence spells starting
+    in such a month. At this size some 4 million months at risk make about 10,000 moves, one
+    Poisson standard error about 1%."""
+    hazard, young_until = param(con, "residence.move_hazard"), param(con, "residence.young_until_age")
+    live, live_young = param(con, "residence.live_in_work_city"), param(con, "residence.live_in_work_city_young")
+    (at_risk_young, at_risk_older, moves), = con.execute(
         """
-        WITH positions AS (
+        WITH months AS (SELECT datediff('month', DATE '2000-01-01', max(month)) + 1 AS last FROM raw.calendar),
+        positions AS (
             SELECT person_id, city, datediff('month', DATE '2000-01-01', start_date) AS s,
-                   coalesce(datediff('month', DATE '2000-01-01', end_date),
-                            (SELECT datediff('month', DATE '2000-01-01', max(month)) + 1 FROM raw.calendar)) AS e
+                   coalesce(datediff('month', DATE '2000-01-01', end_date), (SELECT last FROM months)) AS e
             FROM truth.positions
             WHERE city IN (SELECT split_part(key, '|', 1) FROM truth.parameters WHERE name = 'commuting_region')
         ),
         residences AS (
             SELECT person_id, city, datediff('month', DATE '2000-01-01', start_date) AS s,
-                   coalesce(datediff('month', DATE '2000-01-01', end_date),
-                            (SELECT datediff('month', DATE '2000-01-01', max(month)) + 1 FROM raw.calendar)) AS e,
+                   coalesce(datediff('month', DATE '2000-01-01', end_date), (SELECT last FROM months)) AS e,
                    lag(city) OVER (PARTITION BY person_id ORDER BY start_date) AS previous_city
             FROM truth.residences
+        ),
+        -- months t with s_p < t < e_p and r.s <= t - 1 < r.e, and the first month of the year
+        -- the person turns young_until_age
+        at_risk AS (
+            SELECT greatest(p.s, r.s) + 1 AS lo, least(p.e, r.e + 1) AS hi,
+                   (pe.birth_year + $young_until - 2000) * 12 AS older_from
+            FROM positions p JOIN residences r ON r.person_id = p.person_id AND r.city = p.city
+            JOIN truth.people pe ON pe.person_id = p.person_id
         )
         SELECT
-            -- months t with s_p < t < e_p and r.s <= t - 1 < r.e
-            (SELECT sum(greatest(least(p.e, r.e + 1) - (greatest(p.s, r.s) + 1), 0))
-             FROM positions p JOIN residences r ON r.person_id = p.person_id AND r.city = p.city),
+            (SELECT sum(greatest(least(hi, older_from) - lo, 0)) FROM at_risk),
+            (SELECT sum(greatest(hi - greatest(lo, older_from), 0)) FROM at_risk),
             (SELECT count(*) FROM residences r JOIN positions p
                 ON p.person_id = r.person_id AND p.city = r.previous_city AND p.s < r.s AND r.s < p.e)
-        """
-    ).fetchall()[0]
-    expected = at_risk * hazard * (1 - live)
-    assert moves > 1000, moves
-    assert abs(moves - expected) < Z_TOLERANCE * math.sqrt(expected), (moves, expected, at_risk)
+        """,
+        {"young_until": int(young_until)},
+    ).fetchall()
+    expected = hazard * ((1 - live_young) * at_risk_young + (1 - live) * at_risk_older)
+    assert moves > 1000 and at_risk_young > 0 and at_risk_older > 0, (moves, at_risk_young, at_risk_older)
+    assert abs(moves - expected) < Z_TOLERANCE * math.sqrt(expected), (moves, expected)
 
 
 def test_commuting_lands_on_cbs(con):
