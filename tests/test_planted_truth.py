@@ -927,15 +927,21 @@ def test_commuting_lands_on_cbs(con):
     assert abs(share - 38.0) <= 2.0, share
 
 
+def truth_moving_out_pct(con, where: str) -> float:
+    """The percentage of the truth's residence panel (all families) in the rows ``where`` selects
+    who live elsewhere a year later."""
+    return con.execute(
+        "SELECT 100 * sum(departures) / sum(members) FROM metrics.residence_flows WHERE source = 'truth' "
+        f"AND occupation_family = 'all' AND {where}"
+    ).fetchall()[0][0]
+
+
 def test_amsterdam_loses_residents_at_cbs_rates(con):
     """CBS counted about 29,000 people moving from Amsterdam to another Dutch municipality in 2013,
     35,000 in 2014 and 39,000 in 2015, of some 0.8 million residents: 3.6% to 4.8% a year. The
     employed of the simulated Amsterdam leave at a rate within that range over those years (at this
     size some 20,000 resident-years make one standard error about 0.15 points)."""
-    rate = con.execute(
-        "SELECT 100 * sum(departures) / sum(members) FROM metrics.residence_flows WHERE source = 'truth' "
-        "AND city = 'Amsterdam' AND occupation_family = 'all' AND year BETWEEN 2013 AND 2015"
-    ).fetchall()[0][0]
+    rate = truth_moving_out_pct(con, "city = 'Amsterdam' AND year BETWEEN 2013 AND 2015")
     assert 3.6 <= rate <= 4.8, rate
 
 
@@ -944,10 +950,7 @@ def test_moves_between_municipalities_land_on_cbs(con):
     million inhabitants: 4.5%. The employed of the simulated world move at that rate within 0.7
     points (a calibration band, as the unemployment rates'; at this size some 60,000 employed
     make one binomial standard error under 0.1 points)."""
-    rate = con.execute(
-        "SELECT 100 * sum(departures) / sum(members) FROM metrics.residence_flows WHERE source = 'truth' "
-        "AND occupation_family = 'all' AND year = 2016"
-    ).fetchall()[0][0]
+    rate = truth_moving_out_pct(con, "year = 2016")
     assert abs(rate - 4.5) <= 0.7, rate
 
 
