@@ -111,9 +111,7 @@ def check_settings() -> int:
         print("\n".join(f"error: {line}" for line in str(err).splitlines()), file=sys.stderr)
         return 2
     try:
-        load_scenario(settings.get("scenario_file") or settings["scenario"].value).with_overrides(
-            people=settings["people"], seed=settings["seed"], shards=settings["shards"]
-        )
+        ScenarioResource(**settings).validated()
     except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -163,6 +161,13 @@ class ScenarioResource(dg.ConfigurableResource):
     shards: int | None = None
     workers: int | None = None
 
+    def validated(self) -> Scenario:
+        """The scenario (a file of one's own if given, else the shipped one named) with the
+        overrides applied; a ScenarioError names what is invalid."""
+        return load_scenario(self.scenario_file or self.scenario.value).with_overrides(
+            people=self.people, seed=self.seed, shards=self.shards
+        )
+
     def load(self) -> Scenario:
         """The validated scenario with overrides applied.
 
@@ -176,9 +181,7 @@ class ScenarioResource(dg.ConfigurableResource):
                 allow_retries=False,
             )
         try:
-            return load_scenario(self.scenario_file or self.scenario.value).with_overrides(
-                people=self.people, seed=self.seed, shards=self.shards
-            )
+            return self.validated()
         except ScenarioError as err:
             raise dg.Failure(description=str(err), allow_retries=False) from None
 
